@@ -1,0 +1,40 @@
+/**
+ * `npm run demo`: starts the simulator, seeds a failed run, and runs the bundled action against
+ * it exactly as a runner would (OAuth credentials, pre-check, re-trigger, wait), then prints the
+ * action's log, its outputs and its job summary.
+ */
+import { Simulator } from '../sim/simulator.js'
+import { runAction } from '../sim/run-action.js'
+
+const sim = new Simulator()
+const url = await sim.start()
+const flowId = '3d17a4ff-9e0a-4f7c-94bb-bc0b61a3a76d'
+const runId = sim.addRun({
+  flowId,
+  status: 'failed',
+  errors: [{ code: 'CONNECTOR-2001-500', message: 'Source file could not be read: connection to SFTP server timed out' }]
+})
+sim.nextLifecycle = { inProgressReads: 2, final: 'success', records: 1280 }
+
+console.log(`Simulator (Flow Service + IMS) on ${url}; failed run ${runId} of flow ${flowId}\n`)
+const result = await runAction({
+  'run-id': runId,
+  sandbox: 'prod',
+  'org-id': sim.orgId,
+  'client-id': sim.apiKey,
+  'client-secret': sim.clientSecret,
+  'platform-url': url,
+  'ims-url': url,
+  wait: 'true',
+  'poll-interval': '500ms',
+  'wait-timeout': '1m'
+})
+await sim.stop()
+
+const line = '─'.repeat(72)
+console.log(`${line}\nThe action's log (what the runner shows)\n${line}\n${result.stdout}${result.stderr}`)
+console.log(`${line}\nOutputs (GITHUB_OUTPUT)\n${line}`)
+for (const [name, value] of Object.entries(result.outputs)) console.log(`${name} = ${value}`)
+console.log(`\n${line}\nJob summary (GITHUB_STEP_SUMMARY)\n${line}\n${result.summary}`)
+console.log(`${line}\nExit code ${result.code} in ${Math.round(result.durationMs)} ms; ${sim.requests.length} requests reached the simulator.`)
+process.exitCode = result.code === 0 ? 0 : 1

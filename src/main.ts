@@ -1,0 +1,170 @@
+import * as core from '@actions/core'
+import { createTokenSource } from './auth.js'
+import { errorMessage } from './errors.js'
+import { FlowService } from './flow-service.js'
+import { Transport } from './http.js'
+import { readInputs, type Inputs } from './inputs.js'
+import { KeyedLock, mapLimited } from './pool.js'
+import { retriggerSafely } from './reconcile.js'
+import { writeOutputs, writeSummary, type Report } from './report.js'
+import { isFailure, type RunResult } from './result.js'
+import { CancelledError, RateGate } from './retry.js'
+import { precheck, type RunInfo } from './runs.js'
+import { selectFromFlow } from './select.js'
+import { waitForRuns } from './wait.js'
+
+/** The action: read inputs, authenticate, choose runs, re-trigger them, optionally wait; then report. */
+export async function run(): Promise<void> {
+  const report: Report = { results: [], skippedFlows: [] }
+  const controller = new AbortController()
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (report.cancelled) return
+    report.cancelled = true
+    core.warning(`Received ${signal}: stopping and reporting what was done so far.`)
+    controller.abort()
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  const transports: Transport[] = []
+
+  try {
+    report.inputs = readInputs()
+    const reads = new Transport(report.inputs.requestTimeoutMs, true)
+    const writes = new Transport(report.inputs.requestTimeoutMs, false)
+    transports.push(reads, writes)
+    await retrigger(report.inputs, report, { reads, writes, signal: controller.signal })
+  } catch (err) {
+    if (err instanceof CancelledError || controller.signal.aborted) report.cancelled = true
+    else report.stepError = errorMessage(err)
+  } finally {
+    transports.forEach(t => t.dispose())
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
+  }
+
+  writeOutputs(report)
+  try {
+    await writeSummary(report)
+  } catch (err) {
+    core.warning(`Could not write the job summary: ${errorMessage(err)}`)
+  }
+  const verdict = stepVerdict(report)
+  if (verdict) core.setFailed(verdict)
+}
+
+interface Wiring {
+  reads: Transport
+  writes: Transport
+  signal: AbortSignal
+}
+
+async function retrigger(inputs: Inputs, report: Report, { reads, writes, signal }: Wiring): Promise<void> {
+  const gate = new RateGate()
+  const budget = { maxAttempts: inputs.maxAttempts, timeoutMs: inputs.retryTimeoutMs }
+  const tokens = createTokenSource(inputs.credentials, { imsUrl: inputs.imsUrl, transport: writes, gate, budget, signal })
+  if (tokens.kind === 'oauth') {
+    await core.group('Authenticate (OAuth Server-to-Server)', async () => {
+      await tokens.token()
+      core.info(`Access token received from ${inputs.imsUrl}`)
+    })
+  }
+  const flowService = new FlowService({ ...inputs, tokens, reads, writes, gate, budget, signal })
+
+  const listed = new Map<string, RunInfo>()
+  report.results = inputs.runIds.map(runId => ({ runId, source: 'run-id', state: 'pending' }))
+  if (inputs.flowIds.length > 0) {
+    await core.group(`Select failed runs of ${inputs.flowIds.length} flow(s)`, async () => {
+      const selections = await mapLimited(inputs.flowIds, inputs.concurrency, flowId => selectFromFlow(flowService, flowId, inputs.lookbackMs))
+      for (const selection of selections) {
+        if (!selection.run) {
+          core.info(`Flow ${selection.flowId}: nothing to retry (${selection.reason})`)
+          report.skippedFlows.push({ flowId: selection.flowId, reason: selection.reason })
+        } else if (!report.results.some(r => r.runId === selection.run.id)) {
+          core.info(`Flow ${selection.flowId}: latest run ${selection.run.id} failed`)
+          listed.set(selection.run.id, selection.run)
+          report.results.push({ runId: selection.run.id, source: 'flow-id', state: 'pending' })
+        }
+      }
+    })
+  }
+  if (report.results.length === 0) {
+    core.notice('No failed run to retry.')
+    return
+  }
+
+  const total = report.results.length
+  let finished = 0
+  const claimed = new Set<string>()
+  const perFlow = new KeyedLock()
+  await core.group(inputs.dryRun ? `Pre-check ${total} run(s) (dry run)` : `Re-trigger ${total} run(s)`, async () => {
+    await mapLimited(report.results, inputs.concurrency, async result => {
+      let posting = false
+      try {
+        const run = listed.get(result.runId) ?? (inputs.checkStatus ? await flowService.getRun(result.runId) : undefined)
+        if (run) checkRun(result, run, inputs.force)
+        if (inputs.dryRun) {
+          result.state = 'would-retrigger'
+          core.info(`Would re-trigger run ${result.runId}${result.flowId ? ` of flow ${result.flowId}` : ''} [${++finished}/${total}]`)
+          return
+        }
+        posting = true
+        // One re-trigger per flow at a time: reconciliation can then tell whose new run is whose.
+        const done = await perFlow.run(result.flowId ?? result.runId, () =>
+          retriggerSafely(flowService, result.runId, result.flowId, { settleMs: inputs.settleMs, claimed, signal })
+        )
+        Object.assign(result, { state: 'retriggered', newRunId: done.id, etag: done.etag, adopted: done.adopted })
+        core.info(`Re-triggered run ${result.runId}: new run ${done.id}, etag ${done.etag || '(none)'} [${++finished}/${total}]`)
+      } catch (err) {
+        if (err instanceof CancelledError || signal.aborted) {
+          if (posting) {
+            result.state = 'error'
+            result.error = `cancelled while the re-trigger was in flight: run ${result.runId} may or may not have been re-triggered; check the runs of flow ${result.flowId ?? '(see the run)'} before retrying`
+          }
+          return
+        }
+        result.state = 'error'
+        result.error = errorMessage(err)
+        finished++
+        if (total > 1) core.error(`Run ${result.runId}: ${result.error}`)
+      }
+    })
+  })
+  if (signal.aborted) throw new CancelledError()
+
+  if (inputs.wait && !inputs.dryRun && report.results.some(r => r.newRunId)) {
+    await core.group('Wait for the new run(s) to finish', () =>
+      waitForRuns(flowService, report.results, {
+        intervalMs: inputs.pollIntervalMs,
+        timeoutMs: inputs.waitTimeoutMs,
+        concurrency: inputs.concurrency,
+        signal
+      })
+    )
+  }
+}
+
+/** Applies the pre-check to a run that was read or listed; throws when it must not be re-triggered. */
+function checkRun(result: RunResult, run: RunInfo, force: boolean): void {
+  result.flowId = run.flowId
+  result.previousStatus = run.rawStatus
+  result.previousErrors = run.errors.length ? run.errors : undefined
+  const decision = precheck(run, force)
+  if (!decision.retrigger) throw new Error(`Not re-triggered: ${decision.reason}`)
+  const why = run.errors.length ? `: ${run.errors.join('; ')}` : ''
+  core.info(`Run ${run.id} of flow ${run.flowId ?? '?'} is "${run.rawStatus}"${decision.note ? ` (${decision.note})` : ''}${why}`)
+}
+
+/** The message the step fails with, or undefined when it succeeded. */
+function stepVerdict(report: Report): string | undefined {
+  if (report.stepError) return report.stepError
+  const failOnRunFailure = report.inputs?.failOnRunFailure ?? true
+  const failures = report.results.filter(r => isFailure(r, failOnRunFailure))
+  if (report.cancelled) return `Cancelled: ${report.results.filter(r => r.newRunId).length} of ${report.results.length} run(s) were re-triggered before the job stopped.`
+  if (failures.length === 0) return undefined
+  if (report.results.length === 1) {
+    const [only] = failures
+    if (only.error) return only.error
+    return `New run ${only.newRunId} ${only.finalStatus === 'timeout' ? 'did not finish within `wait-timeout`' : `finished "${only.finalStatus}"`}${only.newRunErrors ? `: ${only.newRunErrors.join('; ')}` : ''}`
+  }
+  return `${failures.length} of ${report.results.length} runs need attention (not re-triggered, failed or timed out); see the job summary and the \`results\` output.`
+}

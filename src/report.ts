@@ -1,0 +1,145 @@
+import * as core from '@actions/core'
+import type { Inputs } from './inputs.js'
+import { isFailure, type RunResult } from './result.js'
+import { redact } from './secrets.js'
+
+export interface Report {
+  inputs?: Inputs
+  results: RunResult[]
+  /** Flows a sweep looked at and left alone, with why. */
+  skippedFlows: { flowId: string; reason: string }[]
+  /** A failure of the whole step (inputs, authentication, selection), not of one run. */
+  stepError?: string
+  cancelled?: boolean
+}
+
+/** Sets every output; called before the step can fail, so later steps always have them. */
+export function writeOutputs(report: Report): void {
+  const { results } = report
+  const retriggered = results.filter(r => r.newRunId)
+  const set = (name: string, value: string | number | undefined): void => {
+    if (value !== undefined) core.setOutput(name, redact(String(value)))
+  }
+  set('new-run-ids', JSON.stringify(retriggered.map(r => r.newRunId)))
+  set('run-ids', JSON.stringify(results.filter(r => r.state !== 'error').map(r => r.runId)))
+  set('results', JSON.stringify(results.map(publicResult)))
+  if (retriggered.length === 1) {
+    set('new-run-id', retriggered[0].newRunId)
+    set('etag', retriggered[0].etag)
+  }
+  if (results.length === 1) {
+    const [only] = results
+    set('flow-id', only.flowId)
+    set('previous-status', only.previousStatus)
+    set('status', only.finalStatus)
+    set('duration', only.durationSeconds)
+    set('records-ingested', only.recordsIngested)
+  }
+}
+
+function publicResult(r: RunResult): Record<string, unknown> {
+  return {
+    'run-id': r.runId,
+    'flow-id': r.flowId ?? null,
+    'previous-status': r.previousStatus ?? null,
+    state: r.state,
+    'new-run-id': r.newRunId ?? null,
+    etag: r.etag ?? null,
+    status: r.finalStatus ?? null,
+    duration: r.durationSeconds ?? null,
+    'records-ingested': r.recordsIngested ?? null,
+    error: r.error ?? null
+  }
+}
+
+// The runner refuses a step summary over 1 MiB; stay well below it whatever the number of runs.
+const SUMMARY_LIMIT = 900 * 1024
+
+/** The job summary: what was asked, what happened to each run, and totals. */
+export function renderSummary(report: Report, runUrl: string | undefined): string {
+  const { inputs, results } = report
+  const lines: string[] = ['## AEP dataflow run re-trigger', '']
+  if (inputs) {
+    lines.push(`Sandbox \`${inputs.sandbox}\`${inputs.dryRun ? ' · **dry run: nothing was re-triggered**' : ''}${runUrl ? ` · [workflow run](${runUrl})` : ''}`, '')
+  }
+  if (report.stepError) lines.push(`> [!CAUTION]`, `> ${report.stepError.replace(/\n/g, '\n> ')}`, '')
+  if (report.cancelled) lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
+
+  if (results.length > 0) {
+    const waited = results.some(r => r.finalStatus)
+    const header = ['Run', 'Flow', 'Previous status', 'Result', 'New run', 'ETag', ...(waited ? ['New run status', 'Duration', 'Records ingested'] : [])]
+    const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`]
+    let size = table.join('\n').length
+    let shown = 0
+    for (const r of results) {
+      const row = `| ${[
+        code(r.runId),
+        code(r.flowId),
+        r.previousStatus ?? '',
+        outcome(r),
+        code(r.newRunId),
+        code(r.etag),
+        ...(waited ? [r.finalStatus ?? '', r.durationSeconds === undefined ? '' : `${r.durationSeconds}s`, r.recordsIngested ?? ''] : [])
+      ].join(' | ')} |`
+      if (size + row.length > SUMMARY_LIMIT) break
+      table.push(row)
+      size += row.length + 1
+      shown++
+    }
+    lines.push(...table)
+    if (shown < results.length) {
+      lines.push('', `_${results.length - shown} more runs are not shown to keep the summary under the runner's 1 MiB limit; the \`results\` output holds them all._`)
+    }
+    lines.push('', totals(report))
+    const reasons = results.flatMap(r => [
+      ...(r.previousErrors?.length ? [`- Run \`${r.runId}\` had failed: ${r.previousErrors.map(escape).join('; ')}`] : []),
+      ...(r.newRunErrors?.length ? [`- New run \`${r.newRunId}\` failed: ${r.newRunErrors.map(escape).join('; ')}`] : [])
+    ])
+    if (reasons.length) lines.push('', '### Errors reported by Adobe', '', ...limitLines(reasons, 200))
+  }
+  if (report.skippedFlows.length > 0) {
+    lines.push('', '### Flows left alone', '', ...limitLines(report.skippedFlows.map(f => `- \`${f.flowId}\`: ${escape(f.reason)}`), 500))
+  }
+  return redact(lines.join('\n') + '\n')
+}
+
+export async function writeSummary(report: Report): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  const env = process.env
+  const runUrl = env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined
+  await core.summary.addRaw(renderSummary(report, runUrl)).write()
+}
+
+function totals(report: Report): string {
+  const { results, inputs } = report
+  const count = (f: (r: RunResult) => boolean): number => results.filter(f).length
+  const parts = [
+    `${results.length} run${results.length === 1 ? '' : 's'} selected`,
+    inputs?.dryRun ? `${count(r => r.state === 'would-retrigger')} would be re-triggered` : `${count(r => !!r.newRunId)} re-triggered`,
+    `${count(r => r.state === 'error')} not re-triggered`
+  ]
+  if (results.some(r => r.finalStatus)) {
+    parts.push(`${count(r => r.finalStatus === 'success')} succeeded`, `${count(r => r.finalStatus === 'failed' || r.finalStatus === 'cancelled')} failed`, `${count(r => r.finalStatus === 'timeout')} timed out`)
+  }
+  const failed = count(r => isFailure(r, inputs?.failOnRunFailure ?? true))
+  return `**Totals:** ${parts.join(' · ')}${failed ? ` · **${failed} need attention**` : ''}`
+}
+
+function outcome(r: RunResult): string {
+  if (r.state === 'error') return `❌ ${escape(r.error ?? 'failed')}`
+  if (r.state === 'would-retrigger') return 'would re-trigger'
+  if (r.state === 'pending') return 'not done'
+  return r.adopted ? '⚠️ re-triggered (found by listing)' : '✅ re-triggered'
+}
+
+function code(value: string | undefined): string {
+  return value ? `\`${value.replace(/`/g, "'")}\`` : ''
+}
+
+function escape(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').slice(0, 400)
+}
+
+function limitLines(lines: string[], max: number): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max), `- … and ${lines.length - max} more`]
+}

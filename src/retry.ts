@@ -1,0 +1,153 @@
+import * as core from '@actions/core'
+import { AmbiguousOutcomeError } from './errors.js'
+import { TransportError, type HttpResponse } from './http.js'
+import { formatDuration } from './duration.js'
+
+export interface RetryBudget {
+  /** Attempts per request, the first included. */
+  maxAttempts: number
+  /** Total time one request may spend waiting between attempts. */
+  timeoutMs: number
+}
+
+export type Verdict = 'done' | 'retry' | 'ambiguous'
+
+/**
+ * The one place that decides what is safe to send again.
+ *
+ * - 429 and 503 say the request was not processed: safe to retry, even the re-trigger POST.
+ * - A request that never connected (refused, DNS) never reached the server: safe to retry.
+ * - 500, 502, 504, a timeout or a reset after connecting: the server may have acted. Reads and
+ *   token requests are idempotent, so they are retried; the re-trigger POST is not, so the caller
+ *   gets an AmbiguousOutcomeError and must reconcile before anything is sent again.
+ * - Any other answer (2xx, 3xx, 4xx) is final and goes back to the caller.
+ */
+export function verdict(idempotent: boolean, outcome: HttpResponse | TransportError): Verdict {
+  if (outcome instanceof TransportError) {
+    if (!outcome.sent) return 'retry'
+    return idempotent ? 'retry' : 'ambiguous'
+  }
+  const { status } = outcome
+  if (status === 429 || status === 503) return 'retry'
+  if (status >= 500) return idempotent ? 'retry' : 'ambiguous'
+  return 'done'
+}
+
+/** `Retry-After` in seconds or as an HTTP date, in milliseconds from now; undefined if absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value
+  if (!text?.trim()) return undefined
+  if (/^\s*\d+(\.\d+)?\s*$/.test(text)) return Math.round(Number(text) * 1000)
+  const date = Date.parse(text)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+const BASE_DELAY_MS = 1000
+const MAX_DELAY_MS = 30_000
+
+/** Exponential back-off with jitter: about 1s, 2s, 4s … capped at 30s, each scaled by 0.5–1. */
+export function backoffDelay(attempt: number, random = Math.random): number {
+  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1))
+  return Math.round(ceiling * (0.5 + random() / 2))
+}
+
+/**
+ * A pause shared by every request of the step: when Adobe answers 429 with Retry-After, every
+ * worker holds back until then instead of each discovering the limit on its own.
+ */
+export class RateGate {
+  private until = 0
+
+  pauseFor(ms: number): void {
+    this.until = Math.max(this.until, Date.now() + ms)
+  }
+
+  async wait(signal?: AbortSignal): Promise<void> {
+    while (this.until > Date.now()) {
+      // A little jitter so paused workers do not all fire in the same millisecond.
+      await sleep(this.until - Date.now() + Math.random() * 100, signal)
+    }
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new CancelledError())
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(new CancelledError())
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, Math.max(0, ms))
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled')
+    this.name = 'CancelledError'
+  }
+}
+
+export interface RetryOptions {
+  /** What is being done, for log lines and errors: "re-trigger of run X". */
+  what: string
+  idempotent: boolean
+  budget: RetryBudget
+  gate: RateGate
+  signal?: AbortSignal
+  /** Turns a final, unsuccessful answer into the error to throw. */
+  fail: (res: HttpResponse) => Error
+}
+
+/**
+ * Sends `attempt` until it gives a final answer (returned, 2xx or not: the caller decides), the
+ * outcome is ambiguous (AmbiguousOutcomeError) or the retry budget is spent (the last error).
+ */
+export async function withRetries(
+  attempt: () => Promise<HttpResponse>,
+  opts: RetryOptions
+): Promise<HttpResponse> {
+  const started = Date.now()
+  for (let n = 1; ; n++) {
+    await opts.gate.wait(opts.signal)
+    let outcome: HttpResponse | TransportError
+    try {
+      outcome = await attempt()
+    } catch (err) {
+      if (!(err instanceof TransportError)) throw err
+      if (err.code === 'ABORTED') throw new CancelledError()
+      outcome = err
+    }
+    const decision = verdict(opts.idempotent, outcome)
+    const reason =
+      outcome instanceof TransportError ? `${outcome.code} (${outcome.message})` : `HTTP ${outcome.status}`
+    if (decision === 'done') return outcome as HttpResponse
+    if (decision === 'ambiguous') {
+      throw new AmbiguousOutcomeError(`${opts.what}: ${reason} after the request was sent`, 'maybe')
+    }
+
+    const retryAfter = outcome instanceof TransportError ? undefined : parseRetryAfter(outcome.headers['retry-after'])
+    const delay = retryAfter ?? backoffDelay(n)
+    if (retryAfter !== undefined && (outcome as HttpResponse).status === 429) opts.gate.pauseFor(retryAfter)
+    const elapsed = Date.now() - started
+    const spent =
+      n >= opts.budget.maxAttempts
+        ? `after ${n} attempt${n === 1 ? '' : 's'}`
+        : elapsed + delay > opts.budget.timeoutMs
+          ? retryAfter !== undefined
+            ? `Adobe asked to wait ${formatDuration(retryAfter)} (Retry-After), beyond the retry budget (\`retry-timeout\` ${formatDuration(opts.budget.timeoutMs)})`
+            : `retry budget spent (\`retry-timeout\` ${formatDuration(opts.budget.timeoutMs)})`
+          : undefined
+    if (spent) {
+      const err = outcome instanceof TransportError ? new Error(`${opts.what} failed: ${reason}`) : opts.fail(outcome)
+      err.message += ` (gave up: ${spent})`
+      throw err
+    }
+    core.info(`${opts.what}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${n + 1} of ${opts.budget.maxAttempts})`)
+    await sleep(delay, opts.signal)
+  }
+}

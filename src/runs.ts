@@ -1,0 +1,146 @@
+/** The parts of a Flow Service run this action reads, from either the spec's or the tutorial's shape. */
+export interface RunInfo {
+  id: string
+  flowId?: string
+  createdAt?: number
+  etag?: string
+  status: RunStatus
+  /** The status as Adobe wrote it. */
+  rawStatus: string
+  startedAt?: number
+  completedAt?: number
+  recordsIngested?: number
+  recordsRead?: number
+  recordsFailed?: number
+  errors: string[]
+}
+
+/**
+ * How Adobe's statuses map onto what the action does. Final: success, failed, cancelled,
+ * partial-success. Anything else (inProgress, queued, a status Adobe adds later) is not finished.
+ */
+export type RunStatus = 'success' | 'failed' | 'cancelled' | 'partial-success' | 'in-progress' | 'unknown'
+
+const STATUS_MAP: Record<string, RunStatus> = {
+  success: 'success',
+  succeeded: 'success',
+  completed: 'success',
+  failed: 'failed',
+  failure: 'failed',
+  error: 'failed',
+  partialfailure: 'failed',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
+  aborted: 'cancelled',
+  partialsuccess: 'partial-success',
+  partiallysucceeded: 'partial-success',
+  inprogress: 'in-progress',
+  running: 'in-progress',
+  pending: 'in-progress',
+  queued: 'in-progress',
+  scheduled: 'in-progress',
+  started: 'in-progress',
+  new: 'in-progress'
+}
+
+export function normaliseStatus(raw: string): RunStatus {
+  return STATUS_MAP[raw.toLowerCase().replace(/[\s_-]/g, '')] ?? 'unknown'
+}
+
+export function isFinal(status: RunStatus): boolean {
+  return status !== 'in-progress' && status !== 'unknown'
+}
+
+type Json = Record<string, unknown>
+const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {})
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined)
+
+/** `GET /runs/{id}` answers `{"items": [run]}` per the spec; a bare run object is accepted too. */
+export function runFromAnswer(answer: unknown): RunInfo | undefined {
+  const root = obj(answer)
+  const items = Array.isArray(root.items) ? root.items : undefined
+  const run = items ? items[0] : root
+  return run && str(obj(run).id) ? parseRun(run) : undefined
+}
+
+export function parseRun(value: unknown): RunInfo {
+  const run = obj(value)
+  const metrics = obj(run.metrics)
+  const statusSummary = obj(metrics.statusSummary)
+  const durations = obj(metrics.durationSummary)
+  const records = obj(metrics.recordSummary)
+  const rawStatus = str(statusSummary.status) ?? 'unknown'
+  const activities = [run.activities, run.activites].find(Array.isArray) ?? []
+  const runErrors = errorTexts(statusSummary.errors)
+  // Activities often repeat the run's own errors: show only what they add.
+  const activityErrors = (activities as unknown[]).flatMap(a => {
+    const activity = obj(a)
+    const name = str(activity.name)
+    return errorTexts(obj(activity.statusSummary).errors)
+      .filter(e => !runErrors.includes(e))
+      .map(e => (name ? `${name}: ${e}` : e))
+  })
+  const errors = [...runErrors, ...activityErrors]
+  return {
+    id: String(run.id),
+    flowId: str(run.flowId),
+    createdAt: num(run.createdAt),
+    etag: str(run.eTag) ?? str(run.etag),
+    status: normaliseStatus(rawStatus),
+    rawStatus,
+    startedAt: num(durations.startedAtUTC),
+    completedAt: num(durations.completedAtUTC),
+    recordsIngested: num(records.outputRecordCount),
+    recordsRead: num(records.inputRecordCount),
+    recordsFailed: num(records.failedRecordCount),
+    errors: [...new Set(errors)]
+  }
+}
+
+function errorTexts(list: unknown): string[] {
+  if (!Array.isArray(list)) return []
+  return list.map(e => {
+    const { code, message } = obj(e)
+    return [str(code), str(message)].filter(Boolean).join(': ') || JSON.stringify(e)
+  })
+}
+
+/** Seconds the run took, where Adobe says. */
+export function runDurationSeconds(run: RunInfo): number | undefined {
+  if (run.startedAt === undefined || run.completedAt === undefined) return undefined
+  return Math.max(0, Math.round((run.completedAt - run.startedAt) / 1000))
+}
+
+export type PrecheckDecision = { retrigger: true; note?: string } | { retrigger: false; reason: string }
+
+/**
+ * Whether a run may be re-triggered. Adobe allows failed runs, and successful runs that
+ * ingested nothing; re-triggering a run that ingested records would ingest them again.
+ */
+export function precheck(run: RunInfo, force: boolean): PrecheckDecision {
+  const records = run.recordsIngested
+  switch (run.status) {
+    case 'failed':
+      return { retrigger: true }
+    case 'success':
+    case 'partial-success':
+      if (run.status === 'success' && records === 0) {
+        return { retrigger: true, note: 'succeeded with zero records ingested' }
+      }
+      if (force) return { retrigger: true, note: `forced: run ${run.rawStatus} with ${records ?? 'an unknown number of'} records ingested` }
+      return {
+        retrigger: false,
+        reason: `run ${run.id} ended "${run.rawStatus}" with ${records ?? 'an unknown number of'} records ingested; re-triggering would ingest them again. Set \`force: true\` to re-trigger anyway.`
+      }
+    case 'cancelled':
+      return { retrigger: true, note: 'run was cancelled' }
+    case 'in-progress':
+      return { retrigger: false, reason: `run ${run.id} is still running (status "${run.rawStatus}"); wait for it to finish.` }
+    default:
+      return {
+        retrigger: false,
+        reason: `run ${run.id} has status "${run.rawStatus}", which is not a finished failure; only failed runs can be re-triggered.`
+      }
+  }
+}
