@@ -180,12 +180,13 @@ export class Simulator {
     const url = new URL(req.url ?? '/', 'http://sim')
     const route = routeOf(req.method ?? '', url.pathname)
     const fault = route ? this.faults.get(route)?.shift() : undefined
+    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', route, headers: req.headers, body: '', at: Date.now() }
+    this.requests.push(recorded)
     if (fault?.reset === 'before') {
       req.socket.destroy()
       return
     }
-    const body = await readBody(req)
-    this.requests.push({ method: req.method ?? '', path: req.url ?? '', route, headers: req.headers, body, at: Date.now() })
+    const body = (recorded.body = await readBody(req))
     if (this.options.latencyMs) await delay(this.options.latencyMs)
 
     const limited = this.rateLimited()
