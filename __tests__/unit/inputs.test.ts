@@ -1,0 +1,136 @@
+import { describe, expect, it, jest } from '@jest/globals'
+import fc from 'fast-check'
+import * as core from '../../__fixtures__/core.js'
+import { INPUT_PROPERTY_RUNS } from '../helpers/figures.js'
+
+jest.unstable_mockModule('@actions/core', () => core)
+const { readInputs, InputError, DEFAULT_SCOPES } = await import('../../src/inputs.js')
+
+const RUN = '4fb0418e-1804-45d6-8d56-dd51f05c0baf'
+const valid: Record<string, string> = { 'run-id': RUN, 'org-id': 'ABC123@AdobeOrg', 'access-token': 'tok-123', 'api-key': 'key-1' }
+const read = (values: Record<string, string>) => (name: string) => values[name] ?? ''
+const problemsOf = (values: Record<string, string>): string[] => {
+  try {
+    readInputs(read(values))
+  } catch (err) {
+    if (err instanceof InputError) return err.problems
+    throw err
+  }
+  return []
+}
+
+describe('readInputs', () => {
+  it('applies the documented defaults', () => {
+    const inputs = readInputs(read(valid))
+    expect(inputs).toMatchObject({
+      runIds: [RUN],
+      flowIds: [],
+      sandbox: 'prod',
+      platformUrl: 'https://platform.adobe.io',
+      imsUrl: 'https://ims-na1.adobelogin.com',
+      checkStatus: true,
+      force: false,
+      dryRun: false,
+      wait: false,
+      pollIntervalMs: 30_000,
+      waitTimeoutMs: 3_600_000,
+      lookbackMs: 86_400_000,
+      concurrency: 4,
+      failOnRunFailure: true,
+      credentials: { kind: 'token', accessToken: 'tok-123' }
+    })
+  })
+
+  it('uses OAuth credentials, with client-id as the default api-key and the default scopes', () => {
+    const inputs = readInputs(read({ 'run-id': RUN, 'org-id': 'A@AdobeOrg', 'client-id': 'cid', 'client-secret': 'sec' }))
+    expect(inputs.credentials).toEqual({ kind: 'oauth', clientId: 'cid', clientSecret: 'sec', scopes: DEFAULT_SCOPES })
+    expect(inputs.apiKey).toBe('cid')
+  })
+
+  it('masks the secrets before anything else can print them', () => {
+    core.setSecret.mockClear()
+    expect(() => readInputs(read({ 'access-token': 'the-token', 'client-secret': 'the-secret' }))).toThrow(InputError)
+    expect(core.setSecret).toHaveBeenCalledWith('the-token')
+    expect(core.setSecret).toHaveBeenCalledWith('the-secret')
+  })
+
+  it('splits run ids on newlines, commas and spaces, drops duplicates and keeps the order', () => {
+    const other = '3fb0418e-1804-45d6-8d56-dd51f05c0baf'
+    expect(readInputs(read({ ...valid, 'run-id': `${RUN}\n${other}, ${RUN.toUpperCase()}  ${other}` })).runIds).toEqual([RUN, other])
+  })
+
+  it.each([
+    [{ 'run-id': 'runs/../flows' }, '`run-id` must hold UUIDs'],
+    [{ 'run-id': '' }, 'set `run-id`'],
+    [{ sandbox: 'Prod' }, '`sandbox` must be a sandbox name'],
+    [{ 'org-id': '' }, 'set `org-id`'],
+    [{ 'org-id': 'ABC@AdobeOrg\nX-Evil: 1' }, '`org-id` contains spaces, line breaks'],
+    [{ 'access-token': 'a b' }, '`access-token` contains spaces'],
+    [{ 'access-token': '', 'client-id': 'x' }, '`client-secret` is empty'],
+    [{ 'access-token': '' }, 'no credentials'],
+    [{ 'platform-url': 'http://platform.adobe.io' }, '`platform-url` must use https'],
+    [{ 'ims-url': 'ftp://127.0.0.1' }, '`ims-url` must use https'],
+    [{ 'platform-url': 'not a url' }, '`platform-url` must be a URL'],
+    [{ 'platform-url': 'https://u:p@platform.adobe.io' }, 'must not carry credentials'],
+    [{ 'poll-interval': 'soon' }, '`poll-interval` must be a duration'],
+    [{ 'wait-timeout': '0s' }, '`wait-timeout` must be between'],
+    [{ concurrency: '0' }, '`concurrency` must be a whole number from 1 to 32'],
+    [{ concurrency: '4.5' }, '`concurrency` must be a whole number'],
+    [{ wait: 'maybe' }, '`wait` must be `true` or `false`']
+  ])('rejects %j with a message that says what to fix', (override, message) => {
+    const problems = problemsOf({ ...valid, ...override })
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toContain(message)
+  })
+
+  it('allows plain http for loopback hosts only', () => {
+    for (const url of ['http://127.0.0.1:8080', 'http://localhost:1', 'http://[::1]:9']) {
+      expect(readInputs(read({ ...valid, 'platform-url': url })).platformUrl).toBe(url)
+    }
+    expect(problemsOf({ ...valid, 'platform-url': 'http://127.0.0.1.evil.com' })).toHaveLength(1)
+  })
+
+  it('reports every problem at once', () => {
+    expect(problemsOf({ 'run-id': 'x', sandbox: 'A B', 'poll-interval': '-1' })).toHaveLength(5)
+  })
+})
+
+describe('readInputs under arbitrary values (property-based)', () => {
+  const names = ['run-id', 'flow-id', 'sandbox', 'org-id', 'api-key', 'access-token', 'platform-url', 'ims-url', 'poll-interval', 'wait-timeout', 'lookback', 'concurrency', 'max-attempts', 'wait', 'force', 'request-timeout']
+  const nasty = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'grapheme' }),
+    fc.constantFrom('\r\n', 'a\nb', '\u0000', 'ß', 'prod\r\nx-evil: 1', '../..', '1e9', '-1', 'NaN', 'Infinity', '9'.repeat(400), 'http://10.0.0.1', 'https://[::1]:0', '30 s', '1h30', '٣'),
+    fc.webUrl(),
+    fc.uuid()
+  )
+
+  it('accepts each value or answers with InputError problems, never another error, never echoing the token', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...names), nasty, (name, value) => {
+        try {
+          readInputs(read({ ...valid, 'access-token': 'sekret-tok', [name]: value }))
+        } catch (err) {
+          expect(err).toBeInstanceOf(InputError)
+          const { problems } = err as InstanceType<typeof InputError>
+          expect(problems.length).toBeGreaterThan(0)
+          for (const p of problems) expect(p).not.toContain(name === 'access-token' ? '\u0000' : 'sekret-tok')
+        }
+      }),
+      { numRuns: INPUT_PROPERTY_RUNS.perInput }
+    )
+  })
+
+  it('survives every input being arbitrary at once', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...names), nasty), values => {
+        try {
+          readInputs(read(values))
+        } catch (err) {
+          expect(err).toBeInstanceOf(InputError)
+        }
+      }),
+      { numRuns: INPUT_PROPERTY_RUNS.allAtOnce }
+    )
+  })
+})
