@@ -1,0 +1,124 @@
+// The action's modules in-process against the simulator over loopback: no bundle, no child process.
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import * as net from 'node:net'
+import * as core from '../../__fixtures__/core.js'
+import type { Simulator } from '../../sim/simulator.js'
+import { startSimulator, STATIC_TOKEN } from '../helpers/e2e.js'
+
+jest.unstable_mockModule('@actions/core', () => core)
+const { Transport, TransportError, MAX_BODY_BYTES } = await import('../../src/http.js')
+const { FlowService } = await import('../../src/flow-service.js')
+const { createTokenSource } = await import('../../src/auth.js')
+const { RateGate } = await import('../../src/retry.js')
+const { retriggerSafely } = await import('../../src/reconcile.js')
+
+let sim: Simulator
+let transports: InstanceType<typeof Transport>[] = []
+beforeEach(async () => {
+  sim = await startSimulator({ pageSize: 2 })
+})
+afterEach(async () => {
+  transports.forEach(t => t.dispose())
+  transports = []
+  await sim.stop()
+})
+
+const transport = (timeoutMs = 1000, keepAlive = false) => {
+  const t = new Transport(timeoutMs, keepAlive)
+  transports.push(t)
+  return t
+}
+const budget = { maxAttempts: 2, timeoutMs: 5000 }
+
+function flowService(oauth = false) {
+  const gate = new RateGate()
+  const tokens = oauth
+    ? createTokenSource({ kind: 'oauth', clientId: sim.apiKey, clientSecret: sim.clientSecret, scopes: 'openid' }, { imsUrl: sim.url, transport: transport(), gate, budget })
+    : createTokenSource({ kind: 'token', accessToken: STATIC_TOKEN }, { imsUrl: sim.url, transport: transport(), gate, budget })
+  return new FlowService({ platformUrl: sim.url, sandbox: 'prod', orgId: sim.orgId, apiKey: sim.apiKey, tokens, reads: transport(1000, true), writes: transport(), gate, budget })
+}
+
+describe('Transport', () => {
+  it('knows a refused connection was never sent', async () => {
+    const server = net.createServer()
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as net.AddressInfo).port
+    await new Promise<void>(r => server.close(() => r()))
+    const err = await transport().request({ method: 'POST', url: `http://127.0.0.1:${port}/x`, headers: {} }).catch(e => e)
+    expect(err).toBeInstanceOf(TransportError)
+    expect(err).toMatchObject({ sent: false, code: 'ECONNREFUSED' })
+  })
+
+  it('treats a reset after connecting, and a timeout, as possibly sent', async () => {
+    sim.fault('retrigger', { reset: 'before' }, { delayMs: 500 })
+    const url = `${sim.url}/data/foundation/flowservice/runs/${sim.addRun()}/action?op=re-trigger`
+    const reset = await transport().request({ method: 'POST', url, headers: {} }).catch(e => e)
+    expect(reset).toMatchObject({ sent: true })
+    const slow = await transport(100).request({ method: 'POST', url, headers: {} }).catch(e => e)
+    expect(slow).toMatchObject({ sent: true, code: 'ETIMEDOUT' })
+  })
+
+  it('reads at most 1 MiB of an answer', async () => {
+    sim.fault('getRun', { status: 500, bodyBytes: 20 * 1024 * 1024 })
+    const res = await transport(5000).request({ method: 'GET', url: `${sim.url}/data/foundation/flowservice/runs/${sim.addRun()}`, headers: {} })
+    expect(res.status).toBe(500)
+    expect(res.body.length).toBeLessThan(MAX_BODY_BYTES + 200)
+    expect(res.body).toMatch(/answer cut at 1048576 bytes/)
+  })
+
+  it('stops at once when cancelled', async () => {
+    sim.fault('getRun', { delayMs: 5000 })
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 50)
+    const started = Date.now()
+    const err = await transport(10_000).request({ method: 'GET', url: `${sim.url}/data/foundation/flowservice/runs/${sim.addRun()}`, headers: {}, signal: controller.signal }).catch(e => e)
+    expect(err).toMatchObject({ code: 'ABORTED' })
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+})
+
+describe('FlowService', () => {
+  it('reads a run, lists every page of a flow newest first, and re-triggers', async () => {
+    const flowId = '3d17a4ff-9e0a-4f7c-94bb-bc0b61a3a76d'
+    const ids = [1, 2, 3, 4, 5].map(i => sim.addRun({ flowId, createdAt: Date.now() - i * 1000 }))
+    const fs = flowService(true)
+    expect((await fs.getRun(ids[0])).flowId).toBe(flowId)
+    const listed = await fs.listRuns(flowId, 0)
+    expect(listed.map(r => r.id)).toEqual(ids)
+    expect(sim.count('listRuns')).toBe(3)
+    const out = await fs.retrigger(ids[0])
+    expect(out.etag).toBe(sim.run(out.id)!.eTag)
+    expect(sim.count('token')).toBe(1)
+  })
+
+  it('reads the etag as eTag, or from the ETag header, when the answer spells it so', async () => {
+    const runId = sim.addRun()
+    sim.fault('retrigger', { status: 200, body: '{"id":"a","eTag":"\\"x\\""}' }, { status: 200, body: '{"id":"b"}', headers: { etag: '"y"' } })
+    const fs = flowService()
+    expect(await fs.retrigger(runId)).toEqual({ id: 'a', etag: '"x"' })
+    expect(await fs.retrigger(runId)).toEqual({ id: 'b', etag: '"y"' })
+  })
+
+  it('refuses a next page on another origin', async () => {
+    const flowId = '3d17a4ff-9e0a-4f7c-94bb-bc0b61a3a76d'
+    sim.addRun({ flowId })
+    sim.fault('listRuns', { status: 200, body: JSON.stringify({ items: [], _links: { next: { href: 'https://evil.example/runs?continuationToken=1' } } }) })
+    await expect(flowService().listRuns(flowId, 0)).rejects.toThrow(/refusing to send the token there/)
+  })
+})
+
+describe('retriggerSafely', () => {
+  it('never adopts the same new run twice when two runs of one flow are ambiguous', async () => {
+    const flowId = '3d17a4ff-9e0a-4f7c-94bb-bc0b61a3a76d'
+    const [a, b] = [sim.addRun({ flowId }), sim.addRun({ flowId })]
+    sim.fault('retrigger', { status: 500, act: true }, { status: 500, act: true })
+    const fs = flowService()
+    const claimed = new Set<string>()
+    const first = await retriggerSafely(fs, a, flowId, { settleMs: 30, claimed })
+    const second = await retriggerSafely(fs, b, flowId, { settleMs: 30, claimed })
+    expect(first.adopted).toBeTruthy()
+    expect(second.adopted).toBeTruthy()
+    expect(first.id).not.toBe(second.id)
+    expect(sim.runsOf(flowId)).toHaveLength(4)
+  })
+})

@@ -1,0 +1,63 @@
+import { describe, expect, it, jest } from '@jest/globals'
+import * as core from '../../__fixtures__/core.js'
+import type { RunResult } from '../../src/result.js'
+
+jest.unstable_mockModule('@actions/core', () => core)
+const { renderSummary, writeOutputs } = await import('../../src/report.js')
+const { isFailure } = await import('../../src/result.js')
+
+const result = (i: number, over: Partial<RunResult> = {}): RunResult => ({
+  runId: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+  flowId: 'ffffffff-0000-0000-0000-000000000000',
+  source: 'run-id',
+  previousStatus: 'failed',
+  state: 'retriggered',
+  newRunId: `11111111-0000-0000-0000-${String(i).padStart(12, '0')}`,
+  etag: '"1100c53e-0000-0200-0000-627138980000"',
+  ...over
+})
+
+describe('outputs', () => {
+  it('sets new-run-id and etag only for exactly one re-triggered run, and JSON arrays always', () => {
+    core.setOutput.mockClear()
+    writeOutputs({ results: [result(1)], skippedFlows: [] })
+    const set = Object.fromEntries(core.setOutput.mock.calls.map(c => [c[0], c[1]]))
+    expect(set).toMatchObject({ 'new-run-id': result(1).newRunId, etag: '"1100c53e-0000-0200-0000-627138980000"', 'previous-status': 'failed' })
+    expect(JSON.parse(set['new-run-ids'] as string)).toEqual([result(1).newRunId])
+
+    core.setOutput.mockClear()
+    writeOutputs({ results: [result(1), result(2, { state: 'error', newRunId: undefined, error: 'HTTP 404' }), result(3)], skippedFlows: [] })
+    const many = Object.fromEntries(core.setOutput.mock.calls.map(c => [c[0], c[1]]))
+    expect(many['new-run-id']).toBeUndefined()
+    expect(many['previous-status']).toBeUndefined()
+    expect(JSON.parse(many['new-run-ids'] as string)).toEqual([result(1).newRunId, result(3).newRunId])
+    expect(JSON.parse(many['run-ids'] as string)).toEqual([result(1).runId, result(3).runId])
+    expect(JSON.parse(many.results as string)[1]).toMatchObject({ state: 'error', error: 'HTTP 404', 'new-run-id': null })
+  })
+})
+
+describe('summary', () => {
+  it('stays under the runner\'s 1 MiB limit for any number of runs, with a note', () => {
+    const results = Array.from({ length: 10_000 }, (_, i) => result(i, { previousErrors: ['E'.repeat(300)] }))
+    const text = renderSummary({ results, skippedFlows: [] }, undefined)
+    expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024)
+    expect(text).toMatch(/_\d+ more runs are not shown/)
+    expect(text).toContain('10000 runs selected · 10000 re-triggered')
+  })
+
+  it('escapes table cells so an error text cannot break the table', () => {
+    const text = renderSummary({ results: [result(1, { state: 'error', newRunId: undefined, error: 'a | b\nc' })], skippedFlows: [] }, undefined)
+    expect(text).toContain('a \\| b c')
+  })
+})
+
+describe('isFailure', () => {
+  it('fails on errors and timeouts always, on failed runs only when asked', () => {
+    expect(isFailure(result(1), true)).toBe(false)
+    expect(isFailure(result(1, { state: 'error' }), false)).toBe(true)
+    expect(isFailure(result(1, { finalStatus: 'timeout' }), false)).toBe(true)
+    expect(isFailure(result(1, { finalStatus: 'failed' }), true)).toBe(true)
+    expect(isFailure(result(1, { finalStatus: 'failed' }), false)).toBe(false)
+    expect(isFailure(result(1, { finalStatus: 'partial-success' }), true)).toBe(false)
+  })
+})

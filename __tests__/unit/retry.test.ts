@@ -1,0 +1,114 @@
+import { describe, expect, it, jest } from '@jest/globals'
+import * as core from '../../__fixtures__/core.js'
+
+jest.unstable_mockModule('@actions/core', () => core)
+const { verdict, parseRetryAfter, backoffDelay, withRetries, RateGate, sleep, CancelledError } = await import('../../src/retry.js')
+const { TransportError } = await import('../../src/http.js')
+const { AmbiguousOutcomeError } = await import('../../src/errors.js')
+
+const res = (status: number, headers: Record<string, string> = {}) => ({ status, headers, body: '' })
+const budget = { maxAttempts: 3, timeoutMs: 10_000 }
+
+describe('verdict: what is safe to send again', () => {
+  it.each([
+    [200, 'done', 'done'],
+    [400, 'done', 'done'],
+    [401, 'done', 'done'],
+    [404, 'done', 'done'],
+    [412, 'done', 'done'],
+    [429, 'retry', 'retry'],
+    [503, 'retry', 'retry'],
+    [500, 'retry', 'ambiguous'],
+    [502, 'retry', 'ambiguous'],
+    [504, 'retry', 'ambiguous']
+  ])('HTTP %i: read %s, re-trigger %s', (status, read, write) => {
+    expect(verdict(true, res(status))).toBe(read)
+    expect(verdict(false, res(status))).toBe(write)
+  })
+
+  it('retries a request that never connected, even the POST; a sent one only when idempotent', () => {
+    const refused = new TransportError('connect ECONNREFUSED', false, 'ECONNREFUSED')
+    const reset = new TransportError('socket hang up', true, 'ECONNRESET')
+    expect(verdict(false, refused)).toBe('retry')
+    expect(verdict(false, reset)).toBe('ambiguous')
+    expect(verdict(true, reset)).toBe('retry')
+  })
+})
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-11-26T12:00:00Z')
+  it('reads seconds and HTTP dates, and ignores nonsense', () => {
+    expect(parseRetryAfter('3', now)).toBe(3000)
+    expect(parseRetryAfter('0', now)).toBe(0)
+    expect(parseRetryAfter('Thu, 26 Nov 2026 12:00:05 GMT', now)).toBe(5000)
+    expect(parseRetryAfter('Thu, 26 Nov 2026 11:00:00 GMT', now)).toBe(0)
+    expect(parseRetryAfter('soon', now)).toBeUndefined()
+    expect(parseRetryAfter(undefined, now)).toBeUndefined()
+  })
+})
+
+describe('backoffDelay', () => {
+  it('doubles with jitter between half and all of the ceiling, capped at 30 s', () => {
+    expect(backoffDelay(1, () => 0)).toBe(500)
+    expect(backoffDelay(1, () => 1)).toBe(1000)
+    expect(backoffDelay(3, () => 1)).toBe(4000)
+    expect(backoffDelay(20, () => 1)).toBe(30_000)
+  })
+})
+
+describe('withRetries', () => {
+  const opts = (over = {}) => ({ what: 'test call', idempotent: false, budget, gate: new RateGate(), fail: (r: { status: number }) => new Error(`HTTP ${r.status}`), ...over })
+
+  it('returns the first final answer after retrying what is safe', async () => {
+    const answers = [res(429, { 'retry-after': '0' }), res(503, { 'retry-after': '0' }), res(200)]
+    const attempt = jest.fn(async () => answers.shift()!)
+    await expect(withRetries(attempt, opts())).resolves.toMatchObject({ status: 200 })
+    expect(attempt).toHaveBeenCalledTimes(3)
+  })
+
+  it('throws AmbiguousOutcomeError for a 500 on a non-idempotent request, after one attempt', async () => {
+    const attempt = jest.fn(async () => res(500))
+    await expect(withRetries(attempt, opts())).rejects.toBeInstanceOf(AmbiguousOutcomeError)
+    expect(attempt).toHaveBeenCalledTimes(1)
+  })
+
+  it('gives up after maxAttempts with the formatted error', async () => {
+    const attempt = jest.fn(async () => res(503, { 'retry-after': '0' }))
+    await expect(withRetries(attempt, opts())).rejects.toThrow('HTTP 503 (gave up: after 3 attempts)')
+    expect(attempt).toHaveBeenCalledTimes(3)
+  })
+
+  it('fails at once when Retry-After is beyond the retry budget, and pauses the shared gate', async () => {
+    const gate = new RateGate()
+    const attempt = jest.fn(async () => res(429, { 'retry-after': '3600' }))
+    await expect(withRetries(attempt, opts({ gate }))).rejects.toThrow(/Retry-After\), beyond the retry budget/)
+    expect(attempt).toHaveBeenCalledTimes(1)
+    const controller = new AbortController()
+    const waiting = gate.wait(controller.signal)
+    controller.abort()
+    await expect(waiting).rejects.toBeInstanceOf(CancelledError)
+  })
+
+  it('turns an aborted request into CancelledError', async () => {
+    const attempt = async () => {
+      throw new TransportError('request cancelled', true, 'ABORTED')
+    }
+    await expect(withRetries(attempt, opts())).rejects.toBeInstanceOf(CancelledError)
+  })
+})
+
+describe('RateGate and sleep', () => {
+  it('holds every waiter until the pause ends', async () => {
+    const gate = new RateGate()
+    gate.pauseFor(150)
+    const started = Date.now()
+    await Promise.all([gate.wait(), gate.wait()])
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140)
+  })
+
+  it('sleep ends early with CancelledError when aborted', async () => {
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 10)
+    await expect(sleep(10_000, controller.signal)).rejects.toBeInstanceOf(CancelledError)
+  })
+})
