@@ -12,7 +12,12 @@ const flowId = '3d17a4ff-9e0a-4f7c-94bb-bc0b61a3a76d'
 const runId = sim.addRun({
   flowId,
   status: 'failed',
-  errors: [{ code: 'CONNECTOR-2001-500', message: 'Source file could not be read: connection to SFTP server timed out' }]
+  errors: [
+    {
+      code: 'CONNECTOR-2001-500',
+      message: 'Source file could not be read: connection to SFTP server timed out'
+    }
+  ]
 })
 sim.nextLifecycle = { inProgressReads: 2, final: 'success', records: 1280 }
 
@@ -32,9 +37,13 @@ const result = await runAction({
 await sim.stop()
 
 const line = '─'.repeat(72)
-console.log(`${line}\nThe action's log (what the runner shows)\n${line}\n${result.stdout}${result.stderr}`)
+console.log(
+  `${line}\nThe action's log (what the runner shows)\n${line}\n${result.stdout}${result.stderr}`
+)
 console.log(`${line}\nOutputs (GITHUB_OUTPUT)\n${line}`)
 for (const [name, value] of Object.entries(result.outputs)) console.log(`${name} = ${value}`)
 console.log(`\n${line}\nJob summary (GITHUB_STEP_SUMMARY)\n${line}\n${result.summary}`)
-console.log(`${line}\nExit code ${result.code} in ${Math.round(result.durationMs)} ms; ${sim.requests.length} requests reached the simulator.`)
+console.log(
+  `${line}\nExit code ${result.code} in ${Math.round(result.durationMs)} ms; ${sim.requests.length} requests reached the simulator.`
+)
 process.exitCode = result.code === 0 ? 0 : 1

@@ -31,7 +31,10 @@ export interface RunOptions {
   timeoutMs?: number
 }
 
-export function runAction(inputs: Record<string, string>, options: RunOptions = {}): Promise<ActionRun> {
+export function runAction(
+  inputs: Record<string, string>,
+  options: RunOptions = {}
+): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'aep-action-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
@@ -48,7 +51,8 @@ export function runAction(inputs: Record<string, string>, options: RunOptions = 
     RUNNER_TEMP: dir,
     ...options.env
   }
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  for (const [name, value] of Object.entries(inputs))
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
 
   const started = performance.now()
   return new Promise((resolvePromise, reject) => {
@@ -97,5 +101,11 @@ function commands(stdout: string, kind: string): string[] {
   return stdout
     .split(/\r?\n/)
     .filter(line => line.startsWith(`::${kind}`))
-    .map(line => line.slice(line.indexOf('::', 2) + 2).replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'))
+    .map(line =>
+      line
+        .slice(line.indexOf('::', 2) + 2)
+        .replace(/%0A/g, '\n')
+        .replace(/%0D/g, '\r')
+        .replace(/%25/g, '%')
+    )
 }

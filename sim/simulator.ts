@@ -111,8 +111,8 @@ export class Simulator {
     })
   }
 
-  async start(): Promise<string> {
-    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
+  async start(port = 0): Promise<string> {
+    await new Promise<void>(resolve => this.server.listen(port, '127.0.0.1', resolve))
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
     return this.url
   }
@@ -147,14 +147,24 @@ export class Simulator {
             startedAtUTC: spec.startedAt ?? spec.createdAt ?? now - 60_000,
             ...(finished ? { completedAtUTC: spec.completedAt ?? now - 30_000 } : {})
           },
-          recordSummary: { inputRecordCount: spec.records ?? 0, outputRecordCount: spec.records ?? 0, failedRecordCount: 0 },
+          recordSummary: {
+            inputRecordCount: spec.records ?? 0,
+            outputRecordCount: spec.records ?? 0,
+            failedRecordCount: 0
+          },
           statusSummary: {
             status,
             ...(spec.errors ? { errors: spec.errors } : {})
           }
         },
         activities: spec.errors
-          ? [{ id: randomUUID(), name: 'Copy Activity', statusSummary: { status, errors: spec.errors } }]
+          ? [
+              {
+                id: randomUUID(),
+                name: 'Copy Activity',
+                statusSummary: { status, errors: spec.errors }
+              }
+            ]
           : []
       },
       lifecycle,
@@ -169,7 +179,10 @@ export class Simulator {
 
   /** Runs of a flow, newest first. */
   runsOf(flowId: string): Record<string, unknown>[] {
-    return [...this.runs.values()].map(s => s.run).filter(r => r.flowId === flowId).sort((a, b) => (b.createdAt as number) - (a.createdAt as number))
+    return [...this.runs.values()]
+      .map(s => s.run)
+      .filter(r => r.flowId === flowId)
+      .sort((a, b) => (b.createdAt as number) - (a.createdAt as number))
   }
 
   count(route: Route): number {
@@ -180,7 +193,14 @@ export class Simulator {
     const url = new URL(req.url ?? '/', 'http://sim')
     const route = routeOf(req.method ?? '', url.pathname)
     const fault = route ? this.faults.get(route)?.shift() : undefined
-    const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', route, headers: req.headers, body: '', at: Date.now() }
+    const recorded: RecordedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      route,
+      headers: req.headers,
+      body: '',
+      at: Date.now()
+    }
     this.requests.push(recorded)
     if (fault?.reset === 'before') {
       req.socket.destroy()
@@ -190,11 +210,18 @@ export class Simulator {
     if (this.options.latencyMs) await delay(this.options.latencyMs)
 
     const limited = this.rateLimited()
-    if (limited) return send(res, 429, adobeError('429', 'Too many requests'), { 'retry-after': String(limited) })
+    if (limited)
+      return send(res, 429, adobeError('429', 'Too many requests'), {
+        'retry-after': String(limited)
+      })
 
     // A fault with a status or body answers instead of the real action (nothing is done);
     // `act`, a reset after reading, or a bare delay let the real action happen first.
-    const acts = !fault || !!fault.act || fault.reset === 'after' || (fault.status === undefined && fault.body === undefined && !fault.bodyBytes)
+    const acts =
+      !fault ||
+      !!fault.act ||
+      fault.reset === 'after' ||
+      (fault.status === undefined && fault.body === undefined && !fault.bodyBytes)
     const answer: Answer = acts ? this.answer(route, req, url, body) : { status: 500, body: '' }
 
     if (fault) {
@@ -219,7 +246,11 @@ export class Simulator {
       }
       if (fault.status !== undefined || fault.body !== undefined) {
         const status = fault.status ?? answer.status
-        const text = fault.body ?? (status >= 400 ? adobeError(String(status), http.STATUS_CODES[status] ?? 'Error') : answer.body)
+        const text =
+          fault.body ??
+          (status >= 400
+            ? adobeError(String(status), http.STATUS_CODES[status] ?? 'Error')
+            : answer.body)
         return send(res, status, text, fault.headers ?? {})
       }
       if (fault.headers) answer.headers = { ...answer.headers, ...fault.headers }
@@ -239,40 +270,93 @@ export class Simulator {
   private token(body: string): Answer {
     const form = new URLSearchParams(body)
     if (form.get('grant_type') !== 'client_credentials') {
-      return { status: 400, body: JSON.stringify({ error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' }) }
+      return {
+        status: 400,
+        body: JSON.stringify({
+          error: 'unsupported_grant_type',
+          error_description: 'grant_type must be client_credentials'
+        })
+      }
     }
     if (form.get('client_id') !== this.apiKey || form.get('client_secret') !== this.clientSecret) {
-      return { status: 401, body: JSON.stringify({ error: 'invalid_client', error_description: 'invalid client_id parameter' }) }
+      return {
+        status: 401,
+        body: JSON.stringify({
+          error: 'invalid_client',
+          error_description: 'invalid client_id parameter'
+        })
+      }
     }
-    if (!form.get('scope')) return { status: 400, body: JSON.stringify({ error: 'invalid_scope', error_description: 'scope is missing' }) }
+    if (!form.get('scope'))
+      return {
+        status: 400,
+        body: JSON.stringify({ error: 'invalid_scope', error_description: 'scope is missing' })
+      }
     const token = `eyJ${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '')}`
     const ttl = this.options.tokenTtlSeconds ?? 86_399
     this.tokens.set(token, Date.now() + ttl * 1000)
     this.issuedTokens.push(token)
-    return { status: 200, body: JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: ttl }) }
+    return {
+      status: 200,
+      body: JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: ttl })
+    }
   }
 
   /** The gateway's checks, in the order Adobe applies them. */
   private checkHeaders(req: http.IncomingMessage): Answer | undefined {
     const apiKey = req.headers['x-api-key']
-    if (!apiKey) return { status: 403, body: JSON.stringify({ error_code: '403000', message: 'Api Key is required' }) }
+    if (!apiKey)
+      return {
+        status: 403,
+        body: JSON.stringify({ error_code: '403000', message: 'Api Key is required' })
+      }
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
     const expiry = auth ? this.tokens.get(auth) : undefined
     if (!auth || expiry === undefined || expiry < Date.now()) {
-      return { status: 401, body: JSON.stringify({ error_code: '401013', message: 'Oauth token is not valid' }) }
+      return {
+        status: 401,
+        body: JSON.stringify({ error_code: '401013', message: 'Oauth token is not valid' })
+      }
     }
-    if (apiKey !== this.apiKey) return { status: 403, body: JSON.stringify({ error_code: '403003', message: 'Api Key is invalid' }) }
+    if (apiKey !== this.apiKey)
+      return {
+        status: 403,
+        body: JSON.stringify({ error_code: '403003', message: 'Api Key is invalid' })
+      }
     if (req.headers['x-gw-ims-org-id'] !== this.orgId) {
-      return { status: 403, body: adobeError('FLOW-2118-403', 'Forbidden', 'The organization in x-gw-ims-org-id is not accessible with this credential') }
+      return {
+        status: 403,
+        body: adobeError(
+          'FLOW-2118-403',
+          'Forbidden',
+          'The organization in x-gw-ims-org-id is not accessible with this credential'
+        )
+      }
     }
     if (!req.headers['x-sandbox-name']) {
-      return { status: 400, body: adobeError('FLOW-2105-400', 'Bad request', 'Sandbox header x-sandbox-name is missing') }
+      return {
+        status: 400,
+        body: adobeError('FLOW-2105-400', 'Bad request', 'Sandbox header x-sandbox-name is missing')
+      }
     }
     return undefined
   }
 
-  private answer(route: Route | undefined, req: http.IncomingMessage, url: URL, body: string): Answer {
-    if (!route) return { status: 404, body: adobeError('FLOW-1101-404', 'Resource not found', `No route for ${req.method} ${url.pathname}`) }
+  private answer(
+    route: Route | undefined,
+    req: http.IncomingMessage,
+    url: URL,
+    body: string
+  ): Answer {
+    if (!route)
+      return {
+        status: 404,
+        body: adobeError(
+          'FLOW-1101-404',
+          'Resource not found',
+          `No route for ${req.method} ${url.pathname}`
+        )
+      }
     if (route === 'token') return this.token(body)
     const refused = this.checkHeaders(req)
     if (refused) return refused
@@ -303,9 +387,19 @@ export class Simulator {
     const metrics = stored.run.metrics as Record<string, Record<string, unknown>>
     if (metrics.statusSummary.status !== 'inProgress') return
     const records = life.records ?? 0
-    metrics.statusSummary = { status: life.final ?? 'success', ...(life.errors ? { errors: life.errors } : {}) }
-    metrics.durationSummary = { ...metrics.durationSummary, completedAtUTC: (metrics.durationSummary.startedAtUTC as number) + 95_000 }
-    metrics.recordSummary = { inputRecordCount: records, outputRecordCount: life.final === 'failed' ? 0 : records, failedRecordCount: life.final === 'failed' ? records : 0 }
+    metrics.statusSummary = {
+      status: life.final ?? 'success',
+      ...(life.errors ? { errors: life.errors } : {})
+    }
+    metrics.durationSummary = {
+      ...metrics.durationSummary,
+      completedAtUTC: (metrics.durationSummary.startedAtUTC as number) + 95_000
+    }
+    metrics.recordSummary = {
+      inputRecordCount: records,
+      outputRecordCount: life.final === 'failed' ? 0 : records,
+      failedRecordCount: life.final === 'failed' ? records : 0
+    }
   }
 
   private listRuns(url: URL): Answer {
@@ -313,7 +407,11 @@ export class Simulator {
     let runs = [...this.runs.values()].map(s => s.run)
     for (const filter of filters) {
       const m = /^([\w.]+)(==|!=|>=|<=|>|<)(.*)$/.exec(filter)
-      if (!m) return { status: 400, body: adobeError('FLOW-1100-400', 'Bad request', `Invalid property filter ${filter}`) }
+      if (!m)
+        return {
+          status: 400,
+          body: adobeError('FLOW-1100-400', 'Bad request', `Invalid property filter ${filter}`)
+        }
       const [, path, op, value] = m
       runs = runs.filter(run => compare(pick(run, path), op, value))
     }
@@ -323,7 +421,10 @@ export class Simulator {
       const sign = order.startsWith('-') ? -1 : 1
       runs.sort((a, b) => sign * ((pick(a, field) as number) - (pick(b, field) as number)))
     }
-    const size = Math.min(Number(url.searchParams.get('limit') ?? this.options.pageSize ?? 100), this.options.pageSize ?? 100)
+    const size = Math.min(
+      Number(url.searchParams.get('limit') ?? this.options.pageSize ?? 100),
+      this.options.pageSize ?? 100
+    )
     const offset = Number(url.searchParams.get('continuationToken') ?? 0)
     const page = runs.slice(offset, offset + size)
     const more = offset + size < runs.length
@@ -337,7 +438,14 @@ export class Simulator {
 
   private retrigger(id: string, url: URL): Answer {
     if (!/^re-?trigger$/i.test((url.searchParams.get('op') ?? '').replace('_', '-'))) {
-      return { status: 400, body: adobeError('FLOW-1100-400', 'Bad request', `Unsupported op ${url.searchParams.get('op')}`) }
+      return {
+        status: 400,
+        body: adobeError(
+          'FLOW-1100-400',
+          'Bad request',
+          `Unsupported op ${url.searchParams.get('op')}`
+        )
+      }
     }
     const stored = this.runs.get(id)
     if (!stored) return notFound(id)
@@ -345,14 +453,23 @@ export class Simulator {
     const status = String(metrics.statusSummary.status).toLowerCase()
     const ingested = Number(metrics.recordSummary.outputRecordCount ?? 0)
     if (!(status === 'failed' || (status === 'success' && ingested === 0))) {
-      return { status: 400, body: adobeError('FLOW-1104-400', 'Bad request', `Run ${id} is ${status}; only failed runs can be retried`) }
+      return {
+        status: 400,
+        body: adobeError(
+          'FLOW-1104-400',
+          'Bad request',
+          `Run ${id} is ${status}; only failed runs can be retried`
+        )
+      }
     }
     const now = Date.now()
-    const newId = this.addRun({ flowId: stored.run.flowId as string, status: 'inProgress', createdAt: now, startedAt: now }, this.nextLifecycle)
+    const newId = this.addRun(
+      { flowId: stored.run.flowId as string, status: 'inProgress', createdAt: now, startedAt: now },
+      this.nextLifecycle
+    )
     const etag = (this.runs.get(newId)!.run.eTag as string) ?? ''
     return { status: 200, body: JSON.stringify({ id: newId, etag }), created: newId }
   }
-
 }
 
 interface Answer {
@@ -366,7 +483,8 @@ function routeOf(method: string, path: string): Route | undefined {
   if (method === 'POST' && path === '/ims/token/v3') return 'token'
   if (method === 'GET' && path === `${BASE}/runs`) return 'listRuns'
   if (method === 'GET' && new RegExp(`^${BASE}/runs/${UUID}$`).test(path)) return 'getRun'
-  if (method === 'POST' && new RegExp(`^${BASE}/runs/${UUID}/action$`).test(path)) return 'retrigger'
+  if (method === 'POST' && new RegExp(`^${BASE}/runs/${UUID}/action$`).test(path))
+    return 'retrigger'
   return undefined
 }
 
@@ -382,26 +500,54 @@ export function adobeError(code: string, title: string, detail = title): string 
 }
 
 function notFound(id: string): Answer {
-  return { status: 404, body: adobeError('FLOW-1101-404', 'Resource not found', `Run ${id} not found`), headers: { 'x-request-id': `req-${id.slice(0, 8)}` } }
+  return {
+    status: 404,
+    body: adobeError('FLOW-1101-404', 'Resource not found', `Run ${id} not found`),
+    headers: { 'x-request-id': `req-${id.slice(0, 8)}` }
+  }
 }
 
 function pick(obj: Record<string, unknown>, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), obj)
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined),
+      obj
+    )
 }
 
 function compare(actual: unknown, op: string, expected: string): boolean {
   if (typeof actual === 'number') {
     const n = Number(expected)
-    return op === '==' ? actual === n : op === '!=' ? actual !== n : op === '>' ? actual > n : op === '<' ? actual < n : op === '>=' ? actual >= n : actual <= n
+    return op === '=='
+      ? actual === n
+      : op === '!='
+        ? actual !== n
+        : op === '>'
+          ? actual > n
+          : op === '<'
+            ? actual < n
+            : op === '>='
+              ? actual >= n
+              : actual <= n
   }
   const a = String(actual ?? '').toLowerCase()
   const e = expected.toLowerCase()
   return op === '==' ? a === e : op === '!=' ? a !== e : false
 }
 
-function send(res: http.ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string>
+): void {
   const html = body.trimStart().startsWith('<')
-  res.writeHead(status, { 'content-type': html ? 'text/html' : 'application/json', 'x-request-id': randomUUID(), ...headers })
+  res.writeHead(status, {
+    'content-type': html ? 'text/html' : 'application/json',
+    'x-request-id': randomUUID(),
+    ...headers
+  })
   res.end(body)
 }
 

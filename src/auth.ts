@@ -73,7 +73,10 @@ class OAuthTokenSource implements TokenSource {
         this.ctx.transport.request({
           method: 'POST',
           url,
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json'
+          },
           body,
           signal: this.ctx.signal
         }),
@@ -86,15 +89,20 @@ class OAuthTokenSource implements TokenSource {
         fail: res => apiError('IMS token request', res, imsHint(res))
       }
     )
-    if (res.status < 200 || res.status >= 300) throw apiError('IMS token request', res, imsHint(res))
+    if (res.status < 200 || res.status >= 300)
+      throw apiError('IMS token request', res, imsHint(res))
     let answer: { access_token?: unknown; expires_in?: unknown }
     try {
       answer = JSON.parse(res.body)
     } catch {
-      throw new Error(`IMS token request failed: HTTP ${res.status} with an answer that is not JSON: ${readErrorBody(res).detail}`)
+      throw new Error(
+        `IMS token request failed: HTTP ${res.status} with an answer that is not JSON: ${readErrorBody(res).detail}`
+      )
     }
     if (typeof answer.access_token !== 'string' || !answer.access_token) {
-      throw new Error(`IMS token request failed: HTTP ${res.status} without an access_token in the answer`)
+      throw new Error(
+        `IMS token request failed: HTTP ${res.status} without an access_token in the answer`
+      )
     }
     registerSecret(answer.access_token)
     const expiresInMs = (typeof answer.expires_in === 'number' ? answer.expires_in : 86_399) * 1000
@@ -108,7 +116,8 @@ function imsHint(res: { status: number; body: string }): string {
   if (/invalid_client/.test(res.body)) {
     return 'Check `client-id` and `client-secret`: they must be an OAuth Server-to-Server credential from Adobe Developer Console.'
   }
-  if (/invalid_scope/.test(res.body)) return 'Check `scopes`: copy them from the credential in Adobe Developer Console.'
+  if (/invalid_scope/.test(res.body))
+    return 'Check `scopes`: copy them from the credential in Adobe Developer Console.'
   if (res.status >= 500 || res.status === 429) return 'Adobe IMS is unavailable: retry later.'
   return 'Check `client-id`, `client-secret`, `scopes` and `ims-url`.'
 }

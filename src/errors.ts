@@ -45,10 +45,13 @@ interface AdobeErrorBody {
 const REQUEST_ID_HEADERS = ['x-request-id', 'x-adobe-request-id', 'x-amz-request-id']
 
 /** Reads Adobe's error code and text from any answer: platform JSON, gateway JSON, IMS, HTML or empty. */
-export function readErrorBody(res: HttpResponse): { code?: string; detail: string; requestId?: string } {
+export function readErrorBody(res: HttpResponse): {
+  code?: string
+  detail: string
+  requestId?: string
+} {
   const requestId = REQUEST_ID_HEADERS.map(h => res.headers[h]).find(v => typeof v === 'string') as
-    | string
-    | undefined
+    string | undefined
   const body = res.body.trim()
   let parsed: AdobeErrorBody | undefined
   try {
@@ -95,7 +98,10 @@ export function apiError(what: string, res: HttpResponse, hint?: string): ApiErr
 }
 
 /** What to check, by status, for calls to the Flow Service. */
-export function flowServiceHint(status: number, ctx: { runId?: string; sandbox: string; oauth: boolean }): string | undefined {
+export function flowServiceHint(
+  status: number,
+  ctx: { runId?: string; sandbox: string; oauth: boolean }
+): string | undefined {
   switch (status) {
     case 400:
       return `Check \`sandbox\` ("${ctx.sandbox}") and \`org-id\`: Adobe rejected a header or parameter.`
@@ -114,7 +120,9 @@ export function flowServiceHint(status: number, ctx: { runId?: string; sandbox: 
     case 429:
       return 'Adobe is rate-limiting this organization: retry later, or lower `concurrency`.'
     default:
-      return status >= 500 ? 'Adobe Experience Platform had a server error: retry later; if it persists, contact Adobe support with the request id.' : undefined
+      return status >= 500
+        ? 'Adobe Experience Platform had a server error: retry later; if it persists, contact Adobe support with the request id.'
+        : undefined
   }
 }
 

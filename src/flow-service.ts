@@ -43,7 +43,13 @@ export class FlowService {
   }
 
   async getRun(runId: string, budget?: RetryBudget): Promise<RunInfo> {
-    const res = await this.send('GET', `${this.base}/runs/${runId}`, `Reading run ${runId}`, runId, budget)
+    const res = await this.send(
+      'GET',
+      `${this.base}/runs/${runId}`,
+      `Reading run ${runId}`,
+      runId,
+      budget
+    )
     const run = runFromAnswer(parseJson(res, `Reading run ${runId}`))
     if (!run) throw new Error(`Reading run ${runId}: the answer holds no run (HTTP ${res.status})`)
     return run
@@ -60,7 +66,10 @@ export class FlowService {
     let url: string | undefined = `${this.base}/runs?${query}`
     const runs: RunInfo[] = []
     for (let page = 1; url; page++) {
-      if (page > MAX_PAGES) throw new Error(`Listing runs of flow ${flowId}: more than ${MAX_PAGES} pages; narrow \`lookback\``)
+      if (page > MAX_PAGES)
+        throw new Error(
+          `Listing runs of flow ${flowId}: more than ${MAX_PAGES} pages; narrow \`lookback\``
+        )
       const what = `Listing runs of flow ${flowId}`
       const answer = parseJson(await this.send('GET', url, what), what) as {
         items?: unknown[]
@@ -79,7 +88,12 @@ export class FlowService {
    */
   async retrigger(runId: string): Promise<Retriggered> {
     const what = `Re-triggering run ${runId}`
-    const res = await this.send('POST', `${this.base}/runs/${runId}/action?op=re-trigger`, what, runId)
+    const res = await this.send(
+      'POST',
+      `${this.base}/runs/${runId}/action?op=re-trigger`,
+      what,
+      runId
+    )
     let answer: Record<string, unknown> = {}
     try {
       answer = JSON.parse(res.body) ?? {}
@@ -88,14 +102,24 @@ export class FlowService {
     }
     const id = typeof answer.id === 'string' && answer.id ? answer.id : undefined
     if (!id) {
-      throw new AmbiguousOutcomeError(`${what}: HTTP ${res.status} but the answer carries no run id`, 'yes')
+      throw new AmbiguousOutcomeError(
+        `${what}: HTTP ${res.status} but the answer carries no run id`,
+        'yes'
+      )
     }
     const header = res.headers.etag
-    const etag = [answer.etag, answer.eTag, header].find((v): v is string => typeof v === 'string') ?? ''
+    const etag =
+      [answer.etag, answer.eTag, header].find((v): v is string => typeof v === 'string') ?? ''
     return { id, etag }
   }
 
-  private async send(method: 'GET' | 'POST', url: string, what: string, runId?: string, budget = this.config.budget): Promise<HttpResponse> {
+  private async send(
+    method: 'GET' | 'POST',
+    url: string,
+    what: string,
+    runId?: string,
+    budget = this.config.budget
+  ): Promise<HttpResponse> {
     const { tokens, sandbox } = this.config
     const transport = method === 'GET' ? this.config.reads : this.config.writes
     let token = await tokens.token()
@@ -117,7 +141,12 @@ export class FlowService {
           budget,
           gate: this.config.gate,
           signal: this.config.signal,
-          fail: res => apiError(what, res, flowServiceHint(res.status, { runId, sandbox, oauth: tokens.kind === 'oauth' }))
+          fail: res =>
+            apiError(
+              what,
+              res,
+              flowServiceHint(res.status, { runId, sandbox, oauth: tokens.kind === 'oauth' })
+            )
         }
       )
       this.learnClock(res)
@@ -133,9 +162,17 @@ export class FlowService {
         }
       }
       if (res.status >= 300 && res.status < 400) {
-        throw apiError(what, res, `Adobe answered with a redirect to ${res.headers.location ?? '(no location)'}, which is not followed so the token stays with \`platform-url\`: check \`platform-url\`.`)
+        throw apiError(
+          what,
+          res,
+          `Adobe answered with a redirect to ${res.headers.location ?? '(no location)'}, which is not followed so the token stays with \`platform-url\`: check \`platform-url\`.`
+        )
       }
-      throw apiError(what, res, flowServiceHint(res.status, { runId, sandbox, oauth: tokens.kind === 'oauth' }))
+      throw apiError(
+        what,
+        res,
+        flowServiceHint(res.status, { runId, sandbox, oauth: tokens.kind === 'oauth' })
+      )
     }
   }
 
@@ -160,7 +197,10 @@ export class FlowService {
     if (!href) return undefined
     const origin = new URL(this.config.platformUrl).origin
     const url = href.startsWith('/runs') ? new URL(this.base + href) : new URL(href, origin)
-    if (url.origin !== origin) throw new Error(`Listing runs: the next page points to ${url.origin}, not ${origin}; refusing to send the token there`)
+    if (url.origin !== origin)
+      throw new Error(
+        `Listing runs: the next page points to ${url.origin}, not ${origin}; refusing to send the token there`
+      )
     return url.href
   }
 }
@@ -169,6 +209,8 @@ function parseJson(res: HttpResponse, what: string): unknown {
   try {
     return JSON.parse(res.body)
   } catch {
-    throw new Error(`${what}: HTTP ${res.status} with an answer that is not JSON: ${res.body.slice(0, 200).replace(/\s+/g, ' ')}`)
+    throw new Error(
+      `${what}: HTTP ${res.status} with an answer that is not JSON: ${res.body.slice(0, 200).replace(/\s+/g, ' ')}`
+    )
   }
 }

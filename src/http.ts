@@ -33,7 +33,13 @@ export class TransportError extends Error {
 }
 
 // Errors that can only happen before a connection exists: the request never left the runner.
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH'])
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH'
+])
 const USER_AGENT = 'aep-retry-dataflow-run'
 export const MAX_BODY_BYTES = 1024 * 1024
 
@@ -92,9 +98,7 @@ export class Transport {
         if (!socket.connecting) ready()
         else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', ready)
       })
-      request.on('error', (err: NodeJS.ErrnoException) =>
-        fail(err.message, err.code ?? 'ERROR')
-      )
+      request.on('error', (err: NodeJS.ErrnoException) => fail(err.message, err.code ?? 'ERROR'))
       request.on('response', res => {
         const chunks: Buffer[] = []
         let size = 0
@@ -110,7 +114,8 @@ export class Transport {
           clearTimeout(timer)
           req.signal?.removeEventListener('abort', onAbort)
           let body = Buffer.concat(chunks).toString('utf8')
-          if (size > MAX_BODY_BYTES) body = `${body}\n…(answer cut at ${MAX_BODY_BYTES} bytes of ${size}+)`
+          if (size > MAX_BODY_BYTES)
+            body = `${body}\n…(answer cut at ${MAX_BODY_BYTES} bytes of ${size}+)`
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body })
         }
         res.on('end', done)

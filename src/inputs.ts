@@ -90,7 +90,11 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
     problems.push('set `api-key` (the client ID of your credential) to use `access-token`')
   } else if (apiKey) headerSafe('api-key', apiKey, problems)
 
-  const platformUrl = serviceUrl('platform-url', text('platform-url', 'https://platform.adobe.io'), problems)
+  const platformUrl = serviceUrl(
+    'platform-url',
+    text('platform-url', 'https://platform.adobe.io'),
+    problems
+  )
   const imsUrl = serviceUrl('ims-url', text('ims-url', 'https://ims-na1.adobelogin.com'), problems)
 
   const flag = (name: string, fallback: boolean): boolean => {
@@ -105,11 +109,15 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
     const raw = text(name, fallback)
     const ms = parseDuration(raw)
     if (ms === undefined) {
-      problems.push(`\`${name}\` must be a duration such as \`500ms\`, \`30s\`, \`15m\`, \`2h\` or plain seconds, not ${quote(raw)}`)
+      problems.push(
+        `\`${name}\` must be a duration such as \`500ms\`, \`30s\`, \`15m\`, \`2h\` or plain seconds, not ${quote(raw)}`
+      )
       return parseDuration(fallback)!
     }
     if (ms < min || ms > max) {
-      problems.push(`\`${name}\` must be between ${min}ms and ${max / 3_600_000}h, not ${quote(raw)}`)
+      problems.push(
+        `\`${name}\` must be between ${min}ms and ${max / 3_600_000}h, not ${quote(raw)}`
+      )
     }
     return ms
   }
@@ -190,7 +198,8 @@ function idList(raw: string, name: string, problems: string[]): string[] {
     }
   }
   if (bad.length > 0) {
-    const shown = bad.slice(0, 3).map(quote).join(', ') + (bad.length > 3 ? `, and ${bad.length - 3} more` : '')
+    const shown =
+      bad.slice(0, 3).map(quote).join(', ') + (bad.length > 3 ? `, and ${bad.length - 3} more` : '')
     problems.push(
       `\`${name}\` must hold UUIDs such as 4fb0418e-1804-45d6-8d56-dd51f05c0baf (separated by newlines, commas or spaces); not a UUID: ${shown}`
     )
@@ -200,7 +209,9 @@ function idList(raw: string, name: string, problems: string[]): string[] {
 
 function headerSafe(name: string, value: string, problems: string[]): void {
   if (!HEADER_TOKEN.test(value)) {
-    problems.push(`\`${name}\` contains spaces, line breaks or non-ASCII characters; paste the value alone`)
+    problems.push(
+      `\`${name}\` contains spaces, line breaks or non-ASCII characters; paste the value alone`
+    )
   }
 }
 
@@ -217,9 +228,13 @@ function serviceUrl(name: string, raw: string, problems: string[]): string {
   }
   const loopback = LOOPBACK.test(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    problems.push(`\`${name}\` must use https (plain http is allowed only for loopback hosts), not ${quote(raw)}`)
+    problems.push(
+      `\`${name}\` must use https (plain http is allowed only for loopback hosts), not ${quote(raw)}`
+    )
   } else if (url.username || url.password || url.search || url.hash) {
-    problems.push(`\`${name}\` must not carry credentials, a query or a fragment: ${quote(url.origin + url.pathname)}`)
+    problems.push(
+      `\`${name}\` must not carry credentials, a query or a fragment: ${quote(url.origin + url.pathname)}`
+    )
   }
   return url.origin + url.pathname.replace(/\/+$/, '')
 }

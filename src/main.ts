@@ -58,10 +58,20 @@ interface Wiring {
   signal: AbortSignal
 }
 
-async function retrigger(inputs: Inputs, report: Report, { reads, writes, signal }: Wiring): Promise<void> {
+async function retrigger(
+  inputs: Inputs,
+  report: Report,
+  { reads, writes, signal }: Wiring
+): Promise<void> {
   const gate = new RateGate()
   const budget = { maxAttempts: inputs.maxAttempts, timeoutMs: inputs.retryTimeoutMs }
-  const tokens = createTokenSource(inputs.credentials, { imsUrl: inputs.imsUrl, transport: writes, gate, budget, signal })
+  const tokens = createTokenSource(inputs.credentials, {
+    imsUrl: inputs.imsUrl,
+    transport: writes,
+    gate,
+    budget,
+    signal
+  })
   if (tokens.kind === 'oauth') {
     await core.group('Authenticate (OAuth Server-to-Server)', async () => {
       await tokens.token()
@@ -74,7 +84,9 @@ async function retrigger(inputs: Inputs, report: Report, { reads, writes, signal
   report.results = inputs.runIds.map(runId => ({ runId, source: 'run-id', state: 'pending' }))
   if (inputs.flowIds.length > 0) {
     await core.group(`Select failed runs of ${inputs.flowIds.length} flow(s)`, async () => {
-      const selections = await mapLimited(inputs.flowIds, inputs.concurrency, flowId => selectFromFlow(flowService, flowId, inputs.lookbackMs))
+      const selections = await mapLimited(inputs.flowIds, inputs.concurrency, flowId =>
+        selectFromFlow(flowService, flowId, inputs.lookbackMs)
+      )
       for (const selection of selections) {
         if (!selection.run) {
           core.info(`Flow ${selection.flowId}: nothing to retry (${selection.reason})`)
@@ -96,39 +108,57 @@ async function retrigger(inputs: Inputs, report: Report, { reads, writes, signal
   let finished = 0
   const claimed = new Set<string>()
   const perFlow = new KeyedLock()
-  await core.group(inputs.dryRun ? `Pre-check ${total} run(s) (dry run)` : `Re-trigger ${total} run(s)`, async () => {
-    await mapLimited(report.results, inputs.concurrency, async result => {
-      let posting = false
-      try {
-        const run = listed.get(result.runId) ?? (inputs.checkStatus ? await flowService.getRun(result.runId) : undefined)
-        if (run) checkRun(result, run, inputs.force)
-        if (inputs.dryRun) {
-          result.state = 'would-retrigger'
-          core.info(`Would re-trigger run ${result.runId}${result.flowId ? ` of flow ${result.flowId}` : ''} [${++finished}/${total}]`)
-          return
-        }
-        posting = true
-        // One re-trigger per flow at a time: reconciliation can then tell whose new run is whose.
-        const done = await perFlow.run(result.flowId ?? result.runId, () =>
-          retriggerSafely(flowService, result.runId, result.flowId, { settleMs: inputs.settleMs, claimed, signal })
-        )
-        Object.assign(result, { state: 'retriggered', newRunId: done.id, etag: done.etag, adopted: done.adopted })
-        core.info(`Re-triggered run ${result.runId}: new run ${done.id}, etag ${done.etag || '(none)'} [${++finished}/${total}]`)
-      } catch (err) {
-        if (err instanceof CancelledError || signal.aborted) {
-          if (posting) {
-            result.state = 'error'
-            result.error = `cancelled while the re-trigger was in flight: run ${result.runId} may or may not have been re-triggered; check the runs of flow ${result.flowId ?? '(see the run)'} before retrying`
+  await core.group(
+    inputs.dryRun ? `Pre-check ${total} run(s) (dry run)` : `Re-trigger ${total} run(s)`,
+    async () => {
+      await mapLimited(report.results, inputs.concurrency, async result => {
+        let posting = false
+        try {
+          const run =
+            listed.get(result.runId) ??
+            (inputs.checkStatus ? await flowService.getRun(result.runId) : undefined)
+          if (run) checkRun(result, run, inputs.force)
+          if (inputs.dryRun) {
+            result.state = 'would-retrigger'
+            core.info(
+              `Would re-trigger run ${result.runId}${result.flowId ? ` of flow ${result.flowId}` : ''} [${++finished}/${total}]`
+            )
+            return
           }
-          return
+          posting = true
+          // One re-trigger per flow at a time: reconciliation can then tell whose new run is whose.
+          const done = await perFlow.run(result.flowId ?? result.runId, () =>
+            retriggerSafely(flowService, result.runId, result.flowId, {
+              settleMs: inputs.settleMs,
+              claimed,
+              signal
+            })
+          )
+          Object.assign(result, {
+            state: 'retriggered',
+            newRunId: done.id,
+            etag: done.etag,
+            adopted: done.adopted
+          })
+          core.info(
+            `Re-triggered run ${result.runId}: new run ${done.id}, etag ${done.etag || '(none)'} [${++finished}/${total}]`
+          )
+        } catch (err) {
+          if (err instanceof CancelledError || signal.aborted) {
+            if (posting) {
+              result.state = 'error'
+              result.error = `cancelled while the re-trigger was in flight: run ${result.runId} may or may not have been re-triggered; check the runs of flow ${result.flowId ?? '(see the run)'} before retrying`
+            }
+            return
+          }
+          result.state = 'error'
+          result.error = errorMessage(err)
+          finished++
+          if (total > 1) core.error(`Run ${result.runId}: ${result.error}`)
         }
-        result.state = 'error'
-        result.error = errorMessage(err)
-        finished++
-        if (total > 1) core.error(`Run ${result.runId}: ${result.error}`)
-      }
-    })
-  })
+      })
+    }
+  )
   if (signal.aborted) throw new CancelledError()
 
   if (inputs.wait && !inputs.dryRun && report.results.some(r => r.newRunId)) {
@@ -151,7 +181,9 @@ function checkRun(result: RunResult, run: RunInfo, force: boolean): void {
   const decision = precheck(run, force)
   if (!decision.retrigger) throw new Error(`Not re-triggered: ${decision.reason}`)
   const why = run.errors.length ? `: ${run.errors.join('; ')}` : ''
-  core.info(`Run ${run.id} of flow ${run.flowId ?? '?'} is "${run.rawStatus}"${decision.note ? ` (${decision.note})` : ''}${why}`)
+  core.info(
+    `Run ${run.id} of flow ${run.flowId ?? '?'} is "${run.rawStatus}"${decision.note ? ` (${decision.note})` : ''}${why}`
+  )
 }
 
 /** The message the step fails with, or undefined when it succeeded. */
@@ -159,7 +191,8 @@ function stepVerdict(report: Report): string | undefined {
   if (report.stepError) return report.stepError
   const failOnRunFailure = report.inputs?.failOnRunFailure ?? true
   const failures = report.results.filter(r => isFailure(r, failOnRunFailure))
-  if (report.cancelled) return `Cancelled: ${report.results.filter(r => r.newRunId).length} of ${report.results.length} run(s) were re-triggered before the job stopped.`
+  if (report.cancelled)
+    return `Cancelled: ${report.results.filter(r => r.newRunId).length} of ${report.results.length} run(s) were re-triggered before the job stopped.`
   if (failures.length === 0) return undefined
   if (report.results.length === 1) {
     const [only] = failures

@@ -44,7 +44,9 @@ export async function retriggerSafely(
       if (!(err instanceof AmbiguousOutcomeError)) throw err
       ambiguity = err
     }
-    core.warning(`${ambiguity.message}. Checking whether Adobe created a new run before doing anything else.`)
+    core.warning(
+      `${ambiguity.message}. Checking whether Adobe created a new run before doing anything else.`
+    )
     const manual = (why: string): Error =>
       new Error(
         `${ambiguity.message}; run ${runId} may or may not have been re-triggered (${why}). ` +
@@ -60,16 +62,19 @@ export async function retriggerSafely(
     }
     if (!flowId) throw manual('Adobe did not say which flow it belongs to')
 
-    const found = await lookForNewRun(flowService, flowId, runId, windowStart, opts).catch((err: unknown) => {
-      throw manual(`listing the flow's runs failed: ${errorMessage(err)}`)
-    })
+    const found = await lookForNewRun(flowService, flowId, runId, windowStart, opts).catch(
+      (err: unknown) => {
+        throw manual(`listing the flow's runs failed: ${errorMessage(err)}`)
+      }
+    )
     if (found) {
       opts.claimed.add(found.id)
       const adopted = `run ${found.id} of flow ${flowId} appeared after the ambiguous attempt and was taken as the re-triggered run`
       core.warning(`Re-triggering run ${runId}: ${adopted}.`)
       return { ...found, adopted }
     }
-    if (ambiguity.acted === 'yes') throw manual('Adobe accepted the request, but no new run is listed yet')
+    if (ambiguity.acted === 'yes')
+      throw manual('Adobe accepted the request, but no new run is listed yet')
     if (attempt >= 2) throw manual('the second attempt was ambiguous too')
     core.warning(
       `Re-triggering run ${runId}: no new run of flow ${flowId} appeared within ${opts.settleMs}ms, so the attempt did not take effect; sending it once more.`

@@ -60,14 +60,27 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   const { inputs, results } = report
   const lines: string[] = ['## AEP dataflow run re-trigger', '']
   if (inputs) {
-    lines.push(`Sandbox \`${inputs.sandbox}\`${inputs.dryRun ? ' · **dry run: nothing was re-triggered**' : ''}${runUrl ? ` · [workflow run](${runUrl})` : ''}`, '')
+    lines.push(
+      `Sandbox \`${inputs.sandbox}\`${inputs.dryRun ? ' · **dry run: nothing was re-triggered**' : ''}${runUrl ? ` · [workflow run](${runUrl})` : ''}`,
+      ''
+    )
   }
-  if (report.stepError) lines.push(`> [!CAUTION]`, `> ${report.stepError.replace(/\n/g, '\n> ')}`, '')
-  if (report.cancelled) lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
+  if (report.stepError)
+    lines.push(`> [!CAUTION]`, `> ${report.stepError.replace(/\n/g, '\n> ')}`, '')
+  if (report.cancelled)
+    lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
 
   if (results.length > 0) {
     const waited = results.some(r => r.finalStatus)
-    const header = ['Run', 'Flow', 'Previous status', 'Result', 'New run', 'ETag', ...(waited ? ['New run status', 'Duration', 'Records ingested'] : [])]
+    const header = [
+      'Run',
+      'Flow',
+      'Previous status',
+      'Result',
+      'New run',
+      'ETag',
+      ...(waited ? ['New run status', 'Duration', 'Records ingested'] : [])
+    ]
     const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`]
     let size = table.join('\n').length
     let shown = 0
@@ -79,7 +92,13 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
         outcome(r),
         code(r.newRunId),
         code(r.etag),
-        ...(waited ? [r.finalStatus ?? '', r.durationSeconds === undefined ? '' : `${r.durationSeconds}s`, r.recordsIngested ?? ''] : [])
+        ...(waited
+          ? [
+              r.finalStatus ?? '',
+              r.durationSeconds === undefined ? '' : `${r.durationSeconds}s`,
+              r.recordsIngested ?? ''
+            ]
+          : [])
       ].join(' | ')} |`
       if (size + row.length > SUMMARY_LIMIT) break
       table.push(row)
@@ -88,17 +107,33 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
     }
     lines.push(...table)
     if (shown < results.length) {
-      lines.push('', `_${results.length - shown} more runs are not shown to keep the summary under the runner's 1 MiB limit; the \`results\` output holds them all._`)
+      lines.push(
+        '',
+        `_${results.length - shown} more runs are not shown to keep the summary under the runner's 1 MiB limit; the \`results\` output holds them all._`
+      )
     }
     lines.push('', totals(report))
     const reasons = results.flatMap(r => [
-      ...(r.previousErrors?.length ? [`- Run \`${r.runId}\` had failed: ${r.previousErrors.map(escape).join('; ')}`] : []),
-      ...(r.newRunErrors?.length ? [`- New run \`${r.newRunId}\` failed: ${r.newRunErrors.map(escape).join('; ')}`] : [])
+      ...(r.previousErrors?.length
+        ? [`- Run \`${r.runId}\` had failed: ${r.previousErrors.map(escape).join('; ')}`]
+        : []),
+      ...(r.newRunErrors?.length
+        ? [`- New run \`${r.newRunId}\` failed: ${r.newRunErrors.map(escape).join('; ')}`]
+        : [])
     ])
-    if (reasons.length) lines.push('', '### Errors reported by Adobe', '', ...limitLines(reasons, 200))
+    if (reasons.length)
+      lines.push('', '### Errors reported by Adobe', '', ...limitLines(reasons, 200))
   }
   if (report.skippedFlows.length > 0) {
-    lines.push('', '### Flows left alone', '', ...limitLines(report.skippedFlows.map(f => `- \`${f.flowId}\`: ${escape(f.reason)}`), 500))
+    lines.push(
+      '',
+      '### Flows left alone',
+      '',
+      ...limitLines(
+        report.skippedFlows.map(f => `- \`${f.flowId}\`: ${escape(f.reason)}`),
+        500
+      )
+    )
   }
   return redact(lines.join('\n') + '\n')
 }
@@ -106,7 +141,10 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
 export async function writeSummary(report: Report): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   const env = process.env
-  const runUrl = env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined
+  const runUrl =
+    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined
   await core.summary.addRaw(renderSummary(report, runUrl)).write()
 }
 
@@ -115,11 +153,17 @@ function totals(report: Report): string {
   const count = (f: (r: RunResult) => boolean): number => results.filter(f).length
   const parts = [
     `${results.length} run${results.length === 1 ? '' : 's'} selected`,
-    inputs?.dryRun ? `${count(r => r.state === 'would-retrigger')} would be re-triggered` : `${count(r => !!r.newRunId)} re-triggered`,
+    inputs?.dryRun
+      ? `${count(r => r.state === 'would-retrigger')} would be re-triggered`
+      : `${count(r => !!r.newRunId)} re-triggered`,
     `${count(r => r.state === 'error')} not re-triggered`
   ]
   if (results.some(r => r.finalStatus)) {
-    parts.push(`${count(r => r.finalStatus === 'success')} succeeded`, `${count(r => r.finalStatus === 'failed' || r.finalStatus === 'cancelled')} failed`, `${count(r => r.finalStatus === 'timeout')} timed out`)
+    parts.push(
+      `${count(r => r.finalStatus === 'success')} succeeded`,
+      `${count(r => r.finalStatus === 'failed' || r.finalStatus === 'cancelled')} failed`,
+      `${count(r => r.finalStatus === 'timeout')} timed out`
+    )
   }
   const failed = count(r => isFailure(r, inputs?.failOnRunFailure ?? true))
   return `**Totals:** ${parts.join(' · ')}${failed ? ` · **${failed} need attention**` : ''}`
@@ -141,5 +185,7 @@ function escape(text: string): string {
 }
 
 function limitLines(lines: string[], max: number): string[] {
-  return lines.length <= max ? lines : [...lines.slice(0, max), `- … and ${lines.length - max} more`]
+  return lines.length <= max
+    ? lines
+    : [...lines.slice(0, max), `- … and ${lines.length - max} more`]
 }

@@ -34,7 +34,10 @@ export function verdict(idempotent: boolean, outcome: HttpResponse | TransportEr
 }
 
 /** `Retry-After` in seconds or as an HTTP date, in milliseconds from now; undefined if absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now = Date.now()
+): number | undefined {
   const text = Array.isArray(value) ? value[0] : value
   if (!text?.trim()) return undefined
   if (/^\s*\d+(\.\d+)?\s*$/.test(text)) return Math.round(Number(text) * 1000)
@@ -77,10 +80,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer)
       reject(new CancelledError())
     }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, Math.max(0, ms))
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      },
+      Math.max(0, ms)
+    )
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
@@ -124,15 +130,21 @@ export async function withRetries(
     }
     const decision = verdict(opts.idempotent, outcome)
     const reason =
-      outcome instanceof TransportError ? `${outcome.code} (${outcome.message})` : `HTTP ${outcome.status}`
+      outcome instanceof TransportError
+        ? `${outcome.code} (${outcome.message})`
+        : `HTTP ${outcome.status}`
     if (decision === 'done') return outcome as HttpResponse
     if (decision === 'ambiguous') {
       throw new AmbiguousOutcomeError(`${opts.what}: ${reason} after the request was sent`, 'maybe')
     }
 
-    const retryAfter = outcome instanceof TransportError ? undefined : parseRetryAfter(outcome.headers['retry-after'])
+    const retryAfter =
+      outcome instanceof TransportError
+        ? undefined
+        : parseRetryAfter(outcome.headers['retry-after'])
     const delay = retryAfter ?? backoffDelay(n)
-    if (retryAfter !== undefined && (outcome as HttpResponse).status === 429) opts.gate.pauseFor(retryAfter)
+    if (retryAfter !== undefined && (outcome as HttpResponse).status === 429)
+      opts.gate.pauseFor(retryAfter)
     const elapsed = Date.now() - started
     const spent =
       n >= opts.budget.maxAttempts
@@ -143,11 +155,16 @@ export async function withRetries(
             : `retry budget spent (\`retry-timeout\` ${formatDuration(opts.budget.timeoutMs)})`
           : undefined
     if (spent) {
-      const err = outcome instanceof TransportError ? new Error(`${opts.what} failed: ${reason}`) : opts.fail(outcome)
+      const err =
+        outcome instanceof TransportError
+          ? new Error(`${opts.what} failed: ${reason}`)
+          : opts.fail(outcome)
       err.message += ` (gave up: ${spent})`
       throw err
     }
-    core.info(`${opts.what}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${n + 1} of ${opts.budget.maxAttempts})`)
+    core.info(
+      `${opts.what}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${n + 1} of ${opts.budget.maxAttempts})`
+    )
     await sleep(delay, opts.signal)
   }
 }

@@ -19,7 +19,8 @@ export interface RunInfo {
  * How Adobe's statuses map onto what the action does. Final: success, failed, cancelled,
  * partial-success. Anything else (inProgress, queued, a status Adobe adds later) is not finished.
  */
-export type RunStatus = 'success' | 'failed' | 'cancelled' | 'partial-success' | 'in-progress' | 'unknown'
+export type RunStatus =
+  'success' | 'failed' | 'cancelled' | 'partial-success' | 'in-progress' | 'unknown'
 
 const STATUS_MAP: Record<string, RunStatus> = {
   success: 'success',
@@ -52,8 +53,10 @@ export function isFinal(status: RunStatus): boolean {
 }
 
 type Json = Record<string, unknown>
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {})
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+const obj = (v: unknown): Json =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {}
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined)
 
 /** `GET /runs/{id}` answers `{"items": [run]}` per the spec; a bare run object is accepted too. */
@@ -112,7 +115,8 @@ export function runDurationSeconds(run: RunInfo): number | undefined {
   return Math.max(0, Math.round((run.completedAt - run.startedAt) / 1000))
 }
 
-export type PrecheckDecision = { retrigger: true; note?: string } | { retrigger: false; reason: string }
+export type PrecheckDecision =
+  { retrigger: true; note?: string } | { retrigger: false; reason: string }
 
 /**
  * Whether a run may be re-triggered. Adobe allows failed runs, and successful runs that
@@ -128,7 +132,11 @@ export function precheck(run: RunInfo, force: boolean): PrecheckDecision {
       if (run.status === 'success' && records === 0) {
         return { retrigger: true, note: 'succeeded with zero records ingested' }
       }
-      if (force) return { retrigger: true, note: `forced: run ${run.rawStatus} with ${records ?? 'an unknown number of'} records ingested` }
+      if (force)
+        return {
+          retrigger: true,
+          note: `forced: run ${run.rawStatus} with ${records ?? 'an unknown number of'} records ingested`
+        }
       return {
         retrigger: false,
         reason: `run ${run.id} ended "${run.rawStatus}" with ${records ?? 'an unknown number of'} records ingested; re-triggering would ingest them again. Set \`force: true\` to re-trigger anyway.`
@@ -136,7 +144,10 @@ export function precheck(run: RunInfo, force: boolean): PrecheckDecision {
     case 'cancelled':
       return { retrigger: true, note: 'run was cancelled' }
     case 'in-progress':
-      return { retrigger: false, reason: `run ${run.id} is still running (status "${run.rawStatus}"); wait for it to finish.` }
+      return {
+        retrigger: false,
+        reason: `run ${run.id} is still running (status "${run.rawStatus}"); wait for it to finish.`
+      }
     default:
       return {
         retrigger: false,

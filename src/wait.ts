@@ -23,7 +23,11 @@ const MIN_NOT_FOUND_GRACE_MS = 60_000
  * the wait before the deadline; a refusal that will not change (401 without a way to renew, 403,
  * 404 past the grace period) ends it for that run.
  */
-export async function waitForRuns(flowService: FlowService, results: RunResult[], opts: WaitOptions): Promise<void> {
+export async function waitForRuns(
+  flowService: FlowService,
+  results: RunResult[],
+  opts: WaitOptions
+): Promise<void> {
   const started = Date.now()
   const deadline = started + opts.timeoutMs
   const notFoundGrace = Math.max(MIN_NOT_FOUND_GRACE_MS, 3 * opts.intervalMs)
@@ -49,7 +53,9 @@ export async function waitForRuns(flowService: FlowService, results: RunResult[]
         if (run === 'not-found-yet' || run === 'gave-up') return
         if (run.status === 'unknown' && !unknownSeen.has(run.rawStatus)) {
           unknownSeen.add(run.rawStatus)
-          core.info(`Status "${run.rawStatus}" is not one this action knows; treating it as not finished.`)
+          core.info(
+            `Status "${run.rawStatus}" is not one this action knows; treating it as not finished.`
+          )
         }
         if (isFinal(run.status)) record(result, run)
       })
@@ -58,7 +64,9 @@ export async function waitForRuns(flowService: FlowService, results: RunResult[]
       if (results.length === 1 && pending.length === 1) {
         core.info(`Run ${pending[0].newRunId}: still running (${elapsed} elapsed)`)
       } else if (pending.length > 0 && due.length > 0) {
-        core.info(`${results.filter(r => r.finalStatus).length}/${results.filter(r => r.newRunId).length} runs finished, ${pending.length} still running (${elapsed} elapsed)`)
+        core.info(
+          `${results.filter(r => r.finalStatus).length}/${results.filter(r => r.newRunId).length} runs finished, ${pending.length} still running (${elapsed} elapsed)`
+        )
       }
       if (pending.length === 0) break
       const now = Date.now()
@@ -84,13 +92,21 @@ export async function waitForRuns(flowService: FlowService, results: RunResult[]
   }
   for (const result of pending) {
     result.finalStatus = 'timeout'
-    core.error(`Run ${result.newRunId} did not finish within \`wait-timeout\` (${formatDuration(opts.timeoutMs)}); it is still running at Adobe.`)
+    core.error(
+      `Run ${result.newRunId} did not finish within \`wait-timeout\` (${formatDuration(opts.timeoutMs)}); it is still running at Adobe.`
+    )
   }
 }
 
 type Poll = RunInfo | 'fault' | 'not-found-yet' | 'gave-up'
 
-async function pollOnce(flowService: FlowService, result: RunResult, started: number, notFoundGrace: number, signal?: AbortSignal): Promise<Poll> {
+async function pollOnce(
+  flowService: FlowService,
+  result: RunResult,
+  started: number,
+  notFoundGrace: number,
+  signal?: AbortSignal
+): Promise<Poll> {
   const runId = result.newRunId!
   try {
     // One attempt per poll: the poll interval is the back-off.
@@ -103,7 +119,13 @@ async function pollOnce(flowService: FlowService, result: RunResult, started: nu
       core.info(`Run ${runId} is not readable yet (HTTP 404); polling on`)
       return 'not-found-yet'
     }
-    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429 && err.status !== 408) {
+    if (
+      err instanceof ApiError &&
+      err.status >= 400 &&
+      err.status < 500 &&
+      err.status !== 429 &&
+      err.status !== 408
+    ) {
       result.state = 'error'
       result.error = `waiting for new run ${runId}: ${errorMessage(err)}`
       core.error(result.error)
@@ -120,10 +142,12 @@ function record(result: RunResult, run: RunInfo): void {
   result.recordsIngested = run.recordsIngested
   result.recordsFailed = run.recordsFailed
   result.newRunErrors = run.errors.length ? run.errors : undefined
-  const records = run.recordsIngested === undefined ? '' : `, ${run.recordsIngested} records ingested`
+  const records =
+    run.recordsIngested === undefined ? '' : `, ${run.recordsIngested} records ingested`
   const took = result.durationSeconds === undefined ? '' : ` in ${result.durationSeconds}s`
   const line = `Run ${run.id} finished "${run.rawStatus}"${took}${records}`
   if (run.status === 'success') core.info(line)
-  else if (run.status === 'partial-success') core.warning(`${line}; some records failed (${run.recordsFailed ?? '?'})`)
+  else if (run.status === 'partial-success')
+    core.warning(`${line}; some records failed (${run.recordsFailed ?? '?'})`)
   else core.error(`${line}${run.errors.length ? `: ${run.errors.join('; ')}` : ''}`)
 }

@@ -15,7 +15,11 @@ describe('many runs in one step', () => {
   it('re-triggers several ids (newlines, commas, spaces, duplicates) and reports the one 404 without stopping the others', async () => {
     const [a, b, c] = [sim.addRun(), sim.addRun(), sim.addRun()]
     const missing = randomUUID()
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': `${a}\n${missing}, ${b} ${c}\n${a}` })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': `${a}\n${missing}, ${b} ${c}\n${a}`
+    })
 
     expect(run.code).toBe(1)
     const results = JSON.parse(run.outputs.results)
@@ -41,7 +45,11 @@ describe('many runs in one step', () => {
     sim.addRun({ flowId: healthy, status: 'success', records: 4, createdAt: now - HOUR })
     sim.addRun({ flowId: stale, status: 'failed', createdAt: now - 30 * HOUR })
 
-    const inputs = { ...baseInputs(sim), ...staticToken(sim), 'flow-id': [failing, healthy, stale].join(',') }
+    const inputs = {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'flow-id': [failing, healthy, stale].join(',')
+    }
     const run = await act(sim, inputs)
     expect(run.code).toBe(0)
     expect(JSON.parse(run.outputs['run-ids'])).toEqual([latestFailure])
@@ -61,17 +69,35 @@ describe('many runs in one step', () => {
     await sim.stop()
     sim = await startSimulator({ pageSize: 2 })
     const flowId = randomUUID()
-    for (let i = 5; i >= 1; i--) sim.addRun({ flowId, status: i === 1 ? 'failed' : 'success', records: 1, createdAt: Date.now() - i * 60_000 })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'flow-id': flowId, 'dry-run': 'true' })
+    for (let i = 5; i >= 1; i--)
+      sim.addRun({
+        flowId,
+        status: i === 1 ? 'failed' : 'success',
+        records: 1,
+        createdAt: Date.now() - i * 60_000
+      })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'flow-id': flowId,
+      'dry-run': 'true'
+    })
     expect(run.code).toBe(0)
     expect(sim.count('listRuns')).toBe(3)
-    expect(sim.requests.filter(r => r.route === 'listRuns')[2].path).toContain('continuationToken=4')
+    expect(sim.requests.filter(r => r.route === 'listRuns')[2].path).toContain(
+      'continuationToken=4'
+    )
     expect(JSON.parse(run.outputs['run-ids'])).toHaveLength(1)
   })
 
   it('dry run: authenticates, selects and pre-checks, sends no re-trigger, and outputs a matrix-ready run-ids', async () => {
     const ids = [sim.addRun(), sim.addRun(), sim.addRun({ status: 'success', records: 3 })]
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': ids.join('\n'), 'dry-run': 'true' })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': ids.join('\n'),
+      'dry-run': 'true'
+    })
     expect(sim.count('retrigger')).toBe(0)
     expect(sim.count('getRun')).toBe(3)
     expect(JSON.parse(run.outputs['run-ids'])).toEqual(ids.slice(0, 2))
@@ -84,7 +110,17 @@ describe('many runs in one step', () => {
     await sim.stop()
     sim = await startSimulator({ rateLimit: { requests: 6, windowMs: 1000, retryAfterSeconds: 1 } })
     const ids = Array.from({ length: 12 }, () => sim.addRun())
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': ids.join(' '), 'check-status': 'false', concurrency: '4' }, { timeoutMs: 30_000 })
+    const run = await act(
+      sim,
+      {
+        ...baseInputs(sim),
+        ...staticToken(sim),
+        'run-id': ids.join(' '),
+        'check-status': 'false',
+        concurrency: '4'
+      },
+      { timeoutMs: 30_000 }
+    )
     expect(run.code).toBe(0)
     expect(JSON.parse(run.outputs['new-run-ids'])).toHaveLength(12)
     const created = ids.map(id => sim.runsOf(sim.run(id)!.flowId as string).length - 1)
@@ -97,7 +133,11 @@ describe('many runs in one step', () => {
 
   it('handles 1,000 run ids in one step: every run re-triggered once, progress logged, summary under 1 MiB', async () => {
     const ids = Array.from({ length: 1000 }, () => sim.addRun())
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': ids.join('\n'), concurrency: '8' }, { timeoutMs: 60_000 })
+    const run = await act(
+      sim,
+      { ...baseInputs(sim), ...staticToken(sim), 'run-id': ids.join('\n'), concurrency: '8' },
+      { timeoutMs: 60_000 }
+    )
     expect(run.code).toBe(0)
     expect(sim.count('retrigger')).toBe(1000)
     expect(new Set(JSON.parse(run.outputs['new-run-ids'])).size).toBe(1000)
@@ -109,11 +149,20 @@ describe('many runs in one step', () => {
   it('waits for all new runs in one loop, one request per unfinished run per interval', async () => {
     sim.nextLifecycle = { inProgressReads: 2, final: 'success', records: 1 }
     const ids = Array.from({ length: 5 }, () => sim.addRun())
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': ids.join(','), wait: 'true', 'poll-interval': '200ms', 'wait-timeout': '10s' })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': ids.join(','),
+      wait: 'true',
+      'poll-interval': '200ms',
+      'wait-timeout': '10s'
+    })
     expect(run.code).toBe(0)
     const results = JSON.parse(run.outputs.results)
     expect(results.every((r: { status: string }) => r.status === 'success')).toBe(true)
-    const polls = sim.requests.filter(r => r.route === 'getRun' && !ids.some(id => r.path.endsWith(id)))
+    const polls = sim.requests.filter(
+      r => r.route === 'getRun' && !ids.some(id => r.path.endsWith(id))
+    )
     expect(polls).toHaveLength(5 * 3)
     expect(run.stdout).toMatch(/re-triggered|Re-triggered run .* \[5\/5\]/)
   })

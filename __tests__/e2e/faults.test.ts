@@ -37,7 +37,11 @@ describe.each([
     const flowId = sim.run(runId)!.flowId as string
     for (const [route, faults] of Object.entries(row.faults)) sim.fault(route as Route, ...faults!)
     const credentials = row.oauth ? oauth(sim) : staticToken(sim)
-    const run = await act(sim, { ...baseInputs(sim), ...credentials, 'run-id': runId, ...row.inputs }, { env })
+    const run = await act(
+      sim,
+      { ...baseInputs(sim), ...credentials, 'run-id': runId, ...row.inputs },
+      { env }
+    )
 
     const newRuns = sim.runsOf(flowId).filter(r => r.id !== runId)
     if (newRuns.length > 1) tally.duplicates++
@@ -74,17 +78,33 @@ describe('redirects and proxies', () => {
   it('does not follow a redirect to another host, so the token never travels there', async () => {
     const port = (other.address() as AddressInfo).port
     const runId = sim.addRun()
-    sim.fault('getRun', { status: 307, body: '', headers: { location: `http://localhost:${port}/steal` } })
+    sim.fault('getRun', {
+      status: 307,
+      body: '',
+      headers: { location: `http://localhost:${port}/steal` }
+    })
     const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
     expect(run.code).toBe(1)
-    expect(run.errors[0]).toMatch(/HTTP 307.*redirect to http:\/\/localhost:\d+\/steal, which is not followed/s)
+    expect(run.errors[0]).toMatch(
+      /HTTP 307.*redirect to http:\/\/localhost:\d+\/steal, which is not followed/s
+    )
     expect(otherHits).toHaveLength(0)
     expect(sim.count('retrigger')).toBe(0)
   })
 
   it('sends requests to a remote host through HTTPS_PROXY', async () => {
     const proxy = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': sim.addRun(), 'platform-url': 'https://platform.adobe.io', 'max-attempts': '1' }, { env: { HTTPS_PROXY: proxy } })
+    const run = await act(
+      sim,
+      {
+        ...baseInputs(sim),
+        ...staticToken(sim),
+        'run-id': sim.addRun(),
+        'platform-url': 'https://platform.adobe.io',
+        'max-attempts': '1'
+      },
+      { env: { HTTPS_PROXY: proxy } }
+    )
     // The proxy (ours, on loopback) refuses the tunnel: nothing leaves the machine, and it saw the CONNECT.
     expect(otherHits).toEqual([{ host: 'platform.adobe.io:443' }])
     expect(run.code).toBe(1)
@@ -92,7 +112,11 @@ describe('redirects and proxies', () => {
 
   it('bypasses HTTPS_PROXY for loopback hosts', async () => {
     const proxy = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': sim.addRun() }, { env: { HTTPS_PROXY: proxy, HTTP_PROXY: proxy } })
+    const run = await act(
+      sim,
+      { ...baseInputs(sim), ...staticToken(sim), 'run-id': sim.addRun() },
+      { env: { HTTPS_PROXY: proxy, HTTP_PROXY: proxy } }
+    )
     expect(run.code).toBe(0)
     expect(otherHits).toHaveLength(0)
   })

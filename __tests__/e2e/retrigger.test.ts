@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Simulator } from '../../sim/simulator.js'
-import { act, baseInputs, oauth, startSimulator, staticToken, STATIC_TOKEN } from '../helpers/e2e.js'
+import {
+  act,
+  baseInputs,
+  oauth,
+  startSimulator,
+  staticToken,
+  STATIC_TOKEN
+} from '../helpers/e2e.js'
 
 let sim: Simulator
 beforeEach(async () => {
@@ -43,19 +50,30 @@ describe('re-trigger one failed run (dist/index.js as a runner runs it)', () => 
     expect(tokenCall.headers['content-type']).toBe('application/x-www-form-urlencoded')
     const form = new URLSearchParams(tokenCall.body)
     expect(form.get('grant_type')).toBe('client_credentials')
-    expect(form.get('scope')).toBe('openid,AdobeID,read_organizations,additional_info.projectedProductContext,session')
+    expect(form.get('scope')).toBe(
+      'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session'
+    )
     const [token] = sim.issuedTokens
     expect(run.stdout).toContain(`::add-mask::${token}`)
     expect(run.stdout).toContain(`::add-mask::${sim.clientSecret}`)
     // The mask is issued before the token is ever used.
-    expect(run.stdout.indexOf(`::add-mask::${token}`)).toBeLessThan(run.stdout.indexOf('Re-triggered'))
-    expect(sim.requests.find(r => r.route === 'retrigger')!.headers.authorization).toBe(`Bearer ${token}`)
+    expect(run.stdout.indexOf(`::add-mask::${token}`)).toBeLessThan(
+      run.stdout.indexOf('Re-triggered')
+    )
+    expect(sim.requests.find(r => r.route === 'retrigger')!.headers.authorization).toBe(
+      `Bearer ${token}`
+    )
     expect(sim.requests.find(r => r.route === 'retrigger')!.headers['x-api-key']).toBe(sim.apiKey)
   })
 
   it('skips the pre-check read with check-status: false and goes straight to the POST', async () => {
     const runId = sim.addRun()
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId, 'check-status': 'false' })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': runId,
+      'check-status': 'false'
+    })
     expect(run.code).toBe(0)
     expect(sim.requests.map(r => r.route)).toEqual(['retrigger'])
   })
@@ -73,14 +91,24 @@ describe('re-trigger one failed run (dist/index.js as a runner runs it)', () => 
   })
 
   it('reports 404 on the POST itself when the pre-check is off', async () => {
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': '4fb0418e-1804-45d6-8d56-dd51f05c0baf', 'check-status': 'false' })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': '4fb0418e-1804-45d6-8d56-dd51f05c0baf',
+      'check-status': 'false'
+    })
     expect(run.code).toBe(1)
     expect(run.errors[0]).toMatch(/Re-triggering run .* failed: HTTP 404 FLOW-1101-404/)
   })
 
   it('explains a 401 for a static token: expired or wrong, use OAuth credentials', async () => {
     const runId = sim.addRun()
-    const run = await act(sim, { ...baseInputs(sim), 'access-token': 'expired-token', 'api-key': sim.apiKey, 'run-id': runId })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      'access-token': 'expired-token',
+      'api-key': sim.apiKey,
+      'run-id': runId
+    })
     expect(run.code).toBe(1)
     expect(run.errors[0]).toContain('HTTP 401 401013: Oauth token is not valid')
     expect(run.errors[0]).toContain('`client-id` and `client-secret`')
@@ -90,19 +118,26 @@ describe('re-trigger one failed run (dist/index.js as a runner runs it)', () => 
   it.each([
     [429, { 'retry-after': '1' }],
     [503, {}]
-  ])('retries a %i (not processed) and then succeeds, with exactly one new run', async (status, headers) => {
-    const runId = sim.addRun()
-    sim.fault('retrigger', { status, headers })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
-    expect(run.code).toBe(0)
-    expect(sim.count('retrigger')).toBe(2)
-    expect(sim.runsOf(sim.run(runId)!.flowId as string)).toHaveLength(2)
-    expect(run.stdout).toMatch(new RegExp(`HTTP ${status}; retrying in`))
-    expect(run.outputs['new-run-id']).toBeTruthy()
-  })
+  ])(
+    'retries a %i (not processed) and then succeeds, with exactly one new run',
+    async (status, headers) => {
+      const runId = sim.addRun()
+      sim.fault('retrigger', { status, headers })
+      const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+      expect(run.code).toBe(0)
+      expect(sim.count('retrigger')).toBe(2)
+      expect(sim.runsOf(sim.run(runId)!.flowId as string)).toHaveLength(2)
+      expect(run.stdout).toMatch(new RegExp(`HTTP ${status}; retrying in`))
+      expect(run.outputs['new-run-id']).toBeTruthy()
+    }
+  )
 
   it('rejects a run id that is not a UUID, naming the input, and sends nothing', async () => {
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': '../../flows/abc' })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': '../../flows/abc'
+    })
     expect(run.code).toBe(1)
     expect(run.errors).toHaveLength(1)
     expect(run.errors[0]).toContain('`run-id` must hold UUIDs')
@@ -119,14 +154,24 @@ describe('re-trigger one failed run (dist/index.js as a runner runs it)', () => 
   })
 
   it('refuses plain http to a remote host, and sends nothing', async () => {
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': sim.addRun(), 'platform-url': 'http://platform.adobe.io' })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': sim.addRun(),
+      'platform-url': 'http://platform.adobe.io'
+    })
     expect(run.code).toBe(1)
     expect(run.errors[0]).toContain('`platform-url` must use https')
     expect(sim.requests).toHaveLength(0)
   })
 
   it('refuses a header value with a line break (header injection), and sends nothing', async () => {
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': sim.addRun(), 'org-id': 'ABC@AdobeOrg\r\nx-evil: 1' })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': sim.addRun(),
+      'org-id': 'ABC@AdobeOrg\r\nx-evil: 1'
+    })
     expect(run.code).toBe(1)
     expect(run.errors[0]).toContain('`org-id` contains spaces, line breaks')
     expect(sim.requests).toHaveLength(0)

@@ -14,7 +14,10 @@ const newRunReads = (sim: Simulator, original: string): number =>
 
 describe('pre-check: know the run before re-triggering it', () => {
   it('shows why a failed run failed, in the log and the summary, and outputs flow-id and previous-status', async () => {
-    const runId = sim.addRun({ status: 'failed', errors: [{ code: 'CONNECTOR-1001', message: 'Authentication to the source failed' }] })
+    const runId = sim.addRun({
+      status: 'failed',
+      errors: [{ code: 'CONNECTOR-1001', message: 'Authentication to the source failed' }]
+    })
     const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('CONNECTOR-1001: Authentication to the source failed')
@@ -60,12 +63,22 @@ describe('wait for the new run', () => {
   it('polls until success, no busier than the interval, and outputs status, duration and records', async () => {
     const runId = sim.addRun()
     sim.nextLifecycle = { inProgressReads: 3, final: 'success', records: 77 }
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId, ...waiting })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': runId,
+      ...waiting
+    })
     expect(run.code).toBe(0)
-    expect(run.outputs).toMatchObject({ status: 'success', duration: '95', 'records-ingested': '77' })
+    expect(run.outputs).toMatchObject({
+      status: 'success',
+      duration: '95',
+      'records-ingested': '77'
+    })
     const reads = sim.requests.filter(r => r.route === 'getRun' && !r.path.endsWith(runId))
     expect(reads).toHaveLength(4)
-    for (let i = 1; i < reads.length; i++) expect(reads[i].at - reads[i - 1].at).toBeGreaterThanOrEqual(190)
+    for (let i = 1; i < reads.length; i++)
+      expect(reads[i].at - reads[i - 1].at).toBeGreaterThanOrEqual(190)
     expect(run.stdout).toMatch(/still running \(\d+ms elapsed\)/)
     expect(run.summary).toMatch(/\| success \| 95s \| 77 \|/)
   })
@@ -73,13 +86,24 @@ describe('wait for the new run', () => {
   it('fails the step when the new run fails, with its errors; not with fail-on-run-failure: false', async () => {
     const errors = [{ code: 'INGEST-2002', message: 'Schema mismatch on column email' }]
     sim.nextLifecycle = { inProgressReads: 1, final: 'failed', records: 10, errors }
-    const failing = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': sim.addRun(), ...waiting })
+    const failing = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': sim.addRun(),
+      ...waiting
+    })
     expect(failing.code).toBe(1)
     expect(failing.outputs.status).toBe('failed')
     expect(failing.errors.join('\n')).toContain('INGEST-2002: Schema mismatch on column email')
     expect(failing.summary).toContain('INGEST-2002: Schema mismatch on column email')
 
-    const tolerated = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': sim.addRun(), ...waiting, 'fail-on-run-failure': 'false' })
+    const tolerated = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': sim.addRun(),
+      ...waiting,
+      'fail-on-run-failure': 'false'
+    })
     expect(tolerated.code).toBe(0)
     expect(tolerated.outputs.status).toBe('failed')
   })
@@ -87,7 +111,14 @@ describe('wait for the new run', () => {
   it('times out honestly: status timeout, the step fails, within the timeout plus one interval', async () => {
     sim.nextLifecycle = { inProgressReads: Infinity }
     const runId = sim.addRun()
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId, wait: 'true', 'poll-interval': '300ms', 'wait-timeout': '1500ms' })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': runId,
+      wait: 'true',
+      'poll-interval': '300ms',
+      'wait-timeout': '1500ms'
+    })
     expect(run.code).toBe(1)
     expect(run.outputs.status).toBe('timeout')
     expect(run.outputs['new-run-id']).toBeTruthy()
@@ -99,7 +130,12 @@ describe('wait for the new run', () => {
 
   it('tolerates a new run that is not readable at first (404)', async () => {
     sim.nextLifecycle = { notFoundReads: 2, inProgressReads: 1, final: 'success', records: 5 }
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': sim.addRun(), ...waiting })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': sim.addRun(),
+      ...waiting
+    })
     expect(run.code).toBe(0)
     expect(run.outputs.status).toBe('success')
     expect(run.stdout).toContain('not readable yet (HTTP 404)')
@@ -108,7 +144,14 @@ describe('wait for the new run', () => {
   it('renews the OAuth token when a poll answers 401, masks the new one, and goes on', async () => {
     sim.nextLifecycle = { inProgressReads: 2, final: 'success', records: 5 }
     const runId = sim.addRun()
-    sim.fault('getRun', {}, { status: 401, body: JSON.stringify({ error_code: '401013', message: 'Oauth token is not valid' }) })
+    sim.fault(
+      'getRun',
+      {},
+      {
+        status: 401,
+        body: JSON.stringify({ error_code: '401013', message: 'Oauth token is not valid' })
+      }
+    )
     const run = await act(sim, { ...baseInputs(sim), ...oauth(sim), 'run-id': runId, ...waiting })
     expect(run.code).toBe(0)
     expect(sim.count('token')).toBe(2)
@@ -120,7 +163,12 @@ describe('wait for the new run', () => {
     await sim.stop()
     sim = await startSimulator({ tokenTtlSeconds: 60 }) // inside the renewal margin: every use renews
     sim.nextLifecycle = { inProgressReads: 1, final: 'success' }
-    const run = await act(sim, { ...baseInputs(sim), ...oauth(sim), 'run-id': sim.addRun(), ...waiting })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...oauth(sim),
+      'run-id': sim.addRun(),
+      ...waiting
+    })
     expect(run.code).toBe(0)
     expect(sim.count('token')).toBeGreaterThan(1)
   })
@@ -128,18 +176,46 @@ describe('wait for the new run', () => {
   it('with a static token that expires mid-wait, fails with a message recommending OAuth', async () => {
     sim.nextLifecycle = { inProgressReads: 5, final: 'success' }
     const runId = sim.addRun()
-    sim.fault('getRun', {}, { status: 401, body: JSON.stringify({ error_code: '401013', message: 'Oauth token is not valid' }) })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId, ...waiting })
+    sim.fault(
+      'getRun',
+      {},
+      {
+        status: 401,
+        body: JSON.stringify({ error_code: '401013', message: 'Oauth token is not valid' })
+      }
+    )
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': runId,
+      ...waiting
+    })
     expect(run.code).toBe(1)
-    expect(run.errors.join('\n')).toMatch(/static tokens last 24 hours.*`client-id` and `client-secret`/s)
+    expect(run.errors.join('\n')).toMatch(
+      /static tokens last 24 hours.*`client-id` and `client-secret`/s
+    )
     expect(run.outputs['new-run-id']).toBeTruthy()
   })
 
   it('keeps polling through a burst of 503s and resets mid-wait', async () => {
     sim.nextLifecycle = { inProgressReads: 1, final: 'success', records: 3 }
     const runId = sim.addRun()
-    sim.fault('getRun', {}, { status: 503 }, { status: 503, headers: { 'retry-after': '0' } }, { reset: 'before' }, { status: 502, body: '<html><title>502 Bad Gateway</title></html>' })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId, wait: 'true', 'poll-interval': '100ms', 'wait-timeout': '10s' })
+    sim.fault(
+      'getRun',
+      {},
+      { status: 503 },
+      { status: 503, headers: { 'retry-after': '0' } },
+      { reset: 'before' },
+      { status: 502, body: '<html><title>502 Bad Gateway</title></html>' }
+    )
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': runId,
+      wait: 'true',
+      'poll-interval': '100ms',
+      'wait-timeout': '10s'
+    })
     expect(run.code).toBe(0)
     expect(run.outputs.status).toBe('success')
     expect(run.warnings.join('\n')).toContain('502 Bad Gateway')
@@ -149,14 +225,25 @@ describe('wait for the new run', () => {
     sim.nextLifecycle = { inProgressReads: Infinity }
     const runId = sim.addRun()
     let sentAt = 0
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId, wait: 'true', 'poll-interval': '200ms', 'wait-timeout': '30s' }, {
-      onSpawn: child =>
-        void (async () => {
-          while (newRunReads(sim, runId) < 2) await new Promise(r => setTimeout(r, 20))
-          sentAt = performance.now()
-          child.kill('SIGTERM')
-        })()
-    })
+    const run = await act(
+      sim,
+      {
+        ...baseInputs(sim),
+        ...staticToken(sim),
+        'run-id': runId,
+        wait: 'true',
+        'poll-interval': '200ms',
+        'wait-timeout': '30s'
+      },
+      {
+        onSpawn: child =>
+          void (async () => {
+            while (newRunReads(sim, runId) < 2) await new Promise(r => setTimeout(r, 20))
+            sentAt = performance.now()
+            child.kill('SIGTERM')
+          })()
+      }
+    )
     expect(run.code).toBe(1)
     expect(run.outputs['new-run-id']).toBeTruthy()
     expect(run.summary).toContain('cancelled')

@@ -23,8 +23,14 @@ export function baseInputs(sim: Simulator): Record<string, string> {
   }
 }
 
-export const oauth = (sim: Simulator): Record<string, string> => ({ 'client-id': sim.apiKey, 'client-secret': sim.clientSecret })
-export const staticToken = (sim: Simulator): Record<string, string> => ({ 'access-token': STATIC_TOKEN, 'api-key': sim.apiKey })
+export const oauth = (sim: Simulator): Record<string, string> => ({
+  'client-id': sim.apiKey,
+  'client-secret': sim.clientSecret
+})
+export const staticToken = (sim: Simulator): Record<string, string> => ({
+  'access-token': STATIC_TOKEN,
+  'api-key': sim.apiKey
+})
 
 /** Every secret the run could have seen: given ones and every token IMS issued. */
 export function secretsOf(sim: Simulator): string[] {
@@ -37,7 +43,12 @@ export function expectNoSecrets(run: ActionRun, secrets: string[]): void {
     .split('\n')
     .filter(line => !line.startsWith('::add-mask::'))
     .join('\n')
-  const places = { stdout, stderr: run.stderr, summary: run.summary, outputs: JSON.stringify(run.outputs) }
+  const places = {
+    stdout,
+    stderr: run.stderr,
+    summary: run.summary,
+    outputs: JSON.stringify(run.outputs)
+  }
   for (const secret of secrets) {
     for (const [place, text] of Object.entries(places)) {
       if (text.includes(secret)) throw new Error(`secret ${secret.slice(0, 6)}… leaked in ${place}`)
@@ -46,7 +57,11 @@ export function expectNoSecrets(run: ActionRun, secrets: string[]): void {
 }
 
 /** Runs the bundled action and checks, for every scenario, that no secret leaked. */
-export async function act(sim: Simulator, inputs: Record<string, string>, options?: RunOptions): Promise<ActionRun> {
+export async function act(
+  sim: Simulator,
+  inputs: Record<string, string>,
+  options?: RunOptions
+): Promise<ActionRun> {
   const run = await runAction(inputs, options)
   expectNoSecrets(run, secretsOf(sim))
   expect(run.stderr).not.toMatch(/at .+\.js:\d+/) // never a stack trace

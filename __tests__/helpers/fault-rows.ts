@@ -15,47 +15,274 @@ export interface Row {
   warning?: RegExp
 }
 
-const html502 = { status: 502, body: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>' }
-const httpDate = (secondsAhead: number): string => new Date(Date.now() + secondsAhead * 1000).toUTCString()
+const html502 = {
+  status: 502,
+  body: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>'
+}
+const httpDate = (secondsAhead: number): string =>
+  new Date(Date.now() + secondsAhead * 1000).toUTCString()
 
 export const ROWS: Row[] = [
   // IMS
-  { name: 'IMS 503, then a token', oauth: true, faults: { token: [{ status: 503 }] }, exit: 0, newRuns: 1 },
-  { name: 'IMS connection reset, then a token', oauth: true, faults: { token: [{ reset: 'before' }] }, exit: 0, newRuns: 1 },
-  { name: 'IMS HTML 502 every time', oauth: true, faults: { token: [html502, html502] }, inputs: { 'max-attempts': '2' }, exit: 1, newRuns: 0, posts: 0, error: /IMS token request failed: HTTP 502: HTML page: 502 Bad Gateway.*gave up: after 2 attempts/s },
-  { name: 'IMS invalid_client', oauth: true, faults: { token: [{ status: 401, body: '{"error":"invalid_client","error_description":"invalid client_id parameter"}' }] }, exit: 1, newRuns: 0, posts: 0, error: /HTTP 401 invalid_client: invalid client_id parameter.*Check `client-id` and `client-secret`/s },
+  {
+    name: 'IMS 503, then a token',
+    oauth: true,
+    faults: { token: [{ status: 503 }] },
+    exit: 0,
+    newRuns: 1
+  },
+  {
+    name: 'IMS connection reset, then a token',
+    oauth: true,
+    faults: { token: [{ reset: 'before' }] },
+    exit: 0,
+    newRuns: 1
+  },
+  {
+    name: 'IMS HTML 502 every time',
+    oauth: true,
+    faults: { token: [html502, html502] },
+    inputs: { 'max-attempts': '2' },
+    exit: 1,
+    newRuns: 0,
+    posts: 0,
+    error:
+      /IMS token request failed: HTTP 502: HTML page: 502 Bad Gateway.*gave up: after 2 attempts/s
+  },
+  {
+    name: 'IMS invalid_client',
+    oauth: true,
+    faults: {
+      token: [
+        {
+          status: 401,
+          body: '{"error":"invalid_client","error_description":"invalid client_id parameter"}'
+        }
+      ]
+    },
+    exit: 1,
+    newRuns: 0,
+    posts: 0,
+    error:
+      /HTTP 401 invalid_client: invalid client_id parameter.*Check `client-id` and `client-secret`/s
+  },
   // Refusals on the POST: never retried, each explained
-  { name: 'POST 401 with OAuth: token renewed, sent once more', oauth: true, faults: { retrigger: [{ status: 401, body: '{"error_code":"401013","message":"Oauth token is not valid"}' }] }, exit: 0, newRuns: 1, posts: 2 },
-  { name: 'POST 403', faults: { retrigger: [{ status: 403, body: '{"error_code":"403003","message":"Api Key is invalid"}' }] }, exit: 1, newRuns: 0, posts: 1, error: /HTTP 403 403003: Api Key is invalid.*product profile/s },
-  { name: 'POST 404', faults: { retrigger: [{ status: 404 }] }, exit: 1, newRuns: 0, posts: 1, error: /HTTP 404.*was not found in sandbox "prod"/s },
-  { name: 'POST 412', faults: { retrigger: [{ status: 412 }] }, exit: 1, newRuns: 0, posts: 1, error: /HTTP 412.*etag mismatch/s },
+  {
+    name: 'POST 401 with OAuth: token renewed, sent once more',
+    oauth: true,
+    faults: {
+      retrigger: [
+        { status: 401, body: '{"error_code":"401013","message":"Oauth token is not valid"}' }
+      ]
+    },
+    exit: 0,
+    newRuns: 1,
+    posts: 2
+  },
+  {
+    name: 'POST 403',
+    faults: {
+      retrigger: [{ status: 403, body: '{"error_code":"403003","message":"Api Key is invalid"}' }]
+    },
+    exit: 1,
+    newRuns: 0,
+    posts: 1,
+    error: /HTTP 403 403003: Api Key is invalid.*product profile/s
+  },
+  {
+    name: 'POST 404',
+    faults: { retrigger: [{ status: 404 }] },
+    exit: 1,
+    newRuns: 0,
+    posts: 1,
+    error: /HTTP 404.*was not found in sandbox "prod"/s
+  },
+  {
+    name: 'POST 412',
+    faults: { retrigger: [{ status: 412 }] },
+    exit: 1,
+    newRuns: 0,
+    posts: 1,
+    error: /HTTP 412.*etag mismatch/s
+  },
   // 429: the request was not processed
-  { name: 'POST 429, Retry-After in seconds', faults: { retrigger: [{ status: 429, headers: { 'retry-after': '1' } }] }, exit: 0, newRuns: 1, posts: 2 },
-  { name: 'POST 429, Retry-After as an HTTP date', faults: { retrigger: [{ status: 429, headers: { 'retry-after': httpDate(1) } }] }, exit: 0, newRuns: 1, posts: 2 },
-  { name: 'POST 429 without Retry-After', faults: { retrigger: [{ status: 429 }] }, exit: 0, newRuns: 1, posts: 2 },
-  { name: 'POST 429, Retry-After of a day', faults: { retrigger: [{ status: 429, headers: { 'retry-after': '86400' } }] }, exit: 1, newRuns: 0, posts: 1, error: /HTTP 429.*gave up: Adobe asked to wait 1440m0s \(Retry-After\), beyond the retry budget/s },
+  {
+    name: 'POST 429, Retry-After in seconds',
+    faults: { retrigger: [{ status: 429, headers: { 'retry-after': '1' } }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 2
+  },
+  {
+    name: 'POST 429, Retry-After as an HTTP date',
+    faults: { retrigger: [{ status: 429, headers: { 'retry-after': httpDate(1) } }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 2
+  },
+  {
+    name: 'POST 429 without Retry-After',
+    faults: { retrigger: [{ status: 429 }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 2
+  },
+  {
+    name: 'POST 429, Retry-After of a day',
+    faults: { retrigger: [{ status: 429, headers: { 'retry-after': '86400' } }] },
+    exit: 1,
+    newRuns: 0,
+    posts: 1,
+    error:
+      /HTTP 429.*gave up: Adobe asked to wait 1440m0s \(Retry-After\), beyond the retry budget/s
+  },
   // Server errors on the read: idempotent, retried
-  ...[500, 502, 503, 504].map((status): Row => ({ name: `GET ${status}, then the run`, faults: { getRun: [{ status }] }, exit: 0, newRuns: 1, posts: 1 })),
+  ...[500, 502, 503, 504].map((status): Row => ({
+    name: `GET ${status}, then the run`,
+    faults: { getRun: [{ status }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 1
+  })),
   // Server errors on the POST
-  { name: 'POST 503 (not processed)', faults: { retrigger: [{ status: 503 }] }, exit: 0, newRuns: 1, posts: 2 },
+  {
+    name: 'POST 503 (not processed)',
+    faults: { retrigger: [{ status: 503 }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 2
+  },
   ...[500, 502, 504].flatMap((status): Row[] => [
-    { name: `POST ${status}, run not created: reconciled, sent once more`, faults: { retrigger: [{ status }] }, exit: 0, newRuns: 1, posts: 2, warning: /no new run of flow .* appeared/ },
-    { name: `POST ${status} after creating the run: new run adopted`, faults: { retrigger: [{ status, act: true }] }, exit: 0, newRuns: 1, posts: 1, warning: /appeared after the ambiguous attempt and was taken as the re-triggered run/ }
+    {
+      name: `POST ${status}, run not created: reconciled, sent once more`,
+      faults: { retrigger: [{ status }] },
+      exit: 0,
+      newRuns: 1,
+      posts: 2,
+      warning: /no new run of flow .* appeared/
+    },
+    {
+      name: `POST ${status} after creating the run: new run adopted`,
+      faults: { retrigger: [{ status, act: true }] },
+      exit: 0,
+      newRuns: 1,
+      posts: 1,
+      warning: /appeared after the ambiguous attempt and was taken as the re-triggered run/
+    }
   ]),
-  { name: 'POST 500 twice, no run created: fails, naming what to check', faults: { retrigger: [{ status: 500 }, { status: 500 }] }, exit: 1, newRuns: 0, posts: 2, error: /may or may not have been re-triggered.*Check the runs of flow [0-9a-f-]{36} created after \d{4}-/s },
-  { name: 'POST 504, flow unknown and unreadable: fails, naming the window', inputs: { 'check-status': 'false', 'max-attempts': '2' }, faults: { retrigger: [{ status: 504 }], getRun: [{ status: 500 }, { status: 500 }] }, exit: 1, newRuns: 0, posts: 1, error: /may or may not have been re-triggered \(its flow could not be read.*created after/s },
-  { name: 'POST 502 acted, listing fails: fails, naming flow and window', inputs: { 'max-attempts': '2' }, faults: { retrigger: [{ status: 502, act: true }], listRuns: [{ status: 500 }, { status: 500 }] }, exit: 1, newRuns: 1, posts: 1, error: /listing the flow's runs failed.*Check the runs of flow/s },
+  {
+    name: 'POST 500 twice, no run created: fails, naming what to check',
+    faults: { retrigger: [{ status: 500 }, { status: 500 }] },
+    exit: 1,
+    newRuns: 0,
+    posts: 2,
+    error:
+      /may or may not have been re-triggered.*Check the runs of flow [0-9a-f-]{36} created after \d{4}-/s
+  },
+  {
+    name: 'POST 504, flow unknown and unreadable: fails, naming the window',
+    inputs: { 'check-status': 'false', 'max-attempts': '2' },
+    faults: { retrigger: [{ status: 504 }], getRun: [{ status: 500 }, { status: 500 }] },
+    exit: 1,
+    newRuns: 0,
+    posts: 1,
+    error: /may or may not have been re-triggered \(its flow could not be read.*created after/s
+  },
+  {
+    name: 'POST 502 acted, listing fails: fails, naming flow and window',
+    inputs: { 'max-attempts': '2' },
+    faults: {
+      retrigger: [{ status: 502, act: true }],
+      listRuns: [{ status: 500 }, { status: 500 }]
+    },
+    exit: 1,
+    newRuns: 1,
+    posts: 1,
+    error: /listing the flow's runs failed.*Check the runs of flow/s
+  },
   // The connection
-  { name: 'reset before the POST is answered (not acted): reconciled, sent once more', faults: { retrigger: [{ reset: 'before' }] }, exit: 0, newRuns: 1, posts: 2 },
-  { name: 'reset after the POST acted: new run adopted', faults: { retrigger: [{ reset: 'after' }] }, exit: 0, newRuns: 1, posts: 1, warning: /taken as the re-triggered run/ },
-  { name: 'POST answer slower than request-timeout (acted): new run adopted', inputs: { 'request-timeout': '500ms' }, faults: { retrigger: [{ delayMs: 1500 }] }, exit: 0, newRuns: 1, posts: 1, warning: /no answer within 500ms/ },
-  { name: 'GET answer slower than request-timeout: read again', inputs: { 'request-timeout': '500ms' }, faults: { getRun: [{ delayMs: 1500 }] }, exit: 0, newRuns: 1, posts: 1 },
-  { name: 'reset on the GET: read again', faults: { getRun: [{ reset: 'before' }] }, exit: 0, newRuns: 1, posts: 1 },
+  {
+    name: 'reset before the POST is answered (not acted): reconciled, sent once more',
+    faults: { retrigger: [{ reset: 'before' }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 2
+  },
+  {
+    name: 'reset after the POST acted: new run adopted',
+    faults: { retrigger: [{ reset: 'after' }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 1,
+    warning: /taken as the re-triggered run/
+  },
+  {
+    name: 'POST answer slower than request-timeout (acted): new run adopted',
+    inputs: { 'request-timeout': '500ms' },
+    faults: { retrigger: [{ delayMs: 1500 }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 1,
+    warning: /no answer within 500ms/
+  },
+  {
+    name: 'GET answer slower than request-timeout: read again',
+    inputs: { 'request-timeout': '500ms' },
+    faults: { getRun: [{ delayMs: 1500 }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 1
+  },
+  {
+    name: 'reset on the GET: read again',
+    faults: { getRun: [{ reset: 'before' }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 1
+  },
   // Answers that cannot be read
-  { name: 'GET 200 with malformed JSON', faults: { getRun: [{ status: 200, body: '{"items": [ {"id": ' }] }, exit: 1, newRuns: 0, posts: 0, error: /Reading run .*: HTTP 200 with an answer that is not JSON/ },
-  { name: 'POST 200 with malformed JSON (acted): new run adopted', faults: { retrigger: [{ act: true, status: 200, body: '{"id": "3fb0' }] }, exit: 0, newRuns: 1, posts: 1 },
-  { name: 'POST 2xx without an id (acted): new run adopted', faults: { retrigger: [{ act: true, status: 202, body: '{}' }] }, exit: 0, newRuns: 1, posts: 1 },
-  { name: 'POST 400 with a 20 MB body: read capped, error shown', faults: { retrigger: [{ status: 400, bodyBytes: 20 * 1024 * 1024 }] }, exit: 1, newRuns: 0, posts: 1, error: /HTTP 400: x{100}/ },
-  { name: 'GET answered with an empty 500 each time', inputs: { 'max-attempts': '2' }, faults: { getRun: [{ status: 500, body: '' }, { status: 500, body: '' }] }, exit: 1, newRuns: 0, posts: 0, error: /HTTP 500: \(empty answer\).*gave up: after 2 attempts/s }
+  {
+    name: 'GET 200 with malformed JSON',
+    faults: { getRun: [{ status: 200, body: '{"items": [ {"id": ' }] },
+    exit: 1,
+    newRuns: 0,
+    posts: 0,
+    error: /Reading run .*: HTTP 200 with an answer that is not JSON/
+  },
+  {
+    name: 'POST 200 with malformed JSON (acted): new run adopted',
+    faults: { retrigger: [{ act: true, status: 200, body: '{"id": "3fb0' }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 1
+  },
+  {
+    name: 'POST 2xx without an id (acted): new run adopted',
+    faults: { retrigger: [{ act: true, status: 202, body: '{}' }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 1
+  },
+  {
+    name: 'POST 400 with a 20 MB body: read capped, error shown',
+    faults: { retrigger: [{ status: 400, bodyBytes: 20 * 1024 * 1024 }] },
+    exit: 1,
+    newRuns: 0,
+    posts: 1,
+    error: /HTTP 400: x{100}/
+  },
+  {
+    name: 'GET answered with an empty 500 each time',
+    inputs: { 'max-attempts': '2' },
+    faults: {
+      getRun: [
+        { status: 500, body: '' },
+        { status: 500, body: '' }
+      ]
+    },
+    exit: 1,
+    newRuns: 0,
+    posts: 0,
+    error: /HTTP 500: \(empty answer\).*gave up: after 2 attempts/s
+  }
 ]
-

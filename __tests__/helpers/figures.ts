@@ -14,5 +14,6 @@ export const INPUT_PROPERTY_RUNS = {
 export const MATRIX_FIGURES = {
   /** Fault rows × 2 (debug logging off and on). */
   faultsTried: 72,
-  badInputsTried: INPUT_PROPERTY_RUNS.perInput + INPUT_PROPERTY_RUNS.allAtOnce + INPUT_PROPERTY_RUNS.throughDist
+  badInputsTried:
+    INPUT_PROPERTY_RUNS.perInput + INPUT_PROPERTY_RUNS.allAtOnce + INPUT_PROPERTY_RUNS.throughDist
 }

@@ -33,9 +33,25 @@ const budget = { maxAttempts: 2, timeoutMs: 5000 }
 function flowService(oauth = false) {
   const gate = new RateGate()
   const tokens = oauth
-    ? createTokenSource({ kind: 'oauth', clientId: sim.apiKey, clientSecret: sim.clientSecret, scopes: 'openid' }, { imsUrl: sim.url, transport: transport(), gate, budget })
-    : createTokenSource({ kind: 'token', accessToken: STATIC_TOKEN }, { imsUrl: sim.url, transport: transport(), gate, budget })
-  return new FlowService({ platformUrl: sim.url, sandbox: 'prod', orgId: sim.orgId, apiKey: sim.apiKey, tokens, reads: transport(1000, true), writes: transport(), gate, budget })
+    ? createTokenSource(
+        { kind: 'oauth', clientId: sim.apiKey, clientSecret: sim.clientSecret, scopes: 'openid' },
+        { imsUrl: sim.url, transport: transport(), gate, budget }
+      )
+    : createTokenSource(
+        { kind: 'token', accessToken: STATIC_TOKEN },
+        { imsUrl: sim.url, transport: transport(), gate, budget }
+      )
+  return new FlowService({
+    platformUrl: sim.url,
+    sandbox: 'prod',
+    orgId: sim.orgId,
+    apiKey: sim.apiKey,
+    tokens,
+    reads: transport(1000, true),
+    writes: transport(),
+    gate,
+    budget
+  })
 }
 
 describe('Transport', () => {
@@ -44,7 +60,9 @@ describe('Transport', () => {
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
     const port = (server.address() as net.AddressInfo).port
     await new Promise<void>(r => server.close(() => r()))
-    const err = await transport().request({ method: 'POST', url: `http://127.0.0.1:${port}/x`, headers: {} }).catch(e => e)
+    const err = await transport()
+      .request({ method: 'POST', url: `http://127.0.0.1:${port}/x`, headers: {} })
+      .catch(e => e)
     expect(err).toBeInstanceOf(TransportError)
     expect(err).toMatchObject({ sent: false, code: 'ECONNREFUSED' })
   })
@@ -52,15 +70,23 @@ describe('Transport', () => {
   it('treats a reset after connecting, and a timeout, as possibly sent', async () => {
     sim.fault('retrigger', { reset: 'before' }, { delayMs: 500 })
     const url = `${sim.url}/data/foundation/flowservice/runs/${sim.addRun()}/action?op=re-trigger`
-    const reset = await transport().request({ method: 'POST', url, headers: {} }).catch(e => e)
+    const reset = await transport()
+      .request({ method: 'POST', url, headers: {} })
+      .catch(e => e)
     expect(reset).toMatchObject({ sent: true })
-    const slow = await transport(100).request({ method: 'POST', url, headers: {} }).catch(e => e)
+    const slow = await transport(100)
+      .request({ method: 'POST', url, headers: {} })
+      .catch(e => e)
     expect(slow).toMatchObject({ sent: true, code: 'ETIMEDOUT' })
   })
 
   it('reads at most 1 MiB of an answer', async () => {
     sim.fault('getRun', { status: 500, bodyBytes: 20 * 1024 * 1024 })
-    const res = await transport(5000).request({ method: 'GET', url: `${sim.url}/data/foundation/flowservice/runs/${sim.addRun()}`, headers: {} })
+    const res = await transport(5000).request({
+      method: 'GET',
+      url: `${sim.url}/data/foundation/flowservice/runs/${sim.addRun()}`,
+      headers: {}
+    })
     expect(res.status).toBe(500)
     expect(res.body.length).toBeLessThan(MAX_BODY_BYTES + 200)
     expect(res.body).toMatch(/answer cut at 1048576 bytes/)
@@ -71,7 +97,14 @@ describe('Transport', () => {
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 50)
     const started = Date.now()
-    const err = await transport(10_000).request({ method: 'GET', url: `${sim.url}/data/foundation/flowservice/runs/${sim.addRun()}`, headers: {}, signal: controller.signal }).catch(e => e)
+    const err = await transport(10_000)
+      .request({
+        method: 'GET',
+        url: `${sim.url}/data/foundation/flowservice/runs/${sim.addRun()}`,
+        headers: {},
+        signal: controller.signal
+      })
+      .catch(e => e)
     expect(err).toMatchObject({ code: 'ABORTED' })
     expect(Date.now() - started).toBeLessThan(1000)
   })
@@ -93,7 +126,11 @@ describe('FlowService', () => {
 
   it('reads the etag as eTag, or from the ETag header, when the answer spells it so', async () => {
     const runId = sim.addRun()
-    sim.fault('retrigger', { status: 200, body: '{"id":"a","eTag":"\\"x\\""}' }, { status: 200, body: '{"id":"b"}', headers: { etag: '"y"' } })
+    sim.fault(
+      'retrigger',
+      { status: 200, body: '{"id":"a","eTag":"\\"x\\""}' },
+      { status: 200, body: '{"id":"b"}', headers: { etag: '"y"' } }
+    )
     const fs = flowService()
     expect(await fs.retrigger(runId)).toEqual({ id: 'a', etag: '"x"' })
     expect(await fs.retrigger(runId)).toEqual({ id: 'b', etag: '"y"' })
@@ -102,8 +139,16 @@ describe('FlowService', () => {
   it('refuses a next page on another origin', async () => {
     const flowId = '3d17a4ff-9e0a-4f7c-94bb-bc0b61a3a76d'
     sim.addRun({ flowId })
-    sim.fault('listRuns', { status: 200, body: JSON.stringify({ items: [], _links: { next: { href: 'https://evil.example/runs?continuationToken=1' } } }) })
-    await expect(flowService().listRuns(flowId, 0)).rejects.toThrow(/refusing to send the token there/)
+    sim.fault('listRuns', {
+      status: 200,
+      body: JSON.stringify({
+        items: [],
+        _links: { next: { href: 'https://evil.example/runs?continuationToken=1' } }
+      })
+    })
+    await expect(flowService().listRuns(flowId, 0)).rejects.toThrow(
+      /refusing to send the token there/
+    )
   })
 })
 

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs'
 import { ROWS } from '../helpers/fault-rows.js'
 import { MATRIX_FIGURES } from '../helpers/figures.js'
 
-const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
+const read = (path: string): string =>
+  readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
 const section = (yaml: string, name: string): string[] => {
   const body = yaml.split(new RegExp(`^${name}:$`, 'm'))[1].split(/^\S/m)[0]
   return [...body.matchAll(/^ {2}([a-z-]+):$/gm)].map(m => m[1])
@@ -17,12 +18,26 @@ describe('action.yml', () => {
 
   it('declares every input the code reads, and reads every input it declares', () => {
     const source = read('src/inputs.ts')
-    const readNames = [...source.matchAll(/(?:read|text|flag|duration|integer)\('([a-z-]+)'/g)].map(m => m[1])
+    const readNames = [...source.matchAll(/(?:read|text|flag|duration|integer)\('([a-z-]+)'/g)].map(
+      m => m[1]
+    )
     expect(new Set(readNames)).toEqual(new Set(inputs))
   })
 
   it('keeps the contract names, a description on everything, and node24', () => {
-    for (const name of ['run-id', 'sandbox', 'org-id', 'api-key', 'access-token', 'client-id', 'client-secret', 'scopes', 'platform-url', 'ims-url']) expect(inputs).toContain(name)
+    for (const name of [
+      'run-id',
+      'sandbox',
+      'org-id',
+      'api-key',
+      'access-token',
+      'client-id',
+      'client-secret',
+      'scopes',
+      'platform-url',
+      'ims-url'
+    ])
+      expect(inputs).toContain(name)
     for (const name of ['new-run-id', 'etag']) expect(outputs).toContain(name)
     expect(yaml.match(/description:/g)).toHaveLength(inputs.length + outputs.length + 1)
     expect(yaml).toMatch(/using: 'node24'\n\s+main: 'dist\/index.js'/)

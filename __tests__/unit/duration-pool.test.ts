@@ -14,7 +14,9 @@ describe('durations', () => {
     [' 2M ', 120_000]
   ])('%s is %i ms', (text, ms) => expect(parseDuration(text)).toBe(ms))
 
-  it.each(['', 'soon', '-1', '1 h', '1d', 'h', '30s30', '1e3'])('%j is not a duration', text => expect(parseDuration(text)).toBeUndefined())
+  it.each(['', 'soon', '-1', '1 h', '1d', 'h', '30s30', '1e3'])('%j is not a duration', text =>
+    expect(parseDuration(text)).toBeUndefined()
+  )
 
   it('formats for people', () => {
     expect(formatDuration(250)).toBe('250ms')

@@ -5,22 +5,45 @@ jest.unstable_mockModule('@actions/core', () => core)
 const { readErrorBody, apiError, flowServiceHint } = await import('../../src/errors.js')
 const { registerSecret } = await import('../../src/secrets.js')
 
-const res = (status: number, body: string, headers: Record<string, string> = {}) => ({ status, body, headers })
+const res = (status: number, body: string, headers: Record<string, string> = {}) => ({
+  status,
+  body,
+  headers
+})
 
 describe('readErrorBody', () => {
   it('reads a platform error: code from the type, title and detailed message', () => {
-    const body = JSON.stringify({ type: 'https://ns.adobe.com/aep/errors/FLOW-1101-404', title: 'Resource not found', status: 404, report: { 'detailed-message': 'Run x not found' } })
-    expect(readErrorBody(res(404, body, { 'x-request-id': 'r-1' }))).toEqual({ code: 'FLOW-1101-404', detail: 'Resource not found — Run x not found', requestId: 'r-1' })
+    const body = JSON.stringify({
+      type: 'https://ns.adobe.com/aep/errors/FLOW-1101-404',
+      title: 'Resource not found',
+      status: 404,
+      report: { 'detailed-message': 'Run x not found' }
+    })
+    expect(readErrorBody(res(404, body, { 'x-request-id': 'r-1' }))).toEqual({
+      code: 'FLOW-1101-404',
+      detail: 'Resource not found — Run x not found',
+      requestId: 'r-1'
+    })
   })
 
   it('reads a gateway error and an IMS error', () => {
-    expect(readErrorBody(res(401, '{"error_code":"401013","message":"Oauth token is not valid"}'))).toMatchObject({ code: '401013', detail: 'Oauth token is not valid' })
-    expect(readErrorBody(res(400, '{"error":"invalid_client","error_description":"invalid client_id parameter"}'))).toMatchObject({ code: 'invalid_client', detail: 'invalid client_id parameter' })
+    expect(
+      readErrorBody(res(401, '{"error_code":"401013","message":"Oauth token is not valid"}'))
+    ).toMatchObject({ code: '401013', detail: 'Oauth token is not valid' })
+    expect(
+      readErrorBody(
+        res(400, '{"error":"invalid_client","error_description":"invalid client_id parameter"}')
+      )
+    ).toMatchObject({ code: 'invalid_client', detail: 'invalid client_id parameter' })
   })
 
   it('makes HTML, empty and plain answers readable', () => {
-    expect(readErrorBody(res(502, '<html><head><title>502 Bad Gateway</title></head></html>')).detail).toBe('HTML page: 502 Bad Gateway')
-    expect(readErrorBody(res(503, '<p>Down  for\nmaintenance</p>')).detail).toBe('HTML page: Down for maintenance')
+    expect(
+      readErrorBody(res(502, '<html><head><title>502 Bad Gateway</title></head></html>')).detail
+    ).toBe('HTML page: 502 Bad Gateway')
+    expect(readErrorBody(res(503, '<p>Down  for\nmaintenance</p>')).detail).toBe(
+      'HTML page: Down for maintenance'
+    )
     expect(readErrorBody(res(500, '')).detail).toBe('(empty answer)')
     expect(readErrorBody(res(500, 'upstream   timeout')).detail).toBe('upstream timeout')
     expect(readErrorBody(res(500, 'x'.repeat(5000))).detail.length).toBeLessThan(600)
@@ -29,7 +52,11 @@ describe('readErrorBody', () => {
 
 describe('apiError', () => {
   it('says what failed, the status, code, text, request id and what to check', () => {
-    const err = apiError('Re-triggering run R', res(403, '{"error_code":"403003","message":"Api Key is invalid"}', { 'x-request-id': 'abc' }), flowServiceHint(403, { sandbox: 'prod', oauth: true }))
+    const err = apiError(
+      'Re-triggering run R',
+      res(403, '{"error_code":"403003","message":"Api Key is invalid"}', { 'x-request-id': 'abc' }),
+      flowServiceHint(403, { sandbox: 'prod', oauth: true })
+    )
     expect(err.message).toBe(
       'Re-triggering run R failed: HTTP 403 403003: Api Key is invalid (request id abc)\nCheck `api-key` (the credential\'s client ID) and that the credential\'s product profile grants access to sources/dataflows in sandbox "prod".'
     )
@@ -47,7 +74,11 @@ describe('apiError', () => {
     for (const status of [400, 401, 403, 404, 412, 429, 500, 502, 503, 504]) {
       expect(flowServiceHint(status, { sandbox: 'prod', oauth: false, runId: 'R' })).toBeTruthy()
     }
-    expect(flowServiceHint(401, { sandbox: 'prod', oauth: false })).toContain('static tokens last 24 hours')
-    expect(flowServiceHint(404, { sandbox: 'dev', oauth: true, runId: 'R' })).toBe('Run R was not found in sandbox "dev": check `run-id` and `sandbox`.')
+    expect(flowServiceHint(401, { sandbox: 'prod', oauth: false })).toContain(
+      'static tokens last 24 hours'
+    )
+    expect(flowServiceHint(404, { sandbox: 'dev', oauth: true, runId: 'R' })).toBe(
+      'Run R was not found in sandbox "dev": check `run-id` and `sandbox`.'
+    )
   })
 })

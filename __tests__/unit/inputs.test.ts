@@ -7,7 +7,12 @@ jest.unstable_mockModule('@actions/core', () => core)
 const { readInputs, InputError, DEFAULT_SCOPES } = await import('../../src/inputs.js')
 
 const RUN = '4fb0418e-1804-45d6-8d56-dd51f05c0baf'
-const valid: Record<string, string> = { 'run-id': RUN, 'org-id': 'ABC123@AdobeOrg', 'access-token': 'tok-123', 'api-key': 'key-1' }
+const valid: Record<string, string> = {
+  'run-id': RUN,
+  'org-id': 'ABC123@AdobeOrg',
+  'access-token': 'tok-123',
+  'api-key': 'key-1'
+}
 const read = (values: Record<string, string>) => (name: string) => values[name] ?? ''
 const problemsOf = (values: Record<string, string>): string[] => {
   try {
@@ -42,21 +47,33 @@ describe('readInputs', () => {
   })
 
   it('uses OAuth credentials, with client-id as the default api-key and the default scopes', () => {
-    const inputs = readInputs(read({ 'run-id': RUN, 'org-id': 'A@AdobeOrg', 'client-id': 'cid', 'client-secret': 'sec' }))
-    expect(inputs.credentials).toEqual({ kind: 'oauth', clientId: 'cid', clientSecret: 'sec', scopes: DEFAULT_SCOPES })
+    const inputs = readInputs(
+      read({ 'run-id': RUN, 'org-id': 'A@AdobeOrg', 'client-id': 'cid', 'client-secret': 'sec' })
+    )
+    expect(inputs.credentials).toEqual({
+      kind: 'oauth',
+      clientId: 'cid',
+      clientSecret: 'sec',
+      scopes: DEFAULT_SCOPES
+    })
     expect(inputs.apiKey).toBe('cid')
   })
 
   it('masks the secrets before anything else can print them', () => {
     core.setSecret.mockClear()
-    expect(() => readInputs(read({ 'access-token': 'the-token', 'client-secret': 'the-secret' }))).toThrow(InputError)
+    expect(() =>
+      readInputs(read({ 'access-token': 'the-token', 'client-secret': 'the-secret' }))
+    ).toThrow(InputError)
     expect(core.setSecret).toHaveBeenCalledWith('the-token')
     expect(core.setSecret).toHaveBeenCalledWith('the-secret')
   })
 
   it('splits run ids on newlines, commas and spaces, drops duplicates and keeps the order', () => {
     const other = '3fb0418e-1804-45d6-8d56-dd51f05c0baf'
-    expect(readInputs(read({ ...valid, 'run-id': `${RUN}\n${other}, ${RUN.toUpperCase()}  ${other}` })).runIds).toEqual([RUN, other])
+    expect(
+      readInputs(read({ ...valid, 'run-id': `${RUN}\n${other}, ${RUN.toUpperCase()}  ${other}` }))
+        .runIds
+    ).toEqual([RUN, other])
   })
 
   it.each([
@@ -96,11 +113,45 @@ describe('readInputs', () => {
 })
 
 describe('readInputs under arbitrary values (property-based)', () => {
-  const names = ['run-id', 'flow-id', 'sandbox', 'org-id', 'api-key', 'access-token', 'platform-url', 'ims-url', 'poll-interval', 'wait-timeout', 'lookback', 'concurrency', 'max-attempts', 'wait', 'force', 'request-timeout']
+  const names = [
+    'run-id',
+    'flow-id',
+    'sandbox',
+    'org-id',
+    'api-key',
+    'access-token',
+    'platform-url',
+    'ims-url',
+    'poll-interval',
+    'wait-timeout',
+    'lookback',
+    'concurrency',
+    'max-attempts',
+    'wait',
+    'force',
+    'request-timeout'
+  ]
   const nasty = fc.oneof(
     fc.string(),
     fc.string({ unit: 'grapheme' }),
-    fc.constantFrom('\r\n', 'a\nb', '\u0000', 'ß', 'prod\r\nx-evil: 1', '../..', '1e9', '-1', 'NaN', 'Infinity', '9'.repeat(400), 'http://10.0.0.1', 'https://[::1]:0', '30 s', '1h30', '٣'),
+    fc.constantFrom(
+      '\r\n',
+      'a\nb',
+      '\u0000',
+      'ß',
+      'prod\r\nx-evil: 1',
+      '../..',
+      '1e9',
+      '-1',
+      'NaN',
+      'Infinity',
+      '9'.repeat(400),
+      'http://10.0.0.1',
+      'https://[::1]:0',
+      '30 s',
+      '1h30',
+      '٣'
+    ),
     fc.webUrl(),
     fc.uuid()
   )
@@ -114,7 +165,8 @@ describe('readInputs under arbitrary values (property-based)', () => {
           expect(err).toBeInstanceOf(InputError)
           const { problems } = err as InstanceType<typeof InputError>
           expect(problems.length).toBeGreaterThan(0)
-          for (const p of problems) expect(p).not.toContain(name === 'access-token' ? '\u0000' : 'sekret-tok')
+          for (const p of problems)
+            expect(p).not.toContain(name === 'access-token' ? '\u0000' : 'sekret-tok')
         }
       }),
       { numRuns: INPUT_PROPERTY_RUNS.perInput }

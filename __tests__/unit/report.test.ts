@@ -22,23 +22,43 @@ describe('outputs', () => {
     core.setOutput.mockClear()
     writeOutputs({ results: [result(1)], skippedFlows: [] })
     const set = Object.fromEntries(core.setOutput.mock.calls.map(c => [c[0], c[1]]))
-    expect(set).toMatchObject({ 'new-run-id': result(1).newRunId, etag: '"1100c53e-0000-0200-0000-627138980000"', 'previous-status': 'failed' })
+    expect(set).toMatchObject({
+      'new-run-id': result(1).newRunId,
+      etag: '"1100c53e-0000-0200-0000-627138980000"',
+      'previous-status': 'failed'
+    })
     expect(JSON.parse(set['new-run-ids'] as string)).toEqual([result(1).newRunId])
 
     core.setOutput.mockClear()
-    writeOutputs({ results: [result(1), result(2, { state: 'error', newRunId: undefined, error: 'HTTP 404' }), result(3)], skippedFlows: [] })
+    writeOutputs({
+      results: [
+        result(1),
+        result(2, { state: 'error', newRunId: undefined, error: 'HTTP 404' }),
+        result(3)
+      ],
+      skippedFlows: []
+    })
     const many = Object.fromEntries(core.setOutput.mock.calls.map(c => [c[0], c[1]]))
     expect(many['new-run-id']).toBeUndefined()
     expect(many['previous-status']).toBeUndefined()
-    expect(JSON.parse(many['new-run-ids'] as string)).toEqual([result(1).newRunId, result(3).newRunId])
+    expect(JSON.parse(many['new-run-ids'] as string)).toEqual([
+      result(1).newRunId,
+      result(3).newRunId
+    ])
     expect(JSON.parse(many['run-ids'] as string)).toEqual([result(1).runId, result(3).runId])
-    expect(JSON.parse(many.results as string)[1]).toMatchObject({ state: 'error', error: 'HTTP 404', 'new-run-id': null })
+    expect(JSON.parse(many.results as string)[1]).toMatchObject({
+      state: 'error',
+      error: 'HTTP 404',
+      'new-run-id': null
+    })
   })
 })
 
 describe('summary', () => {
-  it('stays under the runner\'s 1 MiB limit for any number of runs, with a note', () => {
-    const results = Array.from({ length: 10_000 }, (_, i) => result(i, { previousErrors: ['E'.repeat(300)] }))
+  it("stays under the runner's 1 MiB limit for any number of runs, with a note", () => {
+    const results = Array.from({ length: 10_000 }, (_, i) =>
+      result(i, { previousErrors: ['E'.repeat(300)] })
+    )
     const text = renderSummary({ results, skippedFlows: [] }, undefined)
     expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024)
     expect(text).toMatch(/_\d+ more runs are not shown/)
@@ -46,7 +66,13 @@ describe('summary', () => {
   })
 
   it('escapes table cells so an error text cannot break the table', () => {
-    const text = renderSummary({ results: [result(1, { state: 'error', newRunId: undefined, error: 'a | b\nc' })], skippedFlows: [] }, undefined)
+    const text = renderSummary(
+      {
+        results: [result(1, { state: 'error', newRunId: undefined, error: 'a | b\nc' })],
+        skippedFlows: []
+      },
+      undefined
+    )
     expect(text).toContain('a \\| b c')
   })
 })

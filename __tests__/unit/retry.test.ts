@@ -2,11 +2,16 @@ import { describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { verdict, parseRetryAfter, backoffDelay, withRetries, RateGate, sleep, CancelledError } = await import('../../src/retry.js')
+const { verdict, parseRetryAfter, backoffDelay, withRetries, RateGate, sleep, CancelledError } =
+  await import('../../src/retry.js')
 const { TransportError } = await import('../../src/http.js')
 const { AmbiguousOutcomeError } = await import('../../src/errors.js')
 
-const res = (status: number, headers: Record<string, string> = {}) => ({ status, headers, body: '' })
+const res = (status: number, headers: Record<string, string> = {}) => ({
+  status,
+  headers,
+  body: ''
+})
 const budget = { maxAttempts: 3, timeoutMs: 10_000 }
 
 describe('verdict: what is safe to send again', () => {
@@ -57,7 +62,14 @@ describe('backoffDelay', () => {
 })
 
 describe('withRetries', () => {
-  const opts = (over = {}) => ({ what: 'test call', idempotent: false, budget, gate: new RateGate(), fail: (r: { status: number }) => new Error(`HTTP ${r.status}`), ...over })
+  const opts = (over = {}) => ({
+    what: 'test call',
+    idempotent: false,
+    budget,
+    gate: new RateGate(),
+    fail: (r: { status: number }) => new Error(`HTTP ${r.status}`),
+    ...over
+  })
 
   it('returns the first final answer after retrying what is safe', async () => {
     const answers = [res(429, { 'retry-after': '0' }), res(503, { 'retry-after': '0' }), res(200)]
@@ -74,14 +86,18 @@ describe('withRetries', () => {
 
   it('gives up after maxAttempts with the formatted error', async () => {
     const attempt = jest.fn(async () => res(503, { 'retry-after': '0' }))
-    await expect(withRetries(attempt, opts())).rejects.toThrow('HTTP 503 (gave up: after 3 attempts)')
+    await expect(withRetries(attempt, opts())).rejects.toThrow(
+      'HTTP 503 (gave up: after 3 attempts)'
+    )
     expect(attempt).toHaveBeenCalledTimes(3)
   })
 
   it('fails at once when Retry-After is beyond the retry budget, and pauses the shared gate', async () => {
     const gate = new RateGate()
     const attempt = jest.fn(async () => res(429, { 'retry-after': '3600' }))
-    await expect(withRetries(attempt, opts({ gate }))).rejects.toThrow(/Retry-After\), beyond the retry budget/)
+    await expect(withRetries(attempt, opts({ gate }))).rejects.toThrow(
+      /Retry-After\), beyond the retry budget/
+    )
     expect(attempt).toHaveBeenCalledTimes(1)
     const controller = new AbortController()
     const waiting = gate.wait(controller.signal)

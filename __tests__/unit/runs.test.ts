@@ -1,8 +1,23 @@
 import { describe, expect, it } from '@jest/globals'
-import { isFinal, normaliseStatus, parseRun, precheck, runDurationSeconds, runFromAnswer } from '../../src/runs.js'
+import {
+  isFinal,
+  normaliseStatus,
+  parseRun,
+  precheck,
+  runDurationSeconds,
+  runFromAnswer
+} from '../../src/runs.js'
 
 const run = (status: string, records?: number, extra: Record<string, unknown> = {}) =>
-  parseRun({ id: 'R', flowId: 'F', metrics: { statusSummary: { status }, recordSummary: records === undefined ? undefined : { outputRecordCount: records } }, ...extra })
+  parseRun({
+    id: 'R',
+    flowId: 'F',
+    metrics: {
+      statusSummary: { status },
+      recordSummary: records === undefined ? undefined : { outputRecordCount: records }
+    },
+    ...extra
+  })
 
 describe('run statuses', () => {
   it.each([
@@ -23,7 +38,7 @@ describe('run statuses', () => {
 })
 
 describe('reading runs', () => {
-  it('accepts the spec\'s {items: [run]} and a bare run object', () => {
+  it("accepts the spec's {items: [run]} and a bare run object", () => {
     expect(runFromAnswer({ items: [{ id: 'A' }] })?.id).toBe('A')
     expect(runFromAnswer({ id: 'B' })?.id).toBe('B')
     expect(runFromAnswer({ items: [] })).toBeUndefined()
@@ -38,7 +53,17 @@ describe('reading runs', () => {
         statusSummary: { status: 'failed', errors: [{ code: 'C1', message: 'boom' }] },
         durationSummary: { startedAtUTC: 1000, completedAtUTC: 61_000 }
       },
-      activites: [{ name: 'Copy', statusSummary: { errors: [{ code: 'C1', message: 'boom' }, { code: 'C2', message: 'disk' }] } }]
+      activites: [
+        {
+          name: 'Copy',
+          statusSummary: {
+            errors: [
+              { code: 'C1', message: 'boom' },
+              { code: 'C2', message: 'disk' }
+            ]
+          }
+        }
+      ]
     })
     expect(parsed.errors).toEqual(['C1: boom', 'Copy: C2: disk'])
     expect(parsed.etag).toBe('"e"')
@@ -49,14 +74,29 @@ describe('reading runs', () => {
 describe('precheck', () => {
   it('re-triggers failed runs and successes that ingested nothing', () => {
     expect(precheck(run('failed'), false).retrigger).toBe(true)
-    expect(precheck(run('success', 0), false)).toEqual({ retrigger: true, note: 'succeeded with zero records ingested' })
+    expect(precheck(run('success', 0), false)).toEqual({
+      retrigger: true,
+      note: 'succeeded with zero records ingested'
+    })
   })
 
   it('refuses runs that ingested records unless forced, and runs not finished', () => {
-    expect(precheck(run('success', 10), false)).toMatchObject({ retrigger: false, reason: expect.stringContaining('`force: true`') })
-    expect(precheck(run('success'), false)).toMatchObject({ retrigger: false, reason: expect.stringContaining('an unknown number of records') })
+    expect(precheck(run('success', 10), false)).toMatchObject({
+      retrigger: false,
+      reason: expect.stringContaining('`force: true`')
+    })
+    expect(precheck(run('success'), false)).toMatchObject({
+      retrigger: false,
+      reason: expect.stringContaining('an unknown number of records')
+    })
     expect(precheck(run('success', 10), true).retrigger).toBe(true)
-    expect(precheck(run('inProgress'), true)).toMatchObject({ retrigger: false, reason: expect.stringContaining('still running') })
-    expect(precheck(run('weird'), false)).toMatchObject({ retrigger: false, reason: expect.stringContaining('"weird"') })
+    expect(precheck(run('inProgress'), true)).toMatchObject({
+      retrigger: false,
+      reason: expect.stringContaining('still running')
+    })
+    expect(precheck(run('weird'), false)).toMatchObject({
+      retrigger: false,
+      reason: expect.stringContaining('"weird"')
+    })
   })
 })
