@@ -83,11 +83,13 @@ export function runAction(
   })
 }
 
-/** Parses the runner's `name<<DELIMITER` file format. */
+/** Parses the runner's output file: `name<<DELIMITER` blocks and `name=value` lines. */
 export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {}
   const lines = text.split(/\r?\n/)
   for (let i = 0; i < lines.length; i++) {
+    const simple = /^([^<=]+)=(.*)$/.exec(lines[i])
+    if (simple) outputs[simple[1]] = simple[2]
     const m = /^([^<=]+)<<(.+)$/.exec(lines[i])
     if (!m) continue
     const value: string[] = []

@@ -89,6 +89,8 @@ export class Simulator {
   /** Every token IMS issued, so tests can prove none of them leaked. */
   readonly issuedTokens: string[] = []
   url = ''
+  /** Requests answered 429 by the rate limit. */
+  rateLimitedCount = 0
   /** The lifecycle given to runs created by re-trigger from now on. */
   nextLifecycle: Lifecycle = { inProgressReads: 1, final: 'success', records: 42 }
 
@@ -264,7 +266,9 @@ export class Simulator {
     const now = Date.now()
     if (now - this.window.start >= limit.windowMs) this.window = { start: now, count: 0 }
     this.window.count++
-    return this.window.count > limit.requests ? limit.retryAfterSeconds : undefined
+    if (this.window.count <= limit.requests) return undefined
+    this.rateLimitedCount++
+    return limit.retryAfterSeconds
   }
 
   private token(body: string): Answer {

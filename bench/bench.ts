@@ -1,0 +1,291 @@
+/**
+ * `npm run bench`: measures, side by side in one run, what every pipeline pays for one re-trigger
+ * and what sweeps pay per request, against the simulator on loopback. Contenders alternate in each
+ * round so drift on the machine hits them alike; medians are reported. Asserts nothing: it prints
+ * a table and writes docs/performance.md (unless --no-write). `--quick` runs a few iterations with
+ * small batches, for CI.
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Simulator, type SimulatorOptions } from '../sim/simulator.js'
+import { ACTION, parseOutputFile } from '../sim/run-action.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const write = !args.includes('--no-write')
+const iterations = Number(args[args.indexOf('--iterations') + 1]) || (quick ? 3 : 15)
+const TIME = '/usr/bin/time'
+const hasTime = existsSync(TIME)
+const TOKEN = 'bench-static-token'
+
+interface Sample {
+  wallMs: number
+  rssMiB?: number
+  code: number | null
+  outputs: Record<string, string>
+}
+
+/** Runs one process the way a runner does and measures its wall time and peak RSS. */
+function measure(script: string, inputs: Record<string, string>): Promise<Sample> {
+  const dir = mkdtempSync(join(tmpdir(), 'aep-bench-'))
+  const output = join(dir, 'output')
+  const rss = join(dir, 'rss')
+  writeFileSync(output, '')
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    GITHUB_OUTPUT: output,
+    GITHUB_STEP_SUMMARY: join(dir, 'summary')
+  }
+  writeFileSync(env.GITHUB_STEP_SUMMARY, '')
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
+  const [cmd, argv] = hasTime
+    ? [TIME, ['-f', '%M', '-o', rss, process.execPath, script]]
+    : [process.execPath, [script]]
+  const started = performance.now()
+  return new Promise(resolve => {
+    const child = spawn(cmd, argv, { env, stdio: 'ignore' })
+    child.on('close', code => {
+      const wallMs = performance.now() - started
+      const rssKiB = hasTime ? Number(readFileSync(rss, 'utf8').trim().split('\n').pop()) : NaN
+      const sample = {
+        wallMs,
+        rssMiB: Number.isFinite(rssKiB) ? rssKiB / 1024 : undefined,
+        code,
+        outputs: parseOutputFile(readFileSync(output, 'utf8'))
+      }
+      rmSync(dir, { recursive: true, force: true })
+      resolve(sample)
+    })
+  })
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+async function withSimulator<T>(
+  options: SimulatorOptions,
+  work: (sim: Simulator) => Promise<T>
+): Promise<T> {
+  const sim = new Simulator({ staticTokens: [TOKEN], ...options })
+  await sim.start()
+  try {
+    return await work(sim)
+  } finally {
+    await sim.stop()
+  }
+}
+
+// --- single re-trigger: cold start ------------------------------------------------------------
+
+console.log('Building the toolkit floor (ncc, minified)…')
+const floorDir = join(root, 'bench/.build/toolkit')
+execFileSync(
+  process.execPath,
+  [
+    join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js'),
+    'build',
+    join(root, 'bench/floor-toolkit.ts'),
+    '-o',
+    floorDir,
+    '--minify',
+    '--target',
+    'es2022',
+    '--quiet'
+  ],
+  { cwd: root, stdio: 'inherit' }
+)
+
+interface Contender {
+  name: string
+  script: string
+  inputs: (sim: Simulator) => Record<string, string>
+}
+const common = (sim: Simulator) => ({
+  sandbox: 'prod',
+  'org-id': sim.orgId,
+  'platform-url': sim.url,
+  'ims-url': sim.url
+})
+const staticToken = (sim: Simulator) => ({ 'access-token': TOKEN, 'api-key': sim.apiKey })
+const contenders: Contender[] = [
+  {
+    name: 'bare floor (node:http, no toolkit)',
+    script: join(root, 'bench/floor-bare.mjs'),
+    inputs: sim => ({ ...common(sim), ...staticToken(sim) })
+  },
+  {
+    name: 'toolkit floor (core + http-client, minified)',
+    script: join(floorDir, 'index.js'),
+    inputs: sim => ({ ...common(sim), ...staticToken(sim) })
+  },
+  {
+    name: 'action: static token, check-status false',
+    script: ACTION,
+    inputs: sim => ({ ...common(sim), ...staticToken(sim), 'check-status': 'false' })
+  },
+  {
+    name: 'action: default (static token + pre-check)',
+    script: ACTION,
+    inputs: sim => ({ ...common(sim), ...staticToken(sim) })
+  },
+  {
+    name: 'action: OAuth + pre-check',
+    script: ACTION,
+    inputs: sim => ({ ...common(sim), 'client-id': sim.apiKey, 'client-secret': sim.clientSecret })
+  }
+]
+
+const single = await withSimulator({}, async sim => {
+  const samples = new Map<string, Sample[]>(contenders.map(c => [c.name, []]))
+  // One warm-up round (file cache), then alternate the contenders round by round.
+  for (let round = 0; round <= iterations; round++) {
+    for (const c of contenders) {
+      const sample = await measure(c.script, { ...c.inputs(sim), 'run-id': sim.addRun() })
+      if (sample.code !== 0 || !sample.outputs['new-run-id'])
+        throw new Error(`${c.name} failed (exit ${sample.code})`)
+      if (round > 0) samples.get(c.name)!.push(sample)
+    }
+  }
+  return contenders.map(c => {
+    const s = samples.get(c.name)!
+    return {
+      name: c.name,
+      wallMs: median(s.map(x => x.wallMs)),
+      rssMiB: hasTime ? median(s.map(x => x.rssMiB ?? NaN)) : undefined
+    }
+  })
+})
+const toolkitFloor = single[1].wallMs
+
+// --- batches ------------------------------------------------------------------------------------
+
+const LATENCY = 50
+const CONCURRENCY = 4
+const batchRuns = quick ? 40 : 500
+const sweepFlows = quick ? 10 : 100
+
+interface BatchResult {
+  name: string
+  requests: number
+  idealMs: number
+  wallMs: number
+  failed: number
+  limited: number
+}
+
+async function batch(
+  name: string,
+  options: SimulatorOptions,
+  setup: (sim: Simulator) => Record<string, string>
+): Promise<BatchResult> {
+  return withSimulator({ latencyMs: LATENCY, ...options }, async sim => {
+    const inputs = {
+      ...common(sim),
+      ...staticToken(sim),
+      ...setup(sim),
+      concurrency: String(CONCURRENCY)
+    }
+    const sample = await measure(ACTION, inputs)
+    const results = JSON.parse(sample.outputs.results ?? '[]') as { state: string }[]
+    const requests = sim.requests.filter(r => r.route).length
+    const accepted = requests - sim.rateLimitedCount
+    // The floor: latency-bound at this concurrency, or, when rate-limited, bound by the limit itself.
+    const latencyBound = (accepted * LATENCY) / CONCURRENCY
+    const rateBound = options.rateLimit
+      ? (Math.ceil(accepted / options.rateLimit.requests) - 1) * options.rateLimit.windowMs
+      : 0
+    return {
+      name,
+      requests: accepted,
+      idealMs: Math.max(latencyBound, rateBound),
+      wallMs: sample.wallMs,
+      failed: results.filter(r => r.state !== 'retriggered').length + (sample.code === 0 ? 0 : 1),
+      limited: sim.rateLimitedCount
+    }
+  })
+}
+
+const failedRuns = (sim: Simulator, n: number) =>
+  Array.from({ length: n }, () => sim.addRun()).join('\n')
+const failingFlows = (sim: Simulator, n: number) =>
+  Array.from({ length: n }, (_, i) => {
+    const flowId = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+    sim.addRun({ flowId, status: 'success', records: 5, createdAt: Date.now() - 7_200_000 })
+    sim.addRun({ flowId, status: 'failed', createdAt: Date.now() - 3_600_000 })
+    return flowId
+  }).join('\n')
+
+console.log(
+  `Batches: ${batchRuns} run ids and a sweep of ${sweepFlows} flows, ${LATENCY} ms per request, concurrency ${CONCURRENCY}…`
+)
+const rateLimit = { requests: 40, windowMs: 1000, retryAfterSeconds: 1 }
+const batches = [
+  await batch(`${batchRuns} run ids (pre-check + re-trigger)`, {}, sim => ({
+    'run-id': failedRuns(sim, batchRuns)
+  })),
+  await batch(`sweep of ${sweepFlows} flows`, {}, sim => ({
+    'flow-id': failingFlows(sim, sweepFlows)
+  })),
+  await batch(
+    `${batchRuns} run ids, rate-limited to ${rateLimit.requests}/s`,
+    { rateLimit },
+    sim => ({ 'run-id': failedRuns(sim, batchRuns) })
+  ),
+  await batch(
+    `sweep of ${sweepFlows} flows, rate-limited to ${rateLimit.requests}/s`,
+    { rateLimit },
+    sim => ({ 'flow-id': failingFlows(sim, sweepFlows) })
+  )
+]
+
+// --- report -------------------------------------------------------------------------------------
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(3)} s`
+const bundleKiB = statSync(ACTION).size / 1024
+const floorKiB = statSync(join(floorDir, 'index.js')).size / 1024
+const lines = [
+  '# Performance',
+  '',
+  `Measured by \`npm run bench\`${quick ? ' (quick mode)' : ''} on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}, ${process.platform}.`,
+  `Each contender runs as a runner runs an action (a child process, \`INPUT_*\` variables, a \`GITHUB_OUTPUT\` file) against the simulator on loopback; contenders alternate round by round; medians of ${iterations} runs after one warm-up round. Peak RSS from \`/usr/bin/time\`${hasTime ? '' : ' (not available on this machine)'}.`,
+  '',
+  '## One re-trigger (cold start)',
+  '',
+  '| Contender | Median wall | × toolkit floor | Peak RSS |',
+  '| --- | --- | --- | --- |',
+  ...single.map(
+    s =>
+      `| ${s.name} | ${fmt(s.wallMs)} | ${(s.wallMs / toolkitFloor).toFixed(2)} | ${s.rssMiB === undefined ? 'n/a' : `${s.rssMiB.toFixed(1)} MiB`} |`
+  ),
+  '',
+  `Bundle: \`dist/index.js\` ${bundleKiB.toFixed(0)} KiB; toolkit floor ${floorKiB.toFixed(0)} KiB (both minified by ncc).`,
+  '',
+  '## Batches',
+  '',
+  `The simulator adds ${LATENCY} ms to every request; the action runs at concurrency ${CONCURRENCY}. Ideal = requests × latency ÷ concurrency.`,
+  '',
+  '| Batch | Requests | 429s | Ideal | Wall | × ideal | Runs not re-triggered |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...batches.map(
+    b =>
+      `| ${b.name} | ${b.requests} | ${b.limited} | ${fmt(b.idealMs)} | ${fmt(b.wallMs)} | ${(b.wallMs / b.idealMs).toFixed(2)} | ${b.failed} |`
+  ),
+  '',
+  'Requests counts those Adobe accepted. Rate-limited rows: the simulator answers 429 with `Retry-After: 1` past its limit per second; their ideal is the larger of the latency bound and the rate bound (whole windows the accepted requests need). Wall time includes the process start-up.',
+  ''
+]
+const table = lines.join('\n')
+console.log(`\n${table}`)
+if (write) {
+  const doc = join(root, 'docs/performance.md')
+  const notes = existsSync(doc) ? readFileSync(doc, 'utf8').split('<!-- notes -->')[1] : undefined
+  writeFileSync(doc, `${table}\n<!-- notes -->${notes ?? '\n'}`)
+  console.log(`Written to docs/performance.md`)
+}
