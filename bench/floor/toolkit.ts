@@ -1,6 +1,7 @@
 // The toolkit floor: the cheapest action on this project's packages. @actions/core reads the
 // inputs and sets the outputs, @actions/http-client makes the same POST. Bundled (minified) by
-// bench.ts with ncc into bench/.build/toolkit/.
+// bench.ts with ncc into bench/.build/toolkit/, from this folder so that
+// bench/floor/tsconfig.json applies (the toolkit as published, undici included).
 import * as core from '@actions/core'
 import { HttpClient } from '@actions/http-client'
 
