@@ -24,6 +24,8 @@ export interface Fault {
   act?: boolean
   /** Answer this many bytes of body (e.g. 20 MB). */
   bodyBytes?: number
+  /** Act, then send the answer's headers and half its body, and drop the connection. */
+  cutShort?: boolean
 }
 
 export interface RunSpec {
@@ -230,6 +232,16 @@ export class Simulator {
       if (fault.delayMs) await delay(fault.delayMs)
       if (fault.reset === 'after') {
         req.socket.destroy()
+        return
+      }
+      if (fault.cutShort) {
+        const body = Buffer.from(answer.body)
+        res.writeHead(answer.status, {
+          'content-type': 'application/json',
+          'content-length': body.length
+        })
+        res.write(body.subarray(0, body.length >> 1))
+        setTimeout(() => req.socket.destroy(), 20)
         return
       }
       if (fault.bodyBytes) {

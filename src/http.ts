@@ -110,12 +110,15 @@ export class Transport {
         })
         const done = (): void => {
           if (settled) return
+          const capped = size > MAX_BODY_BYTES
+          // An answer cut short by the connection is no answer: the caller must not act on half of it.
+          if (!res.complete && !capped)
+            return fail('connection closed before the whole answer arrived', 'ECONNRESET')
           settled = true
           clearTimeout(timer)
           req.signal?.removeEventListener('abort', onAbort)
           let body = Buffer.concat(chunks).toString('utf8')
-          if (size > MAX_BODY_BYTES)
-            body = `${body}\n…(answer cut at ${MAX_BODY_BYTES} bytes of ${size}+)`
+          if (capped) body = `${body}\n…(answer cut at ${MAX_BODY_BYTES} bytes of ${size}+)`
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body })
         }
         res.on('end', done)

@@ -80,84 +80,31 @@ async function retrigger(
   }
   const flowService = new FlowService({ ...inputs, tokens, reads, writes, gate, budget, signal })
 
-  const listed = new Map<string, RunInfo>()
   report.results = inputs.runIds.map(runId => ({ runId, source: 'run-id', state: 'pending' }))
-  if (inputs.flowIds.length > 0) {
-    await core.group(`Select failed runs of ${inputs.flowIds.length} flow(s)`, async () => {
-      const selections = await mapLimited(inputs.flowIds, inputs.concurrency, flowId =>
-        selectFromFlow(flowService, flowId, inputs.lookbackMs)
-      )
-      for (const selection of selections) {
-        if (!selection.run) {
-          core.info(`Flow ${selection.flowId}: nothing to retry (${selection.reason})`)
-          report.skippedFlows.push({ flowId: selection.flowId, reason: selection.reason })
-        } else if (!report.results.some(r => r.runId === selection.run.id)) {
-          core.info(`Flow ${selection.flowId}: latest run ${selection.run.id} failed`)
-          listed.set(selection.run.id, selection.run)
-          report.results.push({ runId: selection.run.id, source: 'flow-id', state: 'pending' })
-        }
-      }
-    })
-  }
+  const listed =
+    inputs.flowIds.length > 0
+      ? await selectFromFlows(flowService, inputs, report)
+      : new Map<string, RunInfo>()
   if (report.results.length === 0) {
     core.notice('No failed run to retry.')
     return
   }
 
-  const total = report.results.length
-  let finished = 0
-  const claimed = new Set<string>()
-  const perFlow = new KeyedLock()
-  await core.group(
-    inputs.dryRun ? `Pre-check ${total} run(s) (dry run)` : `Re-trigger ${total} run(s)`,
-    async () => {
-      await mapLimited(report.results, inputs.concurrency, async result => {
-        let posting = false
-        try {
-          const run =
-            listed.get(result.runId) ??
-            (inputs.checkStatus ? await flowService.getRun(result.runId) : undefined)
-          if (run) checkRun(result, run, inputs.force)
-          if (inputs.dryRun) {
-            result.state = 'would-retrigger'
-            core.info(
-              `Would re-trigger run ${result.runId}${result.flowId ? ` of flow ${result.flowId}` : ''} [${++finished}/${total}]`
-            )
-            return
-          }
-          posting = true
-          // One re-trigger per flow at a time: reconciliation can then tell whose new run is whose.
-          const done = await perFlow.run(result.flowId ?? result.runId, () =>
-            retriggerSafely(flowService, result.runId, result.flowId, {
-              settleMs: inputs.settleMs,
-              claimed,
-              signal
-            })
-          )
-          Object.assign(result, {
-            state: 'retriggered',
-            newRunId: done.id,
-            etag: done.etag,
-            adopted: done.adopted
-          })
-          core.info(
-            `Re-triggered run ${result.runId}: new run ${done.id}, etag ${done.etag || '(none)'} [${++finished}/${total}]`
-          )
-        } catch (err) {
-          if (err instanceof CancelledError || signal.aborted) {
-            if (posting) {
-              result.state = 'error'
-              result.error = `cancelled while the re-trigger was in flight: run ${result.runId} may or may not have been re-triggered; check the runs of flow ${result.flowId ?? '(see the run)'} before retrying`
-            }
-            return
-          }
-          result.state = 'error'
-          result.error = errorMessage(err)
-          finished++
-          if (total > 1) core.error(`Run ${result.runId}: ${result.error}`)
-        }
-      })
-    }
+  const progress = { done: 0, total: report.results.length }
+  const shared: Shared = {
+    flowService,
+    inputs,
+    listed,
+    progress,
+    claimed: new Set(),
+    perFlow: new KeyedLock(),
+    signal
+  }
+  const title = inputs.dryRun
+    ? `Pre-check ${progress.total} run(s) (dry run)`
+    : `Re-trigger ${progress.total} run(s)`
+  await core.group(title, () =>
+    mapLimited(report.results, inputs.concurrency, result => handleRun(result, shared))
   )
   if (signal.aborted) throw new CancelledError()
 
@@ -170,6 +117,93 @@ async function retrigger(
         signal
       })
     )
+  }
+}
+
+/** Adds each flow's run to retry (its latest, if failed within the lookback) to the report. */
+async function selectFromFlows(
+  flowService: FlowService,
+  inputs: Inputs,
+  report: Report
+): Promise<Map<string, RunInfo>> {
+  const listed = new Map<string, RunInfo>()
+  await core.group(`Select failed runs of ${inputs.flowIds.length} flow(s)`, async () => {
+    const selections = await mapLimited(inputs.flowIds, inputs.concurrency, flowId =>
+      selectFromFlow(flowService, flowId, inputs.lookbackMs)
+    )
+    for (const selection of selections) {
+      if (!selection.run) {
+        core.info(`Flow ${selection.flowId}: nothing to retry (${selection.reason})`)
+        report.skippedFlows.push({ flowId: selection.flowId, reason: selection.reason })
+      } else if (!report.results.some(r => r.runId === selection.run.id)) {
+        core.info(`Flow ${selection.flowId}: latest run ${selection.run.id} failed`)
+        listed.set(selection.run.id, selection.run)
+        report.results.push({ runId: selection.run.id, source: 'flow-id', state: 'pending' })
+      }
+    }
+  })
+  return listed
+}
+
+/** What every worker shares while handling runs. */
+interface Shared {
+  flowService: FlowService
+  inputs: Inputs
+  /** Runs already read while listing flows: no need to read them again. */
+  listed: Map<string, RunInfo>
+  progress: { done: number; total: number }
+  /** New run ids this step owns (see reconcile.ts). */
+  claimed: Set<string>
+  perFlow: KeyedLock
+  signal: AbortSignal
+}
+
+/** One run: pre-check, then re-trigger (or, in a dry run, say it would). Never throws. */
+async function handleRun(result: RunResult, shared: Shared): Promise<void> {
+  const { flowService, inputs, progress, signal } = shared
+  let posting = false
+  try {
+    const run =
+      shared.listed.get(result.runId) ??
+      (inputs.checkStatus ? await flowService.getRun(result.runId) : undefined)
+    if (run) checkRun(result, run, inputs.force)
+    if (inputs.dryRun) {
+      result.state = 'would-retrigger'
+      core.info(
+        `Would re-trigger run ${result.runId}${result.flowId ? ` of flow ${result.flowId}` : ''} [${++progress.done}/${progress.total}]`
+      )
+      return
+    }
+    posting = true
+    // One re-trigger per flow at a time: reconciliation can then tell whose new run is whose.
+    const done = await shared.perFlow.run(result.flowId ?? result.runId, () =>
+      retriggerSafely(flowService, result.runId, result.flowId, {
+        settleMs: inputs.settleMs,
+        claimed: shared.claimed,
+        signal
+      })
+    )
+    Object.assign(result, {
+      state: 'retriggered',
+      newRunId: done.id,
+      etag: done.etag,
+      adopted: done.adopted
+    })
+    core.info(
+      `Re-triggered run ${result.runId}: new run ${done.id}, etag ${done.etag || '(none)'} [${++progress.done}/${progress.total}]`
+    )
+  } catch (err) {
+    if (err instanceof CancelledError || signal.aborted) {
+      if (posting) {
+        result.state = 'error'
+        result.error = `cancelled while the re-trigger was in flight: run ${result.runId} may or may not have been re-triggered; check the runs of flow ${result.flowId ?? '(see the run)'} before retrying`
+      }
+      return
+    }
+    result.state = 'error'
+    result.error = errorMessage(err)
+    progress.done++
+    if (progress.total > 1) core.error(`Run ${result.runId}: ${result.error}`)
   }
 }
 

@@ -33,57 +33,47 @@ export async function waitForRuns(
   const notFoundGrace = Math.max(MIN_NOT_FOUND_GRACE_MS, 3 * opts.intervalMs)
   const unknownSeen = new Set<string>()
   const faults = new Map<RunResult, number>()
+  const nextPoll = new Map<RunResult, number>()
+  const total = results.filter(r => r.newRunId).length
   let pending = results.filter(r => r.newRunId)
-  let nextPoll = new Map<RunResult, number>(pending.map(r => [r, started]))
+
+  const poll = async (result: RunResult): Promise<void> => {
+    const run = await pollOnce(flowService, result, started, notFoundGrace, opts.signal)
+    if (run === 'fault') {
+      // Back off on repeated faults, up to 8 intervals; the deadline still bounds the wait.
+      const count = (faults.get(result) ?? 0) + 1
+      faults.set(result, count)
+      nextPoll.set(result, Date.now() + opts.intervalMs * Math.min(2 ** (count - 1), 8))
+      return
+    }
+    faults.delete(result)
+    nextPoll.set(result, Date.now() + opts.intervalMs)
+    if (run === 'not-found-yet' || run === 'gave-up') return
+    if (run.status === 'unknown' && !unknownSeen.has(run.rawStatus)) {
+      unknownSeen.add(run.rawStatus)
+      core.info(
+        `Status "${run.rawStatus}" is not one this action knows; treating it as not finished.`
+      )
+    }
+    if (isFinal(run.status)) record(result, run)
+  }
 
   try {
-    while (pending.length > 0) {
-      const due = pending.filter(r => (nextPoll.get(r) ?? 0) <= Date.now())
-      await mapLimited(due, opts.concurrency, async result => {
-        const run = await pollOnce(flowService, result, started, notFoundGrace, opts.signal)
-        if (run === 'fault') {
-          const count = (faults.get(result) ?? 0) + 1
-          faults.set(result, count)
-          // Back off on repeated faults, up to 8 intervals, never past the deadline.
-          nextPoll.set(result, Date.now() + opts.intervalMs * Math.min(2 ** (count - 1), 8))
-          return
-        }
-        faults.delete(result)
-        nextPoll.set(result, Date.now() + opts.intervalMs)
-        if (run === 'not-found-yet' || run === 'gave-up') return
-        if (run.status === 'unknown' && !unknownSeen.has(run.rawStatus)) {
-          unknownSeen.add(run.rawStatus)
-          core.info(
-            `Status "${run.rawStatus}" is not one this action knows; treating it as not finished.`
-          )
-        }
-        if (isFinal(run.status)) record(result, run)
-      })
+    for (;;) {
+      const atDeadline = Date.now() >= deadline
+      // At the deadline every run gets one last look, so one that just finished is not a timeout.
+      const due = atDeadline ? pending : pending.filter(r => (nextPoll.get(r) ?? 0) <= Date.now())
+      await mapLimited(due, opts.concurrency, poll)
       pending = pending.filter(r => !r.finalStatus && r.state !== 'error')
+      if (pending.length === 0 || atDeadline) break
       const elapsed = formatDuration(Date.now() - started)
-      if (results.length === 1 && pending.length === 1) {
-        core.info(`Run ${pending[0].newRunId}: still running (${elapsed} elapsed)`)
-      } else if (pending.length > 0 && due.length > 0) {
+      if (total === 1) core.info(`Run ${pending[0].newRunId}: still running (${elapsed} elapsed)`)
+      else if (due.length > 0)
         core.info(
-          `${results.filter(r => r.finalStatus).length}/${results.filter(r => r.newRunId).length} runs finished, ${pending.length} still running (${elapsed} elapsed)`
+          `${total - pending.length}/${total} runs finished, ${pending.length} still running (${elapsed} elapsed)`
         )
-      }
-      if (pending.length === 0) break
-      const now = Date.now()
-      if (now >= deadline) break
-      const wake = Math.min(deadline, ...pending.map(r => nextPoll.get(r) ?? now))
-      await sleep(wake - now, opts.signal)
-      if (Date.now() >= deadline) {
-        // One last look at the deadline, so a run that just finished is not reported as a timeout.
-        nextPoll = new Map(pending.map(r => [r, 0]))
-        const last = pending
-        await mapLimited(last, opts.concurrency, async result => {
-          const run = await pollOnce(flowService, result, started, notFoundGrace, opts.signal)
-          if (typeof run === 'object' && isFinal(run.status)) record(result, run)
-        })
-        pending = pending.filter(r => !r.finalStatus && r.state !== 'error')
-        break
-      }
+      const wake = Math.min(deadline, ...pending.map(r => nextPoll.get(r) ?? 0))
+      await sleep(wake - Date.now(), opts.signal)
     }
   } catch (err) {
     if (!(err instanceof CancelledError)) throw err

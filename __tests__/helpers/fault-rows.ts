@@ -240,6 +240,21 @@ export const ROWS: Row[] = [
     newRuns: 1,
     posts: 1
   },
+  {
+    name: 'GET answer cut short by the connection: read again',
+    faults: { getRun: [{ cutShort: true }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 1
+  },
+  {
+    name: 'POST answer cut short after acting: new run adopted',
+    faults: { retrigger: [{ cutShort: true }] },
+    exit: 0,
+    newRuns: 1,
+    posts: 1,
+    warning: /connection closed before the whole answer arrived/
+  },
   // Answers that cannot be read
   {
     name: 'GET 200 with malformed JSON',
