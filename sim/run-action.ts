@@ -49,6 +49,8 @@ export function runAction(
     GITHUB_REPOSITORY: 'acme/ingestion',
     GITHUB_RUN_ID: '1234567890',
     RUNNER_TEMP: dir,
+    // CI runs the end-to-end tests a second time with RUNNER_DEBUG=1: every scenario, debug off and on.
+    ...(process.env.RUNNER_DEBUG ? { RUNNER_DEBUG: process.env.RUNNER_DEBUG } : {}),
     ...options.env
   }
   for (const [name, value] of Object.entries(inputs))

@@ -37,9 +37,9 @@ export class FlowService {
     this.base = `${config.platformUrl}/data/foundation/flowservice`
   }
 
-  /** The server's idea of now (±1 s), from the last `Date` header seen. */
-  serverNow(): number {
-    return Date.now() + this.clockOffsetMs
+  /** A moment of the runner's clock in the server's clock (±1 s), from the last `Date` header seen. */
+  serverTime(local = Date.now()): number {
+    return local + this.clockOffsetMs
   }
 
   async getRun(runId: string, budget?: RetryBudget): Promise<RunInfo> {

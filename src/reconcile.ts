@@ -34,7 +34,9 @@ export async function retriggerSafely(
   opts: SafeRetriggerOptions
 ): Promise<SafeRetriggered> {
   for (let attempt = 1; ; attempt++) {
-    const windowStart = flowService.serverNow() - WINDOW_MARGIN_MS
+    const attemptedAt = Date.now()
+    // In the server's clock, as of the latest `Date` header (reading the run below refreshes it).
+    const windowStart = (): number => flowService.serverTime(attemptedAt) - WINDOW_MARGIN_MS
     let ambiguity: AmbiguousOutcomeError
     try {
       const result = await flowService.retrigger(runId)
@@ -51,7 +53,7 @@ export async function retriggerSafely(
       new Error(
         `${ambiguity.message}; run ${runId} may or may not have been re-triggered (${why}). ` +
           `Check the runs of flow ${flowId ?? '(unknown: see run ' + runId + ')'} created after ` +
-          `${new Date(windowStart).toISOString()} in Adobe Experience Platform (Sources > Dataflows) ` +
+          `${new Date(windowStart()).toISOString()} in Adobe Experience Platform (Sources > Dataflows) ` +
           `before retrying, so the data is not ingested twice.`
       )
 
@@ -62,7 +64,7 @@ export async function retriggerSafely(
     }
     if (!flowId) throw manual('Adobe did not say which flow it belongs to')
 
-    const found = await lookForNewRun(flowService, flowId, runId, windowStart, opts).catch(
+    const found = await lookForNewRun(flowService, flowId, runId, windowStart(), opts).catch(
       (err: unknown) => {
         throw manual(`listing the flow's runs failed: ${errorMessage(err)}`)
       }

@@ -14,7 +14,7 @@ export async function selectFromFlow(
   flowId: string,
   lookbackMs: number
 ): Promise<FlowSelection> {
-  const since = flowService.serverNow() - lookbackMs
+  const since = flowService.serverTime() - lookbackMs
   const [latest] = await flowService.listRuns(flowId, since)
   if (!latest) return { flowId, reason: 'no run within the lookback' }
   if (latest.status !== 'failed')

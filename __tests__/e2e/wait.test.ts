@@ -221,35 +221,38 @@ describe('wait for the new run', () => {
     expect(run.warnings.join('\n')).toContain('502 Bad Gateway')
   })
 
-  it('stops within two seconds on SIGTERM, writing outputs and the summary so far', async () => {
-    sim.nextLifecycle = { inProgressReads: Infinity }
-    const runId = sim.addRun()
-    let sentAt = 0
-    const run = await act(
-      sim,
-      {
-        ...baseInputs(sim),
-        ...staticToken(sim),
-        'run-id': runId,
-        wait: 'true',
-        'poll-interval': '200ms',
-        'wait-timeout': '30s'
-      },
-      {
-        onSpawn: child =>
-          void (async () => {
-            while (newRunReads(sim, runId) < 2) await new Promise(r => setTimeout(r, 20))
-            sentAt = performance.now()
-            child.kill('SIGTERM')
-          })()
-      }
-    )
-    expect(run.code).toBe(1)
-    expect(run.outputs['new-run-id']).toBeTruthy()
-    expect(run.summary).toContain('cancelled')
-    expect(run.errors.join('\n')).toContain('Cancelled')
-    expect(sentAt).toBeGreaterThan(0)
-    // The wait had 30 s left: ending this soon means the signal, not the timeout, stopped it.
-    expect(run.durationMs).toBeLessThan(4000)
-  })
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'stops within two seconds on %s, writing outputs and the summary so far',
+    async signal => {
+      sim.nextLifecycle = { inProgressReads: Infinity }
+      const runId = sim.addRun()
+      let sentAt = 0
+      const run = await act(
+        sim,
+        {
+          ...baseInputs(sim),
+          ...staticToken(sim),
+          'run-id': runId,
+          wait: 'true',
+          'poll-interval': '200ms',
+          'wait-timeout': '30s'
+        },
+        {
+          onSpawn: child =>
+            void (async () => {
+              while (newRunReads(sim, runId) < 2) await new Promise(r => setTimeout(r, 20))
+              sentAt = performance.now()
+              child.kill(signal)
+            })()
+        }
+      )
+      expect(run.code).toBe(1)
+      expect(run.outputs['new-run-id']).toBeTruthy()
+      expect(run.summary).toContain('cancelled')
+      expect(run.errors.join('\n')).toContain('Cancelled')
+      expect(sentAt).toBeGreaterThan(0)
+      // The wait had 30 s left: ending this soon means the signal, not the timeout, stopped it.
+      expect(run.durationMs).toBeLessThan(4000)
+    }
+  )
 })
