@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import { AmbiguousOutcomeError } from './errors.js'
+import { AmbiguousOutcomeError, readErrorBody } from './errors.js'
+import { redact } from './secrets.js'
 import { TransportError, type HttpResponse } from './http.js'
 import { formatDuration } from './duration.js'
 
@@ -135,7 +136,12 @@ export async function withRetries(
         : `HTTP ${outcome.status}`
     if (decision === 'done') return outcome as HttpResponse
     if (decision === 'ambiguous') {
-      throw new AmbiguousOutcomeError(`${opts.what}: ${reason} after the request was sent`, 'maybe')
+      throw new AmbiguousOutcomeError(
+        redact(
+          `${opts.what}: ${outcome instanceof TransportError ? reason : describe(outcome)} after the request was sent`
+        ),
+        'maybe'
+      )
     }
 
     const retryAfter =
@@ -167,4 +173,10 @@ export async function withRetries(
     )
     await sleep(delay, opts.signal)
   }
+}
+
+/** Status, Adobe's code and text, and the request id of an answer, on one line. */
+function describe(res: HttpResponse): string {
+  const { code, detail, requestId } = readErrorBody(res)
+  return `HTTP ${res.status}${code ? ` ${code}` : ''}: ${detail}${requestId ? ` (request id ${requestId})` : ''}`
 }

@@ -177,7 +177,7 @@ export const ROWS: Row[] = [
     newRuns: 0,
     posts: 2,
     error:
-      /may or may not have been re-triggered.*Check the runs of flow [0-9a-f-]{36} created after \d{4}-/s
+      /HTTP 500 500: Internal Server Error \(request id [^)]+\) after the request was sent.*may or may not have been re-triggered.*Check the runs of flow [0-9a-f-]{36} created after \d{4}-/s
   },
   {
     name: 'POST 504, flow unknown and unreadable: fails, naming the window',
