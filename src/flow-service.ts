@@ -122,6 +122,12 @@ export class FlowService {
   ): Promise<HttpResponse> {
     const { tokens, sandbox } = this.config
     const transport = method === 'GET' ? this.config.reads : this.config.writes
+    const refused = (res: HttpResponse): Error =>
+      apiError(
+        what,
+        res,
+        flowServiceHint(res.status, { runId, sandbox, oauth: tokens.kind === 'oauth' })
+      )
     let token = await tokens.token()
     let renewed = false
     for (;;) {
@@ -141,12 +147,7 @@ export class FlowService {
           budget,
           gate: this.config.gate,
           signal: this.config.signal,
-          fail: res =>
-            apiError(
-              what,
-              res,
-              flowServiceHint(res.status, { runId, sandbox, oauth: tokens.kind === 'oauth' })
-            )
+          fail: refused
         }
       )
       this.learnClock(res)
@@ -168,11 +169,7 @@ export class FlowService {
           `Adobe answered with a redirect to ${res.headers.location ?? '(no location)'}, which is not followed so the token stays with \`platform-url\`: check \`platform-url\`.`
         )
       }
-      throw apiError(
-        what,
-        res,
-        flowServiceHint(res.status, { runId, sandbox, oauth: tokens.kind === 'oauth' })
-      )
+      throw refused(res)
     }
   }
 
