@@ -167,3 +167,40 @@ describe('retriggerSafely', () => {
     expect(sim.runsOf(flowId)).toHaveLength(4)
   })
 })
+
+describe('OAuth token source', () => {
+  const source = () =>
+    createTokenSource(
+      { kind: 'oauth', clientId: sim.apiKey, clientSecret: sim.clientSecret, scopes: 'openid' },
+      { imsUrl: sim.url, transport: transport(), gate: new RateGate(), budget }
+    )
+
+  it('asks IMS once, reuses the token while it is fresh, and masks it', async () => {
+    core.setSecret.mockClear()
+    const tokens = source()
+    const [a, b] = await Promise.all([tokens.token(), tokens.token()])
+    expect(await tokens.token()).toBe(a)
+    expect(b).toBe(a)
+    expect(sim.count('token')).toBe(1)
+    expect(core.setSecret).toHaveBeenCalledWith(a)
+  })
+
+  it('shares one IMS request between workers that all saw a 401', async () => {
+    const tokens = source()
+    await tokens.token()
+    const renewed = await Promise.all([tokens.renew(), tokens.renew(), tokens.renew()])
+    expect(new Set(renewed).size).toBe(1)
+    expect(sim.count('token')).toBe(2)
+  })
+
+  it('says which inputs to check when IMS refuses the credentials', async () => {
+    const tokens = createTokenSource(
+      { kind: 'oauth', clientId: sim.apiKey, clientSecret: 'wrong', scopes: 'openid' },
+      { imsUrl: sim.url, transport: transport(), gate: new RateGate(), budget }
+    )
+    await expect(tokens.token()).rejects.toThrow(
+      /invalid_client.*Check `client-id` and `client-secret`/s
+    )
+    expect(sim.count('token')).toBe(1)
+  })
+})
