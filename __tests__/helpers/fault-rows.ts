@@ -80,6 +80,18 @@ export const ROWS: Row[] = [
     posts: 2
   },
   {
+    name: 'POST 401 with a static token: fails, recommending OAuth',
+    faults: {
+      retrigger: [
+        { status: 401, body: '{"error_code":"401013","message":"Oauth token is not valid"}' }
+      ]
+    },
+    exit: 1,
+    newRuns: 0,
+    posts: 1,
+    error: /HTTP 401 401013: Oauth token is not valid.*static tokens last 24 hours/s
+  },
+  {
     name: 'POST 403',
     faults: {
       retrigger: [{ status: 403, body: '{"error_code":"403003","message":"Api Key is invalid"}' }]
