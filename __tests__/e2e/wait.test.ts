@@ -159,18 +159,24 @@ describe('wait for the new run', () => {
     expect(run.outputs.status).toBe('success')
   })
 
-  it('renews a token that is close to expiry before using it', async () => {
+  it('renews a short-lived token before it expires, without asking IMS for every request', async () => {
     await sim.stop()
-    sim = await startSimulator({ tokenTtlSeconds: 60 }) // inside the renewal margin: every use renews
-    sim.nextLifecycle = { inProgressReads: 1, final: 'success' }
+    sim = await startSimulator({ tokenTtlSeconds: 1 }) // renewed 0.1 s before expiry
+    sim.nextLifecycle = { inProgressReads: 5, final: 'success' }
     const run = await act(sim, {
       ...baseInputs(sim),
       ...oauth(sim),
       'run-id': sim.addRun(),
-      ...waiting
+      wait: 'true',
+      'poll-interval': '300ms',
+      'wait-timeout': '10s'
     })
     expect(run.code).toBe(0)
+    // Renewed ahead of time: the simulator never had to refuse an expired token.
+    expect(run.stdout).not.toContain('access token refused (HTTP 401)')
+    const flowServiceRequests = sim.requests.filter(r => r.route !== 'token').length
     expect(sim.count('token')).toBeGreaterThan(1)
+    expect(sim.count('token')).toBeLessThan(flowServiceRequests)
   })
 
   it('with a static token that expires mid-wait, fails with a message recommending OAuth', async () => {
