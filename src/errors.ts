@@ -6,7 +6,6 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string | undefined,
-    readonly detail: string,
     readonly requestId: string | undefined,
     message: string
   ) {
@@ -94,7 +93,7 @@ export function apiError(what: string, res: HttpResponse, hint?: string): ApiErr
     hint ? `\n${hint}` : ''
   ]
   const message = redact(parts.filter(Boolean).join(' ').replace(' \n', '\n'))
-  return new ApiError(res.status, code, redact(detail), requestId, message)
+  return new ApiError(res.status, code, requestId, message)
 }
 
 /** What to check, by status, for calls to the Flow Service. */

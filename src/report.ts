@@ -40,6 +40,7 @@ export function writeOutputs(report: Report): void {
 function publicResult(r: RunResult): Record<string, unknown> {
   return {
     'run-id': r.runId,
+    source: r.source,
     'flow-id': r.flowId ?? null,
     'previous-status': r.previousStatus ?? null,
     state: r.state,

@@ -10,7 +10,6 @@ export interface RunInfo {
   startedAt?: number
   completedAt?: number
   recordsIngested?: number
-  recordsRead?: number
   recordsFailed?: number
   errors: string[]
 }
@@ -95,7 +94,6 @@ export function parseRun(value: unknown): RunInfo {
     startedAt: num(durations.startedAtUTC),
     completedAt: num(durations.completedAtUTC),
     recordsIngested: num(records.outputRecordCount),
-    recordsRead: num(records.inputRecordCount),
     recordsFailed: num(records.failedRecordCount),
     errors: [...new Set(errors)]
   }

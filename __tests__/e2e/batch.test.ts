@@ -53,6 +53,12 @@ describe('many runs in one step', () => {
     const run = await act(sim, inputs)
     expect(run.code).toBe(0)
     expect(JSON.parse(run.outputs['run-ids'])).toEqual([latestFailure])
+    expect(JSON.parse(run.outputs.results)[0]).toMatchObject({
+      'run-id': latestFailure,
+      source: 'flow-id',
+      'flow-id': failing,
+      'previous-status': 'failed'
+    })
     expect(JSON.parse(run.outputs['new-run-ids'])).toHaveLength(1)
     expect(sim.count('retrigger')).toBe(1)
     expect(run.summary).toContain(`\`${healthy}\`: latest run`)
