@@ -85,9 +85,12 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
   else headerSafe('org-id', orgId, problems)
 
   const credentials = readCredentials(text, problems)
-  const apiKey = text('api-key') || (credentials?.kind === 'oauth' ? credentials.clientId : '')
+  // The API key is the credential's client ID, whichever way the token comes.
+  const apiKey = text('api-key') || text('client-id')
   if (!apiKey && credentials?.kind === 'token') {
-    problems.push('set `api-key` (the client ID of your credential) to use `access-token`')
+    problems.push(
+      'set `api-key` (or `client-id`: the client ID of your credential) to use `access-token`'
+    )
   } else if (apiKey) headerSafe('api-key', apiKey, problems)
 
   const platformUrl = serviceUrl(

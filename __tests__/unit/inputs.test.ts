@@ -59,6 +59,15 @@ describe('readInputs', () => {
     expect(inputs.apiKey).toBe('cid')
   })
 
+  it('takes the API key from client-id with a static token too', () => {
+    const inputs = readInputs(read({ ...valid, 'api-key': '', 'client-id': 'cid' }))
+    expect(inputs.credentials.kind).toBe('token')
+    expect(inputs.apiKey).toBe('cid')
+    expect(problemsOf({ ...valid, 'api-key': '' })).toEqual([
+      expect.stringContaining('set `api-key` (or `client-id`')
+    ])
+  })
+
   it('masks the secrets before anything else can print them', () => {
     core.setSecret.mockClear()
     expect(() =>
