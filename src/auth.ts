@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import type { Credentials } from './inputs.js'
 import type { Transport } from './http.js'
-import { apiError, readErrorBody } from './errors.js'
+import { apiError, parseJsonAnswer } from './errors.js'
 import { withRetries, type RateGate, type RetryBudget } from './retry.js'
 import { registerSecret } from './secrets.js'
 
@@ -93,13 +93,10 @@ class OAuthTokenSource implements TokenSource {
     )
     if (res.status < 200 || res.status >= 300)
       throw apiError('IMS token request', res, imsHint(res))
-    let answer: { access_token?: unknown; expires_in?: unknown }
-    try {
-      answer = JSON.parse(res.body)
-    } catch {
-      throw new Error(
-        `IMS token request failed: HTTP ${res.status} with an answer that is not JSON: ${readErrorBody(res).detail}`
-      )
+    // Object(): an answer of `null` or a bare value reads as one without a token, not a crash.
+    const answer = Object(parseJsonAnswer(res, 'IMS token request')) as {
+      access_token?: unknown
+      expires_in?: unknown
     }
     if (typeof answer.access_token !== 'string' || !answer.access_token) {
       throw new Error(

@@ -84,16 +84,38 @@ export function readErrorBody(res: HttpResponse): {
   return { detail: clip(body.replace(/\s+/g, ' ')), requestId }
 }
 
+/** `HTTP 503 CODE: text (request id X)`: an answer's status and Adobe's words, on one line. */
+export function describeAnswer(res: HttpResponse): string {
+  return formatAnswer(res.status, readErrorBody(res))
+}
+
+function formatAnswer(
+  status: number,
+  { code, detail, requestId }: ReturnType<typeof readErrorBody>
+): string {
+  return `HTTP ${status}${code ? ` ${code}` : ''}: ${detail}${requestId ? ` (request id ${requestId})` : ''}`
+}
+
 /** Builds the error for a refused request: what failed, Adobe's words, and what to check. */
 export function apiError(what: string, res: HttpResponse, hint?: string): ApiError {
-  const { code, detail, requestId } = readErrorBody(res)
-  const parts = [
-    `${what} failed: HTTP ${res.status}${code ? ` ${code}` : ''}: ${detail}`,
-    requestId ? `(request id ${requestId})` : '',
-    hint ? `\n${hint}` : ''
-  ]
-  const message = redact(parts.filter(Boolean).join(' ').replace(' \n', '\n'))
-  return new ApiError(res.status, code, requestId, message)
+  const body = readErrorBody(res)
+  const message = redact(
+    `${what} failed: ${formatAnswer(res.status, body)}${hint ? `\n${hint}` : ''}`
+  )
+  return new ApiError(res.status, body.code, body.requestId, message)
+}
+
+/** The JSON of a successful answer; an answer that is not JSON is an error that shows what came. */
+export function parseJsonAnswer(res: HttpResponse, what: string): unknown {
+  try {
+    return JSON.parse(res.body)
+  } catch {
+    throw new Error(
+      redact(
+        `${what}: HTTP ${res.status} with an answer that is not JSON: ${readErrorBody(res).detail}`
+      )
+    )
+  }
 }
 
 /** What to check, by status, for calls to the Flow Service. */

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import type { TokenSource } from './auth.js'
-import { AmbiguousOutcomeError, apiError, flowServiceHint } from './errors.js'
+import { AmbiguousOutcomeError, apiError, flowServiceHint, parseJsonAnswer } from './errors.js'
 import type { HttpResponse, Transport } from './http.js'
 import { withRetries, type RateGate, type RetryBudget } from './retry.js'
 import { parseRun, runFromAnswer, type RunInfo } from './runs.js'
@@ -50,7 +50,7 @@ export class FlowService {
       runId,
       budget
     )
-    const run = runFromAnswer(parseJson(res, `Reading run ${runId}`))
+    const run = runFromAnswer(parseJsonAnswer(res, `Reading run ${runId}`))
     if (!run) throw new Error(`Reading run ${runId}: the answer holds no run (HTTP ${res.status})`)
     return run
   }
@@ -71,7 +71,7 @@ export class FlowService {
           `Listing runs of flow ${flowId}: more than ${MAX_PAGES} pages; narrow \`lookback\``
         )
       const what = `Listing runs of flow ${flowId}`
-      const answer = parseJson(await this.send('GET', url, what), what) as {
+      const answer = parseJsonAnswer(await this.send('GET', url, what), what) as {
         items?: unknown[]
         _links?: { next?: { href?: string } }
       }
@@ -199,15 +199,5 @@ export class FlowService {
         `Listing runs: the next page points to ${url.origin}, not ${origin}; refusing to send the token there`
       )
     return url.href
-  }
-}
-
-function parseJson(res: HttpResponse, what: string): unknown {
-  try {
-    return JSON.parse(res.body)
-  } catch {
-    throw new Error(
-      `${what}: HTTP ${res.status} with an answer that is not JSON: ${res.body.slice(0, 200).replace(/\s+/g, ' ')}`
-    )
   }
 }

@@ -71,11 +71,16 @@ export class Transport {
     return new Promise<HttpResponse>((resolve, reject) => {
       let connected = false
       let settled = false
-      const fail = (message: string, code: string, sent = connected): void => {
-        if (settled) return
+      /** Ends the request's bookkeeping once; false if it had already ended. */
+      const settle = (): boolean => {
+        if (settled) return false
         settled = true
         clearTimeout(timer)
         req.signal?.removeEventListener('abort', onAbort)
+        return true
+      }
+      const fail = (message: string, code: string, sent = connected): void => {
+        if (!settle()) return
         request.destroy()
         reject(new TransportError(message, sent && !NOT_CONNECTED.has(code), code))
       }
@@ -114,9 +119,7 @@ export class Transport {
           // An answer cut short by the connection is no answer: the caller must not act on half of it.
           if (!res.complete && !capped)
             return fail('connection closed before the whole answer arrived', 'ECONNRESET')
-          settled = true
-          clearTimeout(timer)
-          req.signal?.removeEventListener('abort', onAbort)
+          settle()
           let body = Buffer.concat(chunks).toString('utf8')
           if (capped) body = `${body}\n…(answer cut at ${MAX_BODY_BYTES} bytes of ${size}+)`
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body })

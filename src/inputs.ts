@@ -64,9 +64,10 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
   const problems: string[] = []
   const text = (name: string, fallback = ''): string => read(name).trim() || fallback
 
+  const problemsBeforeIds = problems.length
   const runIds = idList(text('run-id'), 'run-id', problems)
   const flowIds = idList(text('flow-id'), 'flow-id', problems)
-  if (runIds.length === 0 && flowIds.length === 0 && !problems.some(p => p.includes('-id'))) {
+  if (runIds.length === 0 && flowIds.length === 0 && problems.length === problemsBeforeIds) {
     problems.push('set `run-id` to the ID of the failed run to retry (or `flow-id` to sweep flows)')
   }
   if (runIds.length + flowIds.length > MAX_RUNS) {

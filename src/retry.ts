@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { AmbiguousOutcomeError, readErrorBody } from './errors.js'
+import { AmbiguousOutcomeError, describeAnswer } from './errors.js'
 import { redact } from './secrets.js'
 import { TransportError, type HttpResponse } from './http.js'
 import { formatDuration } from './duration.js'
@@ -138,7 +138,7 @@ export async function withRetries(
     if (decision === 'ambiguous') {
       throw new AmbiguousOutcomeError(
         redact(
-          `${opts.what}: ${outcome instanceof TransportError ? reason : describe(outcome)} after the request was sent`
+          `${opts.what}: ${outcome instanceof TransportError ? reason : describeAnswer(outcome)} after the request was sent`
         ),
         'maybe'
       )
@@ -151,15 +151,7 @@ export async function withRetries(
     const delay = retryAfter ?? backoffDelay(n)
     if (retryAfter !== undefined && (outcome as HttpResponse).status === 429)
       opts.gate.pauseFor(retryAfter)
-    const elapsed = Date.now() - started
-    const spent =
-      n >= opts.budget.maxAttempts
-        ? `after ${n} attempt${n === 1 ? '' : 's'}`
-        : elapsed + delay > opts.budget.timeoutMs
-          ? retryAfter !== undefined
-            ? `Adobe asked to wait ${formatDuration(retryAfter)} (Retry-After), beyond the retry budget (\`retry-timeout\` ${formatDuration(opts.budget.timeoutMs)})`
-            : `retry budget spent (\`retry-timeout\` ${formatDuration(opts.budget.timeoutMs)})`
-          : undefined
+    const spent = budgetSpent(opts.budget, n, Date.now() - started + delay, retryAfter)
     if (spent) {
       const err =
         outcome instanceof TransportError
@@ -175,8 +167,17 @@ export async function withRetries(
   }
 }
 
-/** Status, Adobe's code and text, and the request id of an answer, on one line. */
-function describe(res: HttpResponse): string {
-  const { code, detail, requestId } = readErrorBody(res)
-  return `HTTP ${res.status}${code ? ` ${code}` : ''}: ${detail}${requestId ? ` (request id ${requestId})` : ''}`
+/** Why another attempt would break the budget, or undefined while it fits. */
+function budgetSpent(
+  budget: RetryBudget,
+  attempts: number,
+  elapsedAfterDelay: number,
+  retryAfter?: number
+): string | undefined {
+  if (attempts >= budget.maxAttempts) return `after ${attempts} attempt${attempts === 1 ? '' : 's'}`
+  if (elapsedAfterDelay <= budget.timeoutMs) return undefined
+  const limit = `\`retry-timeout\` ${formatDuration(budget.timeoutMs)}`
+  return retryAfter !== undefined
+    ? `Adobe asked to wait ${formatDuration(retryAfter)} (Retry-After), beyond the retry budget (${limit})`
+    : `retry budget spent (${limit})`
 }

@@ -193,6 +193,20 @@ describe('OAuth token source', () => {
     expect(sim.count('token')).toBe(2)
   })
 
+  it('reads an IMS answer of null, or one that is not JSON, as a clear error', async () => {
+    sim.fault(
+      'token',
+      { status: 200, body: 'null' },
+      { status: 200, body: '<html>maintenance</html>' }
+    )
+    await expect(source().token()).rejects.toThrow(
+      'IMS token request failed: HTTP 200 without an access_token'
+    )
+    await expect(source().token()).rejects.toThrow(
+      'IMS token request: HTTP 200 with an answer that is not JSON: HTML page: maintenance'
+    )
+  })
+
   it('says which inputs to check when IMS refuses the credentials', async () => {
     const tokens = createTokenSource(
       { kind: 'oauth', clientId: sim.apiKey, clientSecret: 'wrong', scopes: 'openid' },
