@@ -11,7 +11,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Simulator, type SimulatorOptions } from '../sim/simulator.js'
-import { ACTION, parseOutputFile } from '../sim/run-action.js'
+import { DIST_ACTION as ACTION, parseOutputFile } from '../sim/run-action.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const args = process.argv.slice(2)

@@ -1,5 +1,5 @@
 /**
- * Runs the bundled action (dist/index.js) the way a GitHub runner does: a child process with
+ * Runs the bundled action the way a GitHub runner does: a child process with
  * `INPUT_<NAME>` variables (hyphens kept, upper-cased), a GITHUB_OUTPUT file and a
  * GITHUB_STEP_SUMMARY file. Shared by the end-to-end tests, the demo and the benchmark.
  */
@@ -9,7 +9,16 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const ACTION = resolve(fileURLToPath(new URL('.', import.meta.url)), '../dist/index.js')
+/** The committed bundle, what GitHub runs. */
+export const DIST_ACTION = resolve(fileURLToPath(new URL('.', import.meta.url)), '../dist/index.js')
+
+/**
+ * The bundle to run: ACTION_ENTRY when set (the end-to-end tests' fresh bundle of the current
+ * source, see __tests__/setup/bundle-for-e2e.mjs), else dist/.
+ */
+export function actionEntry(): string {
+  return process.env.ACTION_ENTRY || DIST_ACTION
+}
 
 export interface ActionRun {
   code: number | null
@@ -60,7 +69,7 @@ export function runAction(
   return new Promise((resolvePromise, reject) => {
     // ACTION_NODE runs the action on another Node.js than the tests' (CI checks Node 24, GitHub's runtime).
     const node = process.env.ACTION_NODE || process.execPath
-    const child = spawn(node, [ACTION], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(node, [actionEntry()], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', d => (stdout += d))

@@ -1,6 +1,7 @@
 /**
  * A Flow Service + IMS simulator on loopback, for the tests, the demo and the benchmark. It
- * answers as ../shared/reference/flow-service.yaml and Adobe's tutorial describe, checks the
+ * answers as Adobe's Flow Service OpenAPI spec and its "Retry failed dataflow runs" tutorial
+ * describe, checks the
  * headers the real API requires, plays run lifecycles and injects faults on demand. It is never
  * part of the action's bundle.
  */
@@ -448,7 +449,10 @@ export class Simulator {
     next.set('continuationToken', String(offset + size))
     return {
       status: 200,
-      body: JSON.stringify({ items: page, _links: more ? { next: { href: `/runs?${next}` } } : {} })
+      body: JSON.stringify({
+        items: page,
+        _links: more ? { next: { href: `/runs?${next.toString()}` } } : {}
+      })
     }
   }
 
@@ -547,7 +551,7 @@ function compare(actual: unknown, op: string, expected: string): boolean {
               ? actual >= n
               : actual <= n
   }
-  const a = String(actual ?? '').toLowerCase()
+  const a = (typeof actual === 'string' ? actual : '').toLowerCase()
   const e = expected.toLowerCase()
   return op === '==' ? a === e : op === '!=' ? a !== e : false
 }
@@ -570,7 +574,7 @@ function send(
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise(resolve => {
     const chunks: Buffer[] = []
-    req.on('data', c => chunks.push(c))
+    req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => resolve(Buffer.concat(chunks).toString()))
     req.on('error', () => resolve(''))
   })

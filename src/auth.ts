@@ -2,7 +2,8 @@ import * as core from '@actions/core'
 import type { Credentials } from './inputs.js'
 import type { Transport } from './http.js'
 import { apiError, parseJsonAnswer } from './errors.js'
-import { withRetries, type RateGate, type RetryBudget } from './retry.js'
+import type { RateGate } from './pacing.js'
+import { withRetries, type RetryBudget } from './retry.js'
 import { registerSecret } from './secrets.js'
 
 /** Hands out a bearer token for Adobe's APIs, fetching a new one when it is due. */
@@ -30,7 +31,11 @@ const RENEW_MARGIN_SHARE = 0.1
 export function createTokenSource(credentials: Credentials, ctx: AuthContext): TokenSource {
   if (credentials.kind === 'token') {
     const { accessToken } = credentials
-    return { kind: 'token', token: async () => accessToken, renew: async () => undefined }
+    return {
+      kind: 'token',
+      token: () => Promise.resolve(accessToken),
+      renew: () => Promise.resolve(undefined)
+    }
   }
   return new OAuthTokenSource(credentials, ctx)
 }

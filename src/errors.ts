@@ -1,6 +1,42 @@
 import type { HttpResponse } from './http.js'
 import { redact } from './secrets.js'
 
+/** A problem with the inputs: reported as one annotation, before anything is sent. */
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? `Invalid input: ${problems[0]}`
+        : `Invalid inputs:\n- ${problems.join('\n- ')}`
+    )
+    this.name = 'InputError'
+  }
+}
+
+/** The job is being cancelled (SIGTERM/SIGINT): stop, report what was done. */
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled')
+    this.name = 'CancelledError'
+  }
+}
+
+/**
+ * A request that produced no HTTP answer. `sent` says whether the server could have seen it:
+ * false only when no connection was ever made (refused, DNS), the one case where even a
+ * non-idempotent POST is known not to have acted.
+ */
+export class TransportError extends Error {
+  constructor(
+    message: string,
+    readonly sent: boolean,
+    readonly code: string
+  ) {
+    super(message)
+    this.name = 'TransportError'
+  }
+}
+
 /** What Adobe said when it refused a request, in the words a data engineer needs. */
 export class ApiError extends Error {
   constructor(
@@ -49,13 +85,14 @@ export function readErrorBody(res: HttpResponse): {
   detail: string
   requestId?: string
 } {
-  const requestId = REQUEST_ID_HEADERS.map(h => res.headers[h]).find(v => typeof v === 'string') as
-    string | undefined
+  const requestId = REQUEST_ID_HEADERS.map(h => res.headers[h]).find(
+    (v): v is string => typeof v === 'string'
+  )
   const body = res.body.trim()
   let parsed: AdobeErrorBody | undefined
   try {
     const value: unknown = JSON.parse(body)
-    if (value && typeof value === 'object') parsed = value as AdobeErrorBody
+    if (value && typeof value === 'object') parsed = value
   } catch {
     parsed = undefined
   }

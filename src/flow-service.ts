@@ -2,7 +2,8 @@ import * as core from '@actions/core'
 import type { TokenSource } from './auth.js'
 import { AmbiguousOutcomeError, apiError, flowServiceHint, parseJsonAnswer } from './errors.js'
 import type { HttpResponse, Transport } from './http.js'
-import { withRetries, type RateGate, type RetryBudget } from './retry.js'
+import type { RateGate } from './pacing.js'
+import { withRetries, type RetryBudget } from './retry.js'
 import { parseRun, runFromAnswer, type RunInfo } from './runs.js'
 
 export interface FlowServiceConfig {
@@ -63,7 +64,7 @@ export class FlowService {
       ['orderby', '-createdAt'],
       ['limit', '100']
     ])
-    let url: string | undefined = `${this.base}/runs?${query}`
+    let url: string | undefined = `${this.base}/runs?${query.toString()}`
     const runs: RunInfo[] = []
     for (let page = 1; url; page++) {
       if (page > MAX_PAGES)
@@ -96,7 +97,7 @@ export class FlowService {
     )
     let answer: Record<string, unknown> = {}
     try {
-      answer = JSON.parse(res.body) ?? {}
+      answer = Object(JSON.parse(res.body)) as Record<string, unknown>
     } catch {
       // Adobe accepted (2xx) but the answer cannot be read: the run was re-triggered, its id is unknown.
     }

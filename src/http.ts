@@ -1,6 +1,7 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import { HttpClient } from '@actions/http-client'
+import { TransportError } from './errors.js'
 
 export interface HttpResponse {
   status: number
@@ -14,22 +15,6 @@ export interface HttpRequest {
   headers: Record<string, string>
   body?: string
   signal?: AbortSignal
-}
-
-/**
- * A request that produced no HTTP answer. `sent` says whether the server could have seen it:
- * false only when no connection was ever made (refused, DNS), the one case where even a
- * non-idempotent POST is known not to have acted.
- */
-export class TransportError extends Error {
-  constructor(
-    message: string,
-    readonly sent: boolean,
-    readonly code: string
-  ) {
-    super(message)
-    this.name = 'TransportError'
-  }
 }
 
 // Errors that can only happen before a connection exists: the request never left the runner.

@@ -1,6 +1,10 @@
 import * as core from '@actions/core'
 import { parseDuration } from './duration.js'
+import { InputError } from './errors.js'
+import { DEFAULT_SCOPES, INPUT_TABLE, type InputName, type InputSpec } from './input-table.js'
 import { registerSecret } from './secrets.js'
+
+export { DEFAULT_SCOPES }
 
 export type Credentials =
   | { kind: 'token'; accessToken: string }
@@ -31,56 +35,48 @@ export interface Inputs {
   settleMs: number
 }
 
-/** A problem with the inputs: reported as one annotation, before anything is sent. */
-export class InputError extends Error {
-  constructor(readonly problems: string[]) {
-    super(
-      problems.length === 1
-        ? `Invalid input: ${problems[0]}`
-        : `Invalid inputs:\n- ${problems.join('\n- ')}`
-    )
-    this.name = 'InputError'
-  }
-}
-
-export const DEFAULT_SCOPES =
-  'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session'
 export const MAX_RUNS = 10_000
+/** No real token or client secret is this short; a shorter one would mask every `-` or `"`. */
+export const MIN_SECRET_LENGTH = 4
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // Adobe sandbox names: lowercase letters, digits and hyphens.
 const SANDBOX = /^[a-z0-9][a-z0-9-]{0,255}$/
 // An HTTP header value we are willing to send: visible ASCII, no spaces, no CR/LF.
 const HEADER_TOKEN = /^[\x21-\x7e]+$/
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
 
 type Read = (name: string) => string
+type Value = string | string[] | boolean | number
 
 /** Reads the workflow inputs (`INPUT_<NAME>`, hyphens kept) through the toolkit. */
 export function readInputs(read: Read = name => core.getInput(name)): Inputs {
-  // Mask first: nothing below may print a secret, not even in an error about it.
-  registerSecret(read('access-token').trim())
-  registerSecret(read('client-secret').trim())
-
   const problems: string[] = []
-  const text = (name: string, fallback = ''): string => read(name).trim() || fallback
+  // Mask first: nothing below may print a secret, not even in an error about it.
+  for (const spec of INPUT_TABLE) if (spec.kind === 'secret') registerSecret(read(spec.name).trim())
 
-  const problemsBeforeIds = problems.length
-  const runIds = idList(text('run-id'), 'run-id', problems)
-  const flowIds = idList(text('flow-id'), 'flow-id', problems)
-  if (runIds.length === 0 && flowIds.length === 0 && problems.length === problemsBeforeIds) {
+  const values = new Map<InputName, Value>()
+  for (const spec of INPUT_TABLE)
+    values.set(spec.name, parse(spec, read(spec.name).trim(), problems))
+  const text = (name: InputName): string => values.get(name) as string
+  const flag = (name: InputName): boolean => values.get(name) as boolean
+  const number = (name: InputName): number => values.get(name) as number
+  const ids = (name: InputName): string[] => values.get(name) as string[]
+
+  const runIds = ids('run-id')
+  const flowIds = ids('flow-id')
+  if (runIds.length === 0 && flowIds.length === 0 && !problems.some(p => p.includes('UUID'))) {
     problems.push('set `run-id` to the ID of the failed run to retry (or `flow-id` to sweep flows)')
   }
   if (runIds.length + flowIds.length > MAX_RUNS) {
     problems.push(`at most ${MAX_RUNS} run and flow IDs fit in one step; split them over a matrix`)
   }
-
-  const sandbox = text('sandbox', 'prod')
+  const sandbox = text('sandbox')
   if (!SANDBOX.test(sandbox)) {
     problems.push(
       `\`sandbox\` must be a sandbox name (lowercase letters, digits and hyphens, e.g. \`prod\`), not ${quote(sandbox)}`
     )
   }
-
   const orgId = text('org-id')
   if (!orgId) problems.push('set `org-id` to your IMS organization ID (ends with `@AdobeOrg`)')
   else headerSafe('org-id', orgId, problems)
@@ -94,77 +90,83 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
     )
   } else if (apiKey) headerSafe('api-key', apiKey, problems)
 
-  const platformUrl = serviceUrl(
-    'platform-url',
-    text('platform-url', 'https://platform.adobe.io'),
-    problems
-  )
-  const imsUrl = serviceUrl('ims-url', text('ims-url', 'https://ims-na1.adobelogin.com'), problems)
-
-  const flag = (name: string, fallback: boolean): boolean => {
-    const value = text(name).toLowerCase()
-    if (!value) return fallback
-    if (['true', 'yes', 'on'].includes(value)) return true
-    if (['false', 'no', 'off'].includes(value)) return false
-    problems.push(`\`${name}\` must be \`true\` or \`false\`, not ${quote(value)}`)
-    return fallback
-  }
-  const duration = (name: string, fallback: string, min: number, max: number): number => {
-    const raw = text(name, fallback)
-    const ms = parseDuration(raw)
-    if (ms === undefined) {
-      problems.push(
-        `\`${name}\` must be a duration such as \`500ms\`, \`30s\`, \`15m\`, \`2h\` or plain seconds, not ${quote(raw)}`
-      )
-      return parseDuration(fallback)!
-    }
-    if (ms < min || ms > max) {
-      problems.push(
-        `\`${name}\` must be between ${min}ms and ${max / 3_600_000}h, not ${quote(raw)}`
-      )
-    }
-    return ms
-  }
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = text(name, String(fallback))
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN
-    if (!(value >= min && value <= max)) {
-      problems.push(`\`${name}\` must be a whole number from ${min} to ${max}, not ${quote(raw)}`)
-      return fallback
-    }
-    return value
-  }
-
-  const HOUR = 3_600_000
-  const inputs: Inputs = {
+  if (problems.length > 0) throw new InputError(problems)
+  return {
     runIds,
     flowIds,
     sandbox,
     orgId,
     apiKey,
-    credentials: credentials ?? { kind: 'token', accessToken: '' },
-    platformUrl,
-    imsUrl,
-    checkStatus: flag('check-status', true),
-    force: flag('force', false),
-    dryRun: flag('dry-run', false),
-    lookbackMs: duration('lookback', '24h', 1000, 30 * 24 * HOUR),
-    concurrency: integer('concurrency', 4, 1, 32),
-    wait: flag('wait', false),
-    pollIntervalMs: duration('poll-interval', '30s', 100, HOUR),
-    waitTimeoutMs: duration('wait-timeout', '1h', 100, 72 * HOUR),
-    failOnRunFailure: flag('fail-on-run-failure', true),
-    requestTimeoutMs: duration('request-timeout', '30s', 100, 10 * 60_000),
-    maxAttempts: integer('max-attempts', 5, 1, 20),
-    retryTimeoutMs: duration('retry-timeout', '2m', 0, HOUR),
-    settleMs: duration('settle-time', '15s', 0, 10 * 60_000)
+    credentials: credentials!,
+    platformUrl: text('platform-url'),
+    imsUrl: text('ims-url'),
+    checkStatus: flag('check-status'),
+    force: flag('force'),
+    dryRun: flag('dry-run'),
+    lookbackMs: number('lookback'),
+    concurrency: number('concurrency'),
+    wait: flag('wait'),
+    pollIntervalMs: number('poll-interval'),
+    waitTimeoutMs: number('wait-timeout'),
+    failOnRunFailure: flag('fail-on-run-failure'),
+    requestTimeoutMs: number('request-timeout'),
+    maxAttempts: number('max-attempts'),
+    retryTimeoutMs: number('retry-timeout'),
+    settleMs: number('settle-time')
   }
-  if (problems.length > 0) throw new InputError(problems)
-  return inputs
+}
+
+/** One input's value by its kind in the table; a problem is recorded, never thrown. */
+function parse(spec: InputSpec, given: string, problems: string[]): Value {
+  const raw = given || spec.default || ''
+  const { name } = spec
+  switch (spec.kind) {
+    case 'ids':
+      return idList(raw, name, problems)
+    case 'url':
+      return serviceUrl(name, raw, problems)
+    case 'flag': {
+      const value = raw.toLowerCase()
+      if (['true', 'yes', 'on'].includes(value)) return true
+      if (['false', 'no', 'off'].includes(value)) return false
+      problems.push(`\`${name}\` must be \`true\` or \`false\`, not ${quote(raw)}`)
+      return false
+    }
+    case 'duration': {
+      const ms = parseDuration(raw)
+      if (ms === undefined) {
+        problems.push(
+          `\`${name}\` must be a duration such as \`500ms\`, \`30s\`, \`15m\`, \`2h\` or plain seconds, not ${quote(raw)}`
+        )
+        return 0
+      }
+      if (ms < spec.min! || ms > spec.max!)
+        problems.push(
+          `\`${name}\` must be between ${spec.min}ms and ${spec.max! / 3_600_000}h, not ${quote(raw)}`
+        )
+      return ms
+    }
+    case 'integer': {
+      const value = /^\d+$/.test(raw) ? Number(raw) : NaN
+      if (!(value >= spec.min! && value <= spec.max!)) {
+        problems.push(
+          `\`${name}\` must be a whole number from ${spec.min} to ${spec.max}, not ${quote(raw)}`
+        )
+        return spec.min!
+      }
+      return value
+    }
+    case 'secret':
+      if (raw && raw.length < MIN_SECRET_LENGTH)
+        problems.push(`\`${name}\` is too short to be a real credential; paste the whole value`)
+      return raw
+    default:
+      return raw
+  }
 }
 
 function readCredentials(
-  text: (name: string) => string,
+  text: (name: InputName) => string,
   problems: string[]
 ): Credentials | undefined {
   const accessToken = text('access-token')
@@ -176,7 +178,7 @@ function readCredentials(
   }
   if (clientId && clientSecret) {
     headerSafe('client-id', clientId, problems)
-    return { kind: 'oauth', clientId, clientSecret, scopes: text('scopes') || DEFAULT_SCOPES }
+    return { kind: 'oauth', clientId, clientSecret, scopes: text('scopes') }
   }
   if (clientId || clientSecret) {
     problems.push(
@@ -192,14 +194,10 @@ function readCredentials(
 
 function idList(raw: string, name: string, problems: string[]): string[] {
   const seen = new Set<string>()
-  const ids: string[] = []
   const bad: string[] = []
   for (const token of raw.split(/[\s,]+/).filter(Boolean)) {
     if (!UUID.test(token)) bad.push(token)
-    else if (!seen.has(token.toLowerCase())) {
-      seen.add(token.toLowerCase())
-      ids.push(token.toLowerCase())
-    }
+    else seen.add(token.toLowerCase())
   }
   if (bad.length > 0) {
     const shown =
@@ -208,7 +206,7 @@ function idList(raw: string, name: string, problems: string[]): string[] {
       `\`${name}\` must hold UUIDs such as 4fb0418e-1804-45d6-8d56-dd51f05c0baf (separated by newlines, commas or spaces); not a UUID: ${shown}`
     )
   }
-  return ids
+  return [...seen]
 }
 
 function headerSafe(name: string, value: string, problems: string[]): void {
@@ -219,10 +217,19 @@ function headerSafe(name: string, value: string, problems: string[]): void {
   }
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
-
-/** https only, except loopback hosts (the simulator, local tests). Returns the URL without a trailing slash. */
-function serviceUrl(name: string, raw: string, problems: string[]): string {
+/**
+ * https only, except loopback hosts (the simulator, local tests). Returns the URL without a
+ * trailing slash. A URL that carries credentials is refused without quoting it: the password
+ * must not reach the log.
+ */
+export function serviceUrl(name: string, raw: string, problems: string[]): string {
+  // Base URLs never hold an `@`; where one is, it introduces a user name or password.
+  if (raw.includes('@')) {
+    problems.push(
+      `\`${name}\` must not carry a user name or password; give the bare URL (the value is not shown, as it may hold a password)`
+    )
+    return ''
+  }
   let url: URL
   try {
     url = new URL(raw)
@@ -233,11 +240,11 @@ function serviceUrl(name: string, raw: string, problems: string[]): string {
   const loopback = LOOPBACK.test(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     problems.push(
-      `\`${name}\` must use https (plain http is allowed only for loopback hosts), not ${quote(raw)}`
+      `\`${name}\` must use https (plain http is allowed only for loopback hosts), not ${quote(url.origin + url.pathname)}`
     )
-  } else if (url.username || url.password || url.search || url.hash) {
+  } else if (url.search || url.hash) {
     problems.push(
-      `\`${name}\` must not carry credentials, a query or a fragment: ${quote(url.origin + url.pathname)}`
+      `\`${name}\` must not carry a query or a fragment: ${quote(url.origin + url.pathname)}`
     )
   }
   return url.origin + url.pathname.replace(/\/+$/, '')

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { AmbiguousOutcomeError, errorMessage } from './errors.js'
 import type { FlowService, Retriggered } from './flow-service.js'
-import { sleep } from './retry.js'
+import { sleep } from './pacing.js'
 
 export interface SafeRetriggerOptions {
   /** How long to look for a run an ambiguous attempt may have created before sending again. */

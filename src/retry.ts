@@ -1,8 +1,9 @@
 import * as core from '@actions/core'
-import { AmbiguousOutcomeError, describeAnswer } from './errors.js'
-import { redact } from './secrets.js'
-import { TransportError, type HttpResponse } from './http.js'
 import { formatDuration } from './duration.js'
+import { AmbiguousOutcomeError, CancelledError, TransportError, describeAnswer } from './errors.js'
+import type { HttpResponse } from './http.js'
+import { sleep, type RateGate } from './pacing.js'
+import { redact } from './secrets.js'
 
 export interface RetryBudget {
   /** Attempts per request, the first included. */
@@ -53,50 +54,6 @@ const MAX_DELAY_MS = 30_000
 export function backoffDelay(attempt: number, random = Math.random): number {
   const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1))
   return Math.round(ceiling * (0.5 + random() / 2))
-}
-
-/**
- * A pause shared by every request of the step: when Adobe answers 429 with Retry-After, every
- * worker holds back until then instead of each discovering the limit on its own.
- */
-export class RateGate {
-  private until = 0
-
-  pauseFor(ms: number): void {
-    this.until = Math.max(this.until, Date.now() + ms)
-  }
-
-  async wait(signal?: AbortSignal): Promise<void> {
-    while (this.until > Date.now()) {
-      // A little jitter so paused workers do not all fire in the same millisecond.
-      await sleep(this.until - Date.now() + Math.random() * 100, signal)
-    }
-  }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError())
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(new CancelledError())
-    }
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort)
-        resolve()
-      },
-      Math.max(0, ms)
-    )
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled')
-    this.name = 'CancelledError'
-  }
 }
 
 export interface RetryOptions {

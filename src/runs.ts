@@ -62,7 +62,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 export function runFromAnswer(answer: unknown): RunInfo | undefined {
   const root = obj(answer)
   const items = Array.isArray(root.items) ? root.items : undefined
-  const run = items ? items[0] : root
+  const run: unknown = items ? items[0] : root
   return run && str(obj(run).id) ? parseRun(run) : undefined
 }
 

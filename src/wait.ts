@@ -1,10 +1,10 @@
 import * as core from '@actions/core'
 import { formatDuration } from './duration.js'
-import { ApiError, errorMessage } from './errors.js'
+import { ApiError, CancelledError, errorMessage } from './errors.js'
 import type { FlowService } from './flow-service.js'
 import { mapLimited } from './pool.js'
 import type { RunResult } from './result.js'
-import { CancelledError, sleep } from './retry.js'
+import { sleep } from './pacing.js'
 import { isFinal, runDurationSeconds, type RunInfo } from './runs.js'
 
 export interface WaitOptions {
@@ -127,7 +127,7 @@ async function pollOnce(
 }
 
 function record(result: RunResult, run: RunInfo): void {
-  result.finalStatus = run.status as RunResult['finalStatus']
+  result.finalStatus = run.status
   result.durationSeconds = runDurationSeconds(run)
   result.recordsIngested = run.recordsIngested
   result.recordsFailed = run.recordsFailed

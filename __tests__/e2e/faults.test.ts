@@ -35,7 +35,7 @@ describe.each([
     tally.rows++
     const runId = sim.addRun({ status: 'failed' })
     const flowId = sim.run(runId)!.flowId as string
-    for (const [route, faults] of Object.entries(row.faults)) sim.fault(route as Route, ...faults!)
+    for (const [route, faults] of Object.entries(row.faults)) sim.fault(route as Route, ...faults)
     const credentials = row.oauth ? oauth(sim) : staticToken(sim)
     const run = await act(
       sim,

@@ -36,7 +36,7 @@ describe('re-trigger one failed run (dist/index.js as a runner runs it)', () => 
       'x-sandbox-name': 'prod',
       'content-type': 'application/json'
     })
-    expect(run.summary).toContain(created.id as string)
+    expect(run.summary).toContain(created.id)
     expect(run.summary).toContain('Sandbox `prod`')
     expect(run.summary).toContain('https://github.com/acme/ingestion/actions/runs/1234567890')
   })

@@ -6,10 +6,11 @@ import type { Simulator } from '../../sim/simulator.js'
 import { startSimulator, STATIC_TOKEN } from '../helpers/e2e.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { Transport, TransportError, MAX_BODY_BYTES } = await import('../../src/http.js')
+const { Transport, MAX_BODY_BYTES } = await import('../../src/http.js')
+const { TransportError } = await import('../../src/errors.js')
 const { FlowService } = await import('../../src/flow-service.js')
 const { createTokenSource } = await import('../../src/auth.js')
-const { RateGate } = await import('../../src/retry.js')
+const { RateGate } = await import('../../src/pacing.js')
 const { retriggerSafely } = await import('../../src/reconcile.js')
 
 let sim: Simulator

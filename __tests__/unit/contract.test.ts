@@ -1,30 +1,63 @@
 // The documents and the code describe one contract: these tests keep them from drifting apart.
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
+import * as core from '../../__fixtures__/core.js'
 import { readFileSync } from 'node:fs'
 import { ROWS } from '../helpers/fault-rows.js'
 import { MATRIX_FIGURES } from '../helpers/figures.js'
+import { parse } from 'yaml'
+import { INPUT_TABLE, type InputSpec } from '../../src/input-table.js'
 
+jest.unstable_mockModule('@actions/core', () => core)
 const read = (path: string): string =>
   readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
-const section = (yaml: string, name: string): string[] => {
-  const body = yaml.split(new RegExp(`^${name}:$`, 'm'))[1].split(/^\S/m)[0]
-  return [...body.matchAll(/^ {2}([a-z-]+):$/gm)].map(m => m[1])
-}
 
 describe('action.yml', () => {
   const yaml = read('action.yml')
-  const inputs = section(yaml, 'inputs')
-  const outputs = section(yaml, 'outputs')
+  const action = parse(yaml) as {
+    inputs: Record<string, { description: string; required: boolean; default?: string }>
+    outputs: Record<string, { description: string }>
+    runs: { using: string; main: string }
+  }
+  const outputs = Object.keys(action.outputs)
 
-  it('declares every input the code reads, and reads every input it declares', () => {
-    const source = read('src/inputs.ts')
-    const readNames = [...source.matchAll(/(?:read|text|flag|duration|integer)\('([a-z-]+)'/g)].map(
-      m => m[1]
-    )
-    expect(new Set(readNames)).toEqual(new Set(inputs))
+  it('declares exactly the inputs of src/input-table.ts, with their defaults, bounds and descriptions', () => {
+    expect(Object.keys(action.inputs)).toEqual(INPUT_TABLE.map(s => s.name))
+    for (const spec of INPUT_TABLE as readonly InputSpec[]) {
+      const declared = action.inputs[spec.name]
+      expect({ name: spec.name, ...declared }).toEqual({
+        name: spec.name,
+        description: spec.description,
+        required: spec.required ?? false,
+        ...(spec.default !== undefined ? { default: spec.default } : {})
+      })
+    }
   })
 
-  it('keeps the contract names, a description on everything, and node24', () => {
+  it('readInputs reads every input of the table, and no other', async () => {
+    const names = new Set<string>()
+    const { readInputs } = await import('../../src/inputs.js')
+    try {
+      readInputs(name => (names.add(name), ''))
+    } catch {
+      // No inputs at all is invalid; only the names read matter here.
+    }
+    expect([...names].sort()).toEqual(INPUT_TABLE.map(s => s.name).sort())
+  })
+
+  it('the code applies the defaults action.yml declares', async () => {
+    const { readInputs } = await import('../../src/inputs.js')
+    const given = (name: string): string =>
+      ({
+        'run-id': '4fb0418e-1804-45d6-8d56-dd51f05c0baf',
+        'org-id': 'A@AdobeOrg',
+        'access-token': 'tok-1234',
+        'api-key': 'k'
+      })[name] ?? ''
+    const withDefaults = (name: string): string => given(name) || action.inputs[name]?.default || ''
+    expect(readInputs(given)).toEqual(readInputs(withDefaults))
+  })
+
+  it('keeps the contract names, a description on every output, and node24', () => {
     for (const name of [
       'run-id',
       'sandbox',
@@ -37,10 +70,10 @@ describe('action.yml', () => {
       'platform-url',
       'ims-url'
     ])
-      expect(inputs).toContain(name)
+      expect(action.inputs).toHaveProperty(name)
     for (const name of ['new-run-id', 'etag']) expect(outputs).toContain(name)
-    expect(yaml.match(/description:/g)).toHaveLength(inputs.length + outputs.length + 1)
-    expect(yaml).toMatch(/using: 'node24'\n\s+main: 'dist\/index.js'/)
+    for (const output of Object.values(action.outputs)) expect(output.description).toBeTruthy()
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
   })
 
   it('sets every output it declares', () => {
@@ -49,9 +82,16 @@ describe('action.yml', () => {
     expect(new Set(setNames)).toEqual(new Set(outputs))
   })
 
-  it('is documented in the README, input by input', () => {
+  it('action.yml inputs and the README inputs table are what `npm run docs` makes from the table', async () => {
+    const { generated } = await import('../../scripts/docs.js')
+    const { actionYml, readme } = await generated()
+    expect(yaml).toBe(actionYml)
+    expect(read('README.md')).toBe(readme)
+  })
+
+  it('documents every output in the README', () => {
     const readme = read('README.md')
-    for (const name of [...inputs, ...outputs]) expect(readme).toContain(`\`${name}\``)
+    for (const name of outputs) expect(readme).toContain(`\`${name}\``)
   })
 })
 

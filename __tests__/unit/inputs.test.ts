@@ -4,7 +4,8 @@ import * as core from '../../__fixtures__/core.js'
 import { INPUT_PROPERTY_RUNS } from '../helpers/figures.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { readInputs, InputError, DEFAULT_SCOPES } = await import('../../src/inputs.js')
+const { readInputs, DEFAULT_SCOPES } = await import('../../src/inputs.js')
+const { InputError } = await import('../../src/errors.js')
 
 const RUN = '4fb0418e-1804-45d6-8d56-dd51f05c0baf'
 const valid: Record<string, string> = {
@@ -48,12 +49,12 @@ describe('readInputs', () => {
 
   it('uses OAuth credentials, with client-id as the default api-key and the default scopes', () => {
     const inputs = readInputs(
-      read({ 'run-id': RUN, 'org-id': 'A@AdobeOrg', 'client-id': 'cid', 'client-secret': 'sec' })
+      read({ 'run-id': RUN, 'org-id': 'A@AdobeOrg', 'client-id': 'cid', 'client-secret': 'sec-1' })
     )
     expect(inputs.credentials).toEqual({
       kind: 'oauth',
       clientId: 'cid',
-      clientSecret: 'sec',
+      clientSecret: 'sec-1',
       scopes: DEFAULT_SCOPES
     })
     expect(inputs.apiKey).toBe('cid')
@@ -91,13 +92,15 @@ describe('readInputs', () => {
     [{ sandbox: 'Prod' }, '`sandbox` must be a sandbox name'],
     [{ 'org-id': '' }, 'set `org-id`'],
     [{ 'org-id': 'ABC@AdobeOrg\nX-Evil: 1' }, '`org-id` contains spaces, line breaks'],
-    [{ 'access-token': 'a b' }, '`access-token` contains spaces'],
+    [{ 'access-token': 'a b c d' }, '`access-token` contains spaces'],
+    [{ 'access-token': '-' }, '`access-token` is too short'],
+    [{ 'platform-url': 'ftp://svc:PW@host' }, 'must not carry a user name or password'],
     [{ 'access-token': '', 'client-id': 'x' }, '`client-secret` is empty'],
     [{ 'access-token': '' }, 'no credentials'],
     [{ 'platform-url': 'http://platform.adobe.io' }, '`platform-url` must use https'],
     [{ 'ims-url': 'ftp://127.0.0.1' }, '`ims-url` must use https'],
     [{ 'platform-url': 'not a url' }, '`platform-url` must be a URL'],
-    [{ 'platform-url': 'https://u:p@platform.adobe.io' }, 'must not carry credentials'],
+    [{ 'platform-url': 'https://u:p@platform.adobe.io' }, 'must not carry a user name or password'],
     [{ 'poll-interval': 'soon' }, '`poll-interval` must be a duration'],
     [{ 'wait-timeout': '0s' }, '`wait-timeout` must be between'],
     [{ concurrency: '0' }, '`concurrency` must be a whole number from 1 to 32'],
@@ -107,6 +110,15 @@ describe('readInputs', () => {
     const problems = problemsOf({ ...valid, ...override })
     expect(problems).toHaveLength(1)
     expect(problems[0]).toContain(message)
+  })
+
+  it('never quotes a password carried in a URL, parsable or not', () => {
+    for (const url of [
+      'http://svc:PW-s3cret@127.0.0.1',
+      'ftp://svc:PW-s3cret@[bad',
+      'svc:PW-s3cret@host'
+    ])
+      expect(problemsOf({ ...valid, 'ims-url': url }).join('\n')).not.toContain('PW-s3cret')
   })
 
   it('allows plain http for loopback hosts only', () => {

@@ -2,10 +2,10 @@ import { describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { verdict, parseRetryAfter, backoffDelay, withRetries, RateGate, sleep, CancelledError } =
-  await import('../../src/retry.js')
-const { TransportError } = await import('../../src/http.js')
-const { AmbiguousOutcomeError } = await import('../../src/errors.js')
+const { verdict, parseRetryAfter, backoffDelay, withRetries } = await import('../../src/retry.js')
+const { RateGate, sleep } = await import('../../src/pacing.js')
+const { AmbiguousOutcomeError, CancelledError, TransportError } =
+  await import('../../src/errors.js')
 
 const res = (status: number, headers: Record<string, string> = {}) => ({
   status,

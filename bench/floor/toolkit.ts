@@ -14,6 +14,6 @@ const res = await client.post(url, '', {
   'x-sandbox-name': core.getInput('sandbox'),
   'content-type': 'application/json'
 })
-const { id, etag } = JSON.parse(await res.readBody())
+const { id, etag } = JSON.parse(await res.readBody()) as { id: string; etag: string }
 core.setOutput('new-run-id', id)
 core.setOutput('etag', etag)

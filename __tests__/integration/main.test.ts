@@ -1,0 +1,103 @@
+// run() itself, in-process, with the @actions/core fixture, against the simulator on loopback:
+// the verdicts, outputs written before the step fails, and cancellation.
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import * as core from '../../__fixtures__/core.js'
+import type { Simulator } from '../../sim/simulator.js'
+import { baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
+
+jest.unstable_mockModule('@actions/core', () => core)
+const { run } = await import('../../src/main.js')
+
+let sim: Simulator
+beforeEach(async () => {
+  // The summary goes through the fixture; the variable only tells run() that a runner wants one.
+  process.env.GITHUB_STEP_SUMMARY = '/dev/null'
+  sim = await startSimulator()
+  jest.clearAllMocks()
+})
+afterEach(() => sim.stop())
+
+const given = (inputs: Record<string, string>): void => {
+  core.getInput.mockImplementation(name => inputs[name] ?? '')
+}
+const outputs = (): Record<string, unknown> =>
+  Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))
+/** Call order of two mocks' first calls, from jest's global invocation counter. */
+const firstCall = (fn: { mock: { invocationCallOrder: number[] } }): number =>
+  fn.mock.invocationCallOrder[0] ?? Infinity
+
+describe('run()', () => {
+  it('re-triggers a failed run and sets new-run-id and etag; the step succeeds', async () => {
+    const runId = sim.addRun({ status: 'failed' })
+    given({ ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    await run()
+
+    expect(core.setFailed).not.toHaveBeenCalled()
+    const created = sim.runsOf(sim.run(runId)!.flowId as string).find(r => r.id !== runId)!
+    expect(outputs()).toMatchObject({ 'new-run-id': created.id, etag: created.eTag })
+    expect(core.summary.addRaw.mock.calls[0][0]).toContain(created.id)
+  })
+
+  it('writes the outputs before failing the step on a refused run', async () => {
+    const runId = sim.addRun({ status: 'success', records: 10 })
+    given({ ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    await run()
+
+    expect(core.setFailed).toHaveBeenCalledTimes(1)
+    expect(core.setFailed.mock.calls[0][0]).toMatch(
+      /ingested; re-triggering would ingest them again/
+    )
+    expect(outputs()).toMatchObject({ 'previous-status': 'success' })
+    expect(firstCall(core.setOutput)).toBeLessThan(firstCall(core.setFailed))
+    expect(sim.count('retrigger')).toBe(0)
+  })
+
+  it('fails with one annotation for bad input and sends nothing', async () => {
+    given({ ...baseInputs(sim), ...staticToken(sim), 'run-id': 'not-a-run' })
+    await run()
+    expect(core.setFailed).toHaveBeenCalledTimes(1)
+    expect(core.setFailed.mock.calls[0][0]).toMatch(/^Invalid input: `run-id` must hold UUIDs/)
+    expect(sim.requests).toHaveLength(0)
+  })
+
+  it('with wait, reports a new run that failed and fails the step naming it', async () => {
+    const runId = sim.addRun({ status: 'failed' })
+    sim.nextLifecycle = {
+      inProgressReads: 1,
+      final: 'failed',
+      errors: [{ code: 'CONNECTOR-1001-500', message: 'file missing' }]
+    }
+    given({
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': runId,
+      wait: 'true',
+      'poll-interval': '100ms'
+    })
+    await run()
+    expect(core.setFailed.mock.calls[0][0]).toMatch(
+      /^New run [0-9a-f-]{36} finished "failed": CONNECTOR-1001-500: file missing/
+    )
+    expect(outputs()).toMatchObject({ status: 'failed' })
+    expect(firstCall(core.setOutput)).toBeLessThan(firstCall(core.setFailed))
+  })
+
+  it('stops on SIGTERM while waiting, writes outputs and fails as cancelled', async () => {
+    const runId = sim.addRun({ status: 'failed' })
+    sim.nextLifecycle = { inProgressReads: Infinity }
+    given({
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': runId,
+      wait: 'true',
+      'poll-interval': '100ms'
+    })
+    const pending = run()
+    while (sim.count('getRun') < 2) await new Promise(resolve => setTimeout(resolve, 20))
+    process.emit('SIGTERM', 'SIGTERM')
+    await pending
+    expect(core.setFailed.mock.calls[0][0]).toMatch(/^Cancelled: 1 of 1 run\(s\) were re-triggered/)
+    expect(outputs()['new-run-id']).toBeTruthy()
+    expect(sim.count('retrigger')).toBe(1)
+  })
+})

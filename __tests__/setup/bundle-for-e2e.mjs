@@ -1,0 +1,13 @@
+// Jest globalSetup: bundle the current source once per jest run into build/e2e/, and point the
+// end-to-end tests at it (sim/run-action.ts reads ACTION_ENTRY). They then test what src/ says
+// today, not the committed dist/ (which check-dist compares separately).
+import { resolve } from 'node:path'
+import { bundle, root } from '../../scripts/bundle.mjs'
+
+export default function bundleForEndToEnd() {
+  const out = resolve(root, 'build/e2e')
+  const started = Date.now()
+  bundle(out)
+  process.env.ACTION_ENTRY = resolve(out, 'index.js')
+  console.log(`\nBundled the current source for the end-to-end tests in ${Date.now() - started} ms`)
+}

@@ -1,0 +1,198 @@
+/**
+ * Every input of the action, defined once: its name, kind, default (as action.yml declares it),
+ * bounds and description. `readInputs` walks this table; action.yml and the README's inputs
+ * table are checked against it (`npm run docs` rewrites both from it).
+ */
+export type InputKind = 'text' | 'secret' | 'ids' | 'url' | 'flag' | 'duration' | 'integer'
+
+export interface InputSpec {
+  name: string
+  kind: InputKind
+  /** The default action.yml declares; the code applies the same one when the input is empty. */
+  default?: string
+  /** Inclusive bounds: milliseconds for durations, the value for integers. */
+  min?: number
+  max?: number
+  required?: boolean
+  description: string
+}
+
+const HOUR = 3_600_000
+export const DEFAULT_SCOPES =
+  'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session'
+
+export const INPUT_TABLE = [
+  {
+    name: 'run-id',
+    kind: 'ids',
+    description:
+      'ID(s) of the failed run(s) to re-trigger (UUIDs; several separated by newlines, commas or spaces; duplicates dropped). Required unless `flow-id` is set.'
+  },
+  {
+    name: 'flow-id',
+    kind: 'ids',
+    description:
+      "Dataflow ID(s) to sweep: each flow's latest run is re-triggered if it failed and started within `lookback`. Same separators as `run-id`; may be combined with it."
+  },
+  {
+    name: 'sandbox',
+    kind: 'text',
+    default: 'prod',
+    description:
+      'Name of the sandbox the runs live in (lowercase letters, digits and hyphens, e.g. `prod`). Sent as `x-sandbox-name`.'
+  },
+  {
+    name: 'org-id',
+    kind: 'text',
+    required: true,
+    description: 'IMS organization ID (`...@AdobeOrg`). Sent as `x-gw-ims-org-id`.'
+  },
+  {
+    name: 'client-id',
+    kind: 'text',
+    description:
+      'Client ID of an OAuth Server-to-Server credential (recommended); the action exchanges it with `client-secret` for a token at IMS.'
+  },
+  {
+    name: 'client-secret',
+    kind: 'secret',
+    description:
+      'Client secret of the OAuth Server-to-Server credential. Store it as a GitHub secret.'
+  },
+  {
+    name: 'scopes',
+    kind: 'text',
+    default: DEFAULT_SCOPES,
+    description: 'Comma-separated OAuth scopes requested from IMS.'
+  },
+  {
+    name: 'access-token',
+    kind: 'secret',
+    description:
+      'A ready bearer token instead of client credentials. Static tokens expire after 24 hours; prefer `client-id` + `client-secret`. Takes precedence over them when set.'
+  },
+  {
+    name: 'api-key',
+    kind: 'text',
+    description:
+      "Sent as `x-api-key`: the client ID of your credential. Defaults to `client-id`; needed with `access-token`. Runs created with this key are the action's own (see Safe to repeat)."
+  },
+  {
+    name: 'platform-url',
+    kind: 'url',
+    default: 'https://platform.adobe.io',
+    description:
+      'Base URL of the Adobe Experience Platform API. https only (plain http only for loopback hosts).'
+  },
+  {
+    name: 'ims-url',
+    kind: 'url',
+    default: 'https://ims-na1.adobelogin.com',
+    description:
+      'Base URL of Adobe IMS, for the OAuth token. https only (plain http only for loopback hosts).'
+  },
+  {
+    name: 'check-status',
+    kind: 'flag',
+    default: 'true',
+    description:
+      'Read each run before re-triggering it: re-trigger only failed runs (or successful runs that ingested zero records), and show why it failed.'
+  },
+  {
+    name: 'force',
+    kind: 'flag',
+    default: 'false',
+    description:
+      'Re-trigger the run given whatever its status and retry history say: a run that succeeded with records (ingested again), a run already retried, a flow past `max-retries`.'
+  },
+  {
+    name: 'dry-run',
+    kind: 'flag',
+    default: 'false',
+    description:
+      'Authenticate, select and pre-check, report what would be re-triggered, and send no re-trigger. The `run-ids` output then feeds a job matrix.'
+  },
+  {
+    name: 'lookback',
+    kind: 'duration',
+    default: '24h',
+    min: 1000,
+    max: 30 * 24 * HOUR,
+    description:
+      "How far back to look: with `flow-id`, how recent a failed latest run must be; for every run, how far back its flow's history is read to find retries already made."
+  },
+  {
+    name: 'concurrency',
+    kind: 'integer',
+    default: '4',
+    min: 1,
+    max: 32,
+    description: 'How many runs are handled at once (1-32). All share one rate limiter.'
+  },
+  {
+    name: 'wait',
+    kind: 'flag',
+    default: 'false',
+    description: 'Wait for the new run(s) to finish and report their final status.'
+  },
+  {
+    name: 'poll-interval',
+    kind: 'duration',
+    default: '30s',
+    min: 100,
+    max: HOUR,
+    description: 'With `wait`: time between status checks.'
+  },
+  {
+    name: 'wait-timeout',
+    kind: 'duration',
+    default: '1h',
+    min: 100,
+    max: 72 * HOUR,
+    description:
+      'With `wait`: how long to wait at most. A timeout fails the step with status `timeout`.'
+  },
+  {
+    name: 'fail-on-run-failure',
+    kind: 'flag',
+    default: 'true',
+    description: 'With `wait`: fail the step when a new run fails or is cancelled.'
+  },
+  {
+    name: 'request-timeout',
+    kind: 'duration',
+    default: '30s',
+    min: 100,
+    max: 10 * 60_000,
+    description: 'Time limit for one HTTP request.'
+  },
+  {
+    name: 'max-attempts',
+    kind: 'integer',
+    default: '5',
+    min: 1,
+    max: 20,
+    description:
+      'Attempts per request for faults that are safe to retry (429, 503, connection refused; for reads also 5xx and timeouts).'
+  },
+  {
+    name: 'retry-timeout',
+    kind: 'duration',
+    default: '2m',
+    min: 0,
+    max: HOUR,
+    description:
+      'Total time one request may spend waiting to be retried. A `Retry-After` beyond it fails at once.'
+  },
+  {
+    name: 'settle-time',
+    kind: 'duration',
+    default: '15s',
+    min: 0,
+    max: 10 * 60_000,
+    description:
+      'After an ambiguous re-trigger (timeout, reset, 500/502/504), how long to look for the run it may have created before sending it once more.'
+  }
+] as const satisfies readonly InputSpec[]
+
+export type InputName = (typeof INPUT_TABLE)[number]['name']
