@@ -27,6 +27,8 @@ export interface Fault {
   bodyBytes?: number
   /** Act, then send the answer's headers and half its body, and drop the connection. */
   cutShort?: boolean
+  /** Called when the fault is served, before the answer: e.g. the scheduler starts a run meanwhile. */
+  meanwhile?: () => void
 }
 
 export interface RunSpec {
@@ -39,7 +41,12 @@ export interface RunSpec {
   records?: number
   errors?: { code: string; message: string }[]
   sandbox?: string
+  /** Who created the run: the scheduler by default, the caller's `x-api-key` for re-triggered runs. */
+  createdClient?: string
 }
+
+/** The client Adobe's scheduler creates runs with (Adobe's samples). */
+export const SCHEDULER = 'acp_foundation_connectors'
 
 /** How a re-triggered run behaves when polled. */
 export interface Lifecycle {
@@ -144,6 +151,8 @@ export class Simulator {
         flowId: spec.flowId ?? randomUUID(),
         createdAt: spec.createdAt ?? now - 60_000,
         updatedAt: now,
+        createdClient: spec.createdClient ?? SCHEDULER,
+        createdBy: `${spec.createdClient ?? SCHEDULER}@AdobeID`,
         sandboxName: spec.sandbox ?? 'prod',
         imsOrgId: this.orgId,
         eTag: `"${randomUUID()}"`,
@@ -212,6 +221,7 @@ export class Simulator {
       return
     }
     const body = (recorded.body = await readBody(req))
+    fault?.meanwhile?.()
     if (this.options.latencyMs) await delay(this.options.latencyMs)
 
     const limited = this.rateLimited()
@@ -383,7 +393,7 @@ export class Simulator {
     if (stored && stored.run.sandboxName !== req.headers['x-sandbox-name']) return notFound(id!)
     if (route === 'getRun') return this.getRun(id!)
     if (route === 'listRuns') return this.listRuns(url)
-    return this.retrigger(id!, url)
+    return this.retrigger(id!, url, String(req.headers['x-api-key']))
   }
 
   private getRun(id: string): Answer {
@@ -456,7 +466,7 @@ export class Simulator {
     }
   }
 
-  private retrigger(id: string, url: URL): Answer {
+  private retrigger(id: string, url: URL, caller: string): Answer {
     if (!/^re-?trigger$/i.test((url.searchParams.get('op') ?? '').replace('_', '-'))) {
       return {
         status: 400,
@@ -484,7 +494,13 @@ export class Simulator {
     }
     const now = Date.now()
     const newId = this.addRun(
-      { flowId: stored.run.flowId as string, status: 'inProgress', createdAt: now, startedAt: now },
+      {
+        flowId: stored.run.flowId as string,
+        status: 'inProgress',
+        createdAt: now,
+        startedAt: now,
+        createdClient: caller
+      },
       this.nextLifecycle
     )
     const etag = (this.runs.get(newId)!.run.eTag as string) ?? ''

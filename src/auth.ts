@@ -1,10 +1,10 @@
-import * as core from '@actions/core'
+import * as log from './log.js'
 import type { Credentials } from './inputs.js'
 import type { Transport } from './http.js'
 import { apiError, parseJsonAnswer } from './errors.js'
-import type { RateGate } from './pacing.js'
+import type { Pacer } from './pacing.js'
 import { withRetries, type RetryBudget } from './retry.js'
-import { registerSecret } from './secrets.js'
+import { MIN_SECRET_LENGTH, registerSecret } from './secrets.js'
 
 /** Hands out a bearer token for Adobe's APIs, fetching a new one when it is due. */
 export interface TokenSource {
@@ -18,7 +18,7 @@ export interface TokenSource {
 export interface AuthContext {
   imsUrl: string
   transport: Transport
-  gate: RateGate
+  pacer: Pacer
   budget: RetryBudget
   signal?: AbortSignal
 }
@@ -73,7 +73,7 @@ class OAuthTokenSource implements TokenSource {
       client_secret: clientSecret,
       scope: scopes
     }).toString()
-    core.debug(`Requesting an access token from ${url} for client ${clientId}`)
+    log.debug(`Requesting an access token from ${url} for client ${clientId}`)
     // Asking for a token changes nothing at Adobe, so every failure is safe to retry.
     const res = await withRetries(
       () =>
@@ -91,7 +91,7 @@ class OAuthTokenSource implements TokenSource {
         what: 'IMS token request',
         idempotent: true,
         budget: this.ctx.budget,
-        gate: this.ctx.gate,
+        pacer: this.ctx.pacer,
         signal: this.ctx.signal,
         fail: res => apiError('IMS token request', res, imsHint(res))
       }
@@ -103,9 +103,10 @@ class OAuthTokenSource implements TokenSource {
       access_token?: unknown
       expires_in?: unknown
     }
-    if (typeof answer.access_token !== 'string' || !answer.access_token) {
+    // A token this short would garble every log line once masked; no real token is.
+    if (typeof answer.access_token !== 'string' || answer.access_token.length < MIN_SECRET_LENGTH) {
       throw new Error(
-        `IMS token request failed: HTTP ${res.status} without an access_token in the answer`
+        `IMS token request failed: HTTP ${res.status} without a usable access_token in the answer`
       )
     }
     registerSecret(answer.access_token)
@@ -113,7 +114,7 @@ class OAuthTokenSource implements TokenSource {
     const now = Date.now()
     const margin = Math.min(RENEW_MARGIN_MS, expiresInMs * RENEW_MARGIN_SHARE)
     this.current = { value: answer.access_token, renewAt: now + expiresInMs - margin }
-    core.debug(`Access token received, valid for ${Math.round(expiresInMs / 1000)}s`)
+    log.debug(`Access token received, valid for ${Math.round(expiresInMs / 1000)}s`)
     return answer.access_token
   }
 }

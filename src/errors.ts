@@ -22,15 +22,17 @@ export class CancelledError extends Error {
 }
 
 /**
- * A request that produced no HTTP answer. `sent` says whether the server could have seen it:
- * false only when no connection was ever made (refused, DNS), the one case where even a
- * non-idempotent POST is known not to have acted.
+ * A request that produced no whole HTTP answer. `sent` says whether the server could have seen
+ * it: false only when no connection was ever made (refused, DNS), the one case where even a
+ * non-idempotent POST is known not to have acted. `status` is the status line that arrived
+ * before the answer broke off, if one did: a 2xx there means the server acted.
  */
 export class TransportError extends Error {
   constructor(
     message: string,
     readonly sent: boolean,
-    readonly code: string
+    readonly code: string,
+    readonly status?: number
   ) {
     super(message)
     this.name = 'TransportError'
@@ -85,10 +87,13 @@ export function readErrorBody(res: HttpResponse): {
   detail: string
   requestId?: string
 } {
-  const requestId = REQUEST_ID_HEADERS.map(h => res.headers[h]).find(
-    (v): v is string => typeof v === 'string'
-  )
-  const body = res.body.trim()
+  const requestId = REQUEST_ID_HEADERS.map(h => res.headers[h])
+    .find((v): v is string => typeof v === 'string')
+    ?.replace(/[^\x21-\x7e]/g, '')
+    .slice(0, 100)
+  // Redact before anything reshapes the text (parsing, clipping, stripping HTML, folding spaces):
+  // a clipped or folded secret would no longer match, and would be printed.
+  const body = redact(res.body).trim()
   let parsed: AdobeErrorBody | undefined
   try {
     const value: unknown = JSON.parse(body)
@@ -109,7 +114,7 @@ export function readErrorBody(res: HttpResponse): {
       parsed.message,
       parsed.error_description
     ].filter((t): t is string => typeof t === 'string' && t.trim() !== '')
-    const unique = [...new Set(texts.map(t => t.trim()))]
+    const unique = [...new Set(texts.map(t => redact(t).trim()))]
     return { code, detail: clip(unique.join(' — ') || body), requestId }
   }
   if (!body) return { detail: '(empty answer)', requestId }

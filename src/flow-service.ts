@@ -1,8 +1,10 @@
-import * as core from '@actions/core'
 import type { TokenSource } from './auth.js'
+import { formatDuration } from './duration.js'
 import { AmbiguousOutcomeError, apiError, flowServiceHint, parseJsonAnswer } from './errors.js'
+import { asEtag, asUuid } from './ids.js'
+import * as log from './log.js'
 import type { HttpResponse, Transport } from './http.js'
-import type { RateGate } from './pacing.js'
+import type { Pacer } from './pacing.js'
 import { withRetries, type RetryBudget } from './retry.js'
 import { parseRun, runFromAnswer, type RunInfo } from './runs.js'
 
@@ -16,8 +18,9 @@ export interface FlowServiceConfig {
   reads: Transport
   /** A fresh connection per re-trigger: a stale keep-alive socket must never make a POST ambiguous. */
   writes: Transport
-  gate: RateGate
+  pacer: Pacer
   budget: RetryBudget
+  requestTimeoutMs: number
   signal?: AbortSignal
 }
 
@@ -26,7 +29,10 @@ export interface Retriggered {
   etag: string
 }
 
-const MAX_PAGES = 200
+// Bounds on one listing, whatever the server sends: pages, items across pages, and time.
+const PAGE_SIZE = 100
+const MAX_PAGES = 100
+const MAX_ITEMS = 20_000
 
 /** The Flow Service calls this action makes: read a run, list a flow's runs, re-trigger a run. */
 export class FlowService {
@@ -44,43 +50,77 @@ export class FlowService {
   }
 
   async getRun(runId: string, budget?: RetryBudget): Promise<RunInfo> {
-    const res = await this.send(
-      'GET',
-      `${this.base}/runs/${runId}`,
-      `Reading run ${runId}`,
-      runId,
-      budget
-    )
-    const run = runFromAnswer(parseJsonAnswer(res, `Reading run ${runId}`))
-    if (!run) throw new Error(`Reading run ${runId}: the answer holds no run (HTTP ${res.status})`)
+    const what = `Reading run ${runId}`
+    const res = await this.send('GET', `${this.base}/runs/${runId}`, what, runId, budget)
+    const run = runFromAnswer(parseJsonAnswer(res, what))
+    if (!run)
+      throw new Error(`${what}: the answer holds no run with a valid id (HTTP ${res.status})`)
+    if (run.id !== runId) throw new Error(`${what}: the answer describes another run`)
     return run
   }
 
-  /** A flow's runs created after `createdAfter` (epoch ms), every page followed, newest first. */
+  /** A flow's runs created after `createdAfter` (epoch ms, server clock), every page, newest first. */
   async listRuns(flowId: string, createdAfter: number): Promise<RunInfo[]> {
     const query = new URLSearchParams([
       ['property', `flowId==${flowId}`],
       ['property', `createdAt>${Math.floor(createdAfter)}`],
       ['orderby', '-createdAt'],
-      ['limit', '100']
+      ['limit', String(PAGE_SIZE)]
     ])
-    let url: string | undefined = `${this.base}/runs?${query.toString()}`
-    const runs: RunInfo[] = []
+    const runs = await this.list(
+      `/runs?${query.toString()}`,
+      `Listing runs of flow ${flowId}`,
+      parseRun
+    )
+    // Sorted here too: the order is what makes "the latest run" safe, so it is not left to the server.
+    return runs
+      .filter(run => run.flowId === undefined || run.flowId === flowId)
+      .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))
+  }
+
+  /**
+   * Every page of a listing, bounded in pages, items and time whatever the server sends: a
+   * listing that would exceed them fails with a message that says how to narrow it. Items that
+   * do not parse (an id that is not a UUID) are counted and left out.
+   */
+  private async list<T>(
+    path: string,
+    what: string,
+    parse: (item: unknown) => T | undefined
+  ): Promise<T[]> {
+    const deadline = Date.now() + this.listTimeoutMs()
+    const items: T[] = []
+    let skipped = 0
+    let url: string | undefined = `${this.base}${path}`
     for (let page = 1; url; page++) {
       if (page > MAX_PAGES)
+        throw new Error(`${what}: more than ${MAX_PAGES} pages; narrow \`lookback\``)
+      if (Date.now() > deadline)
         throw new Error(
-          `Listing runs of flow ${flowId}: more than ${MAX_PAGES} pages; narrow \`lookback\``
+          `${what}: still paging after ${formatDuration(this.listTimeoutMs())} (${page - 1} pages); narrow \`lookback\` or retry later`
         )
-      const what = `Listing runs of flow ${flowId}`
-      const answer = parseJsonAnswer(await this.send('GET', url, what), what) as {
-        items?: unknown[]
-        _links?: { next?: { href?: string } }
+      const answer = Object(parseJsonAnswer(await this.send('GET', url, what), what)) as {
+        items?: unknown
+        _links?: { next?: { href?: unknown } }
       }
-      runs.push(...(Array.isArray(answer.items) ? answer.items : []).map(parseRun))
-      url = this.nextPage(answer._links?.next?.href)
+      const pageItems: unknown[] = Array.isArray(answer.items) ? answer.items : []
+      if (items.length + pageItems.length > MAX_ITEMS)
+        throw new Error(`${what}: more than ${MAX_ITEMS} items; narrow \`lookback\``)
+      for (const raw of pageItems) {
+        const item = parse(raw)
+        if (item === undefined) skipped++
+        else items.push(item)
+      }
+      const next = answer._links?.next?.href
+      url = this.nextPage(typeof next === 'string' ? next : undefined)
     }
-    // Sorted here too: the order is what makes "the latest run" safe, so it is not left to the server.
-    return runs.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))
+    if (skipped > 0) log.warning(`${what}: left out ${skipped} item(s) without a valid id`)
+    return items
+  }
+
+  /** How long one listing may take in all: generous for Adobe, bounded for a server that never stops. */
+  private listTimeoutMs(): number {
+    return Math.max(60_000, 5 * this.config.requestTimeoutMs)
   }
 
   /**
@@ -101,17 +141,18 @@ export class FlowService {
     } catch {
       // Adobe accepted (2xx) but the answer cannot be read: the run was re-triggered, its id is unknown.
     }
-    const id = typeof answer.id === 'string' && answer.id ? answer.id : undefined
+    const id = asUuid(answer.id)
     if (!id) {
       throw new AmbiguousOutcomeError(
-        `${what}: HTTP ${res.status} but the answer carries no run id`,
+        `${what}: HTTP ${res.status} but the answer carries no valid run id`,
         'yes'
       )
     }
-    const header = res.headers.etag
-    const etag =
-      [answer.etag, answer.eTag, header].find((v): v is string => typeof v === 'string') ?? ''
-    return { id, etag }
+    const given = [answer.etag, answer.eTag, res.headers.etag].find(v => v !== undefined)
+    const etag = asEtag(given)
+    if (given !== undefined && !etag)
+      log.warning(`${what}: the etag Adobe sent is not a quoted token; it is not passed on`)
+    return { id, etag: etag ?? '' }
   }
 
   private async send(
@@ -132,7 +173,7 @@ export class FlowService {
     let token = await tokens.token()
     let renewed = false
     for (;;) {
-      core.debug(`${method} ${url}`)
+      log.debug(`${method} ${url}`)
       const res = await withRetries(
         () =>
           transport.request({
@@ -146,7 +187,7 @@ export class FlowService {
           // Reads are idempotent; the re-trigger is not.
           idempotent: method === 'GET',
           budget,
-          gate: this.config.gate,
+          pacer: this.config.pacer,
           signal: this.config.signal,
           fail: refused
         }
@@ -157,7 +198,7 @@ export class FlowService {
       if (res.status === 401 && !renewed) {
         const fresh = await tokens.renew()
         if (fresh) {
-          core.info(`${what}: access token refused (HTTP 401); fetched a new one`)
+          log.info(`${what}: access token refused (HTTP 401); fetched a new one`)
           token = fresh
           renewed = true
           continue
@@ -187,7 +228,9 @@ export class FlowService {
 
   private learnClock(res: HttpResponse): void {
     const date = Date.parse(res.headers.date ?? '')
-    if (!Number.isNaN(date)) this.clockOffsetMs = date - Date.now()
+    // A server clock more than an hour off is not believed: it would move every lookback window.
+    if (!Number.isNaN(date) && Math.abs(date - Date.now()) < 3_600_000)
+      this.clockOffsetMs = date - Date.now()
   }
 
   /** The next page's URL, only ever on `platform-url`'s origin: the token must not travel elsewhere. */

@@ -56,6 +56,7 @@ export class Transport {
     return new Promise<HttpResponse>((resolve, reject) => {
       let connected = false
       let settled = false
+      let statusSeen: number | undefined
       /** Ends the request's bookkeeping once; false if it had already ended. */
       const settle = (): boolean => {
         if (settled) return false
@@ -67,7 +68,7 @@ export class Transport {
       const fail = (message: string, code: string, sent = connected): void => {
         if (!settle()) return
         request.destroy()
-        reject(new TransportError(message, sent && !NOT_CONNECTED.has(code), code))
+        reject(new TransportError(message, sent && !NOT_CONNECTED.has(code), code, statusSeen))
       }
       const onAbort = (): void => fail('request cancelled', 'ABORTED')
       const timer = setTimeout(
@@ -90,6 +91,7 @@ export class Transport {
       })
       request.on('error', (err: NodeJS.ErrnoException) => fail(err.message, err.code ?? 'ERROR'))
       request.on('response', res => {
+        statusSeen = res.statusCode
         const chunks: Buffer[] = []
         let size = 0
         res.on('data', (chunk: Buffer) => {

@@ -122,6 +122,15 @@ export const INPUT_TABLE = [
       "How far back to look: with `flow-id`, how recent a failed latest run must be; for every run, how far back its flow's history is read to find retries already made."
   },
   {
+    name: 'max-retries',
+    kind: 'integer',
+    default: '3',
+    min: 0,
+    max: 100,
+    description:
+      'How many times one failure is re-triggered at most, counting retries made by earlier workflow runs (its retry chain). Past it the step sends nothing and fails naming the runs. `0`: no limit.'
+  },
+  {
     name: 'concurrency',
     kind: 'integer',
     default: '4',

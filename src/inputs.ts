@@ -2,7 +2,8 @@ import * as core from '@actions/core'
 import { parseDuration } from './duration.js'
 import { InputError } from './errors.js'
 import { DEFAULT_SCOPES, INPUT_TABLE, type InputName, type InputSpec } from './input-table.js'
-import { registerSecret } from './secrets.js'
+import { UUID } from './ids.js'
+import { MIN_SECRET_LENGTH, registerSecret } from './secrets.js'
 
 export { DEFAULT_SCOPES }
 
@@ -33,13 +34,11 @@ export interface Inputs {
   maxAttempts: number
   retryTimeoutMs: number
   settleMs: number
+  /** Retries of one failure this action makes at most; 0: no limit. */
+  maxRetries: number
 }
 
 export const MAX_RUNS = 10_000
-/** No real token or client secret is this short; a shorter one would mask every `-` or `"`. */
-export const MIN_SECRET_LENGTH = 4
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // Adobe sandbox names: lowercase letters, digits and hyphens.
 const SANDBOX = /^[a-z0-9][a-z0-9-]{0,255}$/
 // An HTTP header value we are willing to send: visible ASCII, no spaces, no CR/LF.
@@ -112,7 +111,8 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
     requestTimeoutMs: number('request-timeout'),
     maxAttempts: number('max-attempts'),
     retryTimeoutMs: number('retry-timeout'),
-    settleMs: number('settle-time')
+    settleMs: number('settle-time'),
+    maxRetries: number('max-retries')
   }
 }
 

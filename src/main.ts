@@ -2,14 +2,16 @@ import * as core from '@actions/core'
 import { createTokenSource } from './auth.js'
 import { CancelledError, errorMessage } from './errors.js'
 import { FlowService } from './flow-service.js'
+import { handleRun, type Shared } from './handle-run.js'
+import { FlowHistories } from './history.js'
 import { Transport } from './http.js'
 import { readInputs, type Inputs } from './inputs.js'
+import * as log from './log.js'
+import { Pacer } from './pacing.js'
 import { KeyedLock, mapLimited } from './pool.js'
-import { retriggerSafely } from './reconcile.js'
 import { writeOutputs, writeSummary, type Report } from './report.js'
-import { isFailure, type RunResult } from './result.js'
-import { RateGate } from './pacing.js'
-import { precheck, type RunInfo } from './runs.js'
+import { isFailure } from './result.js'
+import type { RunInfo } from './runs.js'
 import { selectFromFlow } from './select.js'
 import { waitForRuns } from './wait.js'
 
@@ -20,7 +22,7 @@ export async function run(): Promise<void> {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (report.cancelled) return
     report.cancelled = true
-    core.warning(`Received ${signal}: stopping and reporting what was done so far.`)
+    log.warning(`Received ${signal}: stopping and reporting what was done so far.`)
     controller.abort()
   }
   process.on('SIGTERM', onSignal)
@@ -46,10 +48,10 @@ export async function run(): Promise<void> {
   try {
     await writeSummary(report)
   } catch (err) {
-    core.warning(`Could not write the job summary: ${errorMessage(err)}`)
+    log.warning(`Could not write the job summary: ${errorMessage(err)}`)
   }
   const verdict = stepVerdict(report)
-  if (verdict) core.setFailed(verdict)
+  if (verdict) log.setFailed(verdict)
 }
 
 interface Wiring {
@@ -63,30 +65,32 @@ async function retrigger(
   report: Report,
   { reads, writes, signal }: Wiring
 ): Promise<void> {
-  const gate = new RateGate()
+  const pacer = new Pacer()
   const budget = { maxAttempts: inputs.maxAttempts, timeoutMs: inputs.retryTimeoutMs }
   const tokens = createTokenSource(inputs.credentials, {
     imsUrl: inputs.imsUrl,
     transport: writes,
-    gate,
+    pacer,
     budget,
     signal
   })
   if (tokens.kind === 'oauth') {
     await core.group('Authenticate (OAuth Server-to-Server)', async () => {
       await tokens.token()
-      core.info(`Access token received from ${inputs.imsUrl}`)
+      log.info(`Access token received from ${inputs.imsUrl}`)
     })
   }
-  const flowService = new FlowService({ ...inputs, tokens, reads, writes, gate, budget, signal })
+  const flowService = new FlowService({ ...inputs, tokens, reads, writes, pacer, budget, signal })
+  const histories = new FlowHistories(flowService)
 
   report.results = inputs.runIds.map(runId => ({ runId, source: 'run-id', state: 'pending' }))
+  const sweepSince = flowService.serverTime() - inputs.lookbackMs
   const listed =
     inputs.flowIds.length > 0
-      ? await selectFromFlows(flowService, inputs, report)
+      ? await selectFromFlows(histories, sweepSince, inputs, report)
       : new Map<string, RunInfo>()
   if (report.results.length === 0) {
-    core.notice('No failed run to retry.')
+    log.notice('No failed run to retry.')
     return
   }
 
@@ -94,7 +98,9 @@ async function retrigger(
   const shared: Shared = {
     flowService,
     inputs,
+    histories,
     listed,
+    sweepSince,
     progress,
     claimed: new Set(),
     perFlow: new KeyedLock(),
@@ -122,102 +128,28 @@ async function retrigger(
 
 /** Adds each flow's run to retry (its latest, if failed within the lookback) to the report. */
 async function selectFromFlows(
-  flowService: FlowService,
+  histories: FlowHistories,
+  since: number,
   inputs: Inputs,
   report: Report
 ): Promise<Map<string, RunInfo>> {
   const listed = new Map<string, RunInfo>()
   await core.group(`Select failed runs of ${inputs.flowIds.length} flow(s)`, async () => {
     const selections = await mapLimited(inputs.flowIds, inputs.concurrency, flowId =>
-      selectFromFlow(flowService, flowId, inputs.lookbackMs)
+      selectFromFlow(histories, flowId, since, inputs.apiKey)
     )
     for (const selection of selections) {
       if (!selection.run) {
-        core.info(`Flow ${selection.flowId}: nothing to retry (${selection.reason})`)
+        log.info(`Flow ${selection.flowId}: nothing to retry (${selection.reason})`)
         report.skippedFlows.push({ flowId: selection.flowId, reason: selection.reason })
       } else if (!report.results.some(r => r.runId === selection.run.id)) {
-        core.info(`Flow ${selection.flowId}: latest run ${selection.run.id} failed`)
+        log.info(`Flow ${selection.flowId}: latest run ${selection.run.id} failed`)
         listed.set(selection.run.id, selection.run)
         report.results.push({ runId: selection.run.id, source: 'flow-id', state: 'pending' })
       }
     }
   })
   return listed
-}
-
-/** What every worker shares while handling runs. */
-interface Shared {
-  flowService: FlowService
-  inputs: Inputs
-  /** Runs already read while listing flows: no need to read them again. */
-  listed: Map<string, RunInfo>
-  progress: { done: number; total: number }
-  /** New run ids this step owns (see reconcile.ts). */
-  claimed: Set<string>
-  perFlow: KeyedLock
-  signal: AbortSignal
-}
-
-/** One run: pre-check, then re-trigger (or, in a dry run, say it would). Never throws. */
-async function handleRun(result: RunResult, shared: Shared): Promise<void> {
-  const { flowService, inputs, progress, signal } = shared
-  let posting = false
-  try {
-    const run =
-      shared.listed.get(result.runId) ??
-      (inputs.checkStatus ? await flowService.getRun(result.runId) : undefined)
-    if (run) checkRun(result, run, inputs.force)
-    if (inputs.dryRun) {
-      result.state = 'would-retrigger'
-      core.info(
-        `Would re-trigger run ${result.runId}${result.flowId ? ` of flow ${result.flowId}` : ''} [${++progress.done}/${progress.total}]`
-      )
-      return
-    }
-    posting = true
-    // One re-trigger per flow at a time: reconciliation can then tell whose new run is whose.
-    const done = await shared.perFlow.run(result.flowId ?? result.runId, () =>
-      retriggerSafely(flowService, result.runId, result.flowId, {
-        settleMs: inputs.settleMs,
-        claimed: shared.claimed,
-        signal
-      })
-    )
-    Object.assign(result, {
-      state: 'retriggered',
-      newRunId: done.id,
-      etag: done.etag,
-      adopted: done.adopted
-    })
-    core.info(
-      `Re-triggered run ${result.runId}: new run ${done.id}, etag ${done.etag || '(none)'} [${++progress.done}/${progress.total}]`
-    )
-  } catch (err) {
-    if (err instanceof CancelledError || signal.aborted) {
-      if (posting) {
-        result.state = 'error'
-        result.error = `cancelled while the re-trigger was in flight: run ${result.runId} may or may not have been re-triggered; check the runs of flow ${result.flowId ?? '(see the run)'} before retrying`
-      }
-      return
-    }
-    result.state = 'error'
-    result.error = errorMessage(err)
-    progress.done++
-    if (progress.total > 1) core.error(`Run ${result.runId}: ${result.error}`)
-  }
-}
-
-/** Applies the pre-check to a run that was read or listed; throws when it must not be re-triggered. */
-function checkRun(result: RunResult, run: RunInfo, force: boolean): void {
-  result.flowId = run.flowId
-  result.previousStatus = run.rawStatus
-  result.previousErrors = run.errors.length ? run.errors : undefined
-  const decision = precheck(run, force)
-  if (!decision.retrigger) throw new Error(`Not re-triggered: ${decision.reason}`)
-  const why = run.errors.length ? `: ${run.errors.join('; ')}` : ''
-  core.info(
-    `Run ${run.id} of flow ${run.flowId ?? '?'} is "${run.rawStatus}"${decision.note ? ` (${decision.note})` : ''}${why}`
-  )
 }
 
 /** The message the step fails with, or undefined when it succeeded. */

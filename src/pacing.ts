@@ -1,21 +1,77 @@
 import { CancelledError } from './errors.js'
 
-/**
- * A pause shared by every request of the step: when Adobe answers 429 with Retry-After, every
- * worker holds back until then instead of each discovering the limit on its own.
- */
-export class RateGate {
-  private until = 0
+// CUBIC constants, as in the AWS SDKs' adaptive retry mode: after a throttle the rate drops to
+// BETA of what was being sent, then grows back along a cubic curve that flattens near the rate
+// that was throttled and probes beyond it only slowly.
+const BETA = 0.7
+const SCALE = 0.4
+const MIN_RATE = 0.5
+// A Retry-After up to this long slows the rate; a longer one is the server saying "stop": every
+// worker pauses until then (never past the asking request's own budget, see retry.ts).
+export const PAUSE_ALL_ABOVE_MS = 2000
 
-  pauseFor(ms: number): void {
-    this.until = Math.max(this.until, Date.now() + ms)
+/**
+ * Client-side pacing shared by every request of the step. It sends as fast as the workers ask
+ * until Adobe throttles (429); from then on it learns the rate Adobe accepts, the way the AWS SDK's
+ * adaptive retry mode does, so a rate-limited batch runs near the limit instead of stopping and
+ * starting on every 429.
+ */
+export class Pacer {
+  /** Requests per second allowed now; undefined until the first throttle. */
+  private rate?: number
+  private maxRate = 0
+  private throttledAt = 0
+  private nextSlot = 0
+  private pausedUntil = 0
+  private readonly sent: number[] = []
+
+  /** Waits for this request's turn: never past `notAfter` (epoch ms), if given. */
+  async acquire(signal?: AbortSignal, notAfter = Infinity): Promise<void> {
+    const now = Date.now()
+    let at = Math.max(now, this.pausedUntil)
+    const rate = this.currentRate(now)
+    if (rate !== undefined) {
+      at = Math.max(at, this.nextSlot)
+      this.nextSlot = at + 1000 / rate
+    }
+    at = Math.min(at, notAfter)
+    if (at > now) await sleep(at - now, signal)
+    this.record(Date.now())
   }
 
-  async wait(signal?: AbortSignal): Promise<void> {
-    while (this.until > Date.now()) {
-      // A little jitter so paused workers do not all fire in the same millisecond.
-      await sleep(this.until - Date.now() + Math.random() * 100, signal)
+  /** Adobe answered 429: slow down; a long Retry-After pauses every worker until then. */
+  onThrottle(retryAfterMs?: number): void {
+    const now = Date.now()
+    const measured = Math.max(MIN_RATE, this.measuredRate(now))
+    const current = this.currentRate(now) ?? measured
+    // Many 429s from one burst count as one throttle: only the first reduces the rate.
+    if (now - this.throttledAt > 1000 / Math.max(current, MIN_RATE)) {
+      this.maxRate = Math.min(current, measured)
+      this.rate = Math.max(MIN_RATE, this.maxRate * BETA)
+      this.throttledAt = now
     }
+    if (retryAfterMs !== undefined && retryAfterMs > PAUSE_ALL_ABOVE_MS)
+      this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs)
+  }
+
+  /** The rate in force: cubic growth since the last throttle, capped at twice what is measured. */
+  private currentRate(now: number): number | undefined {
+    if (this.rate === undefined) return undefined
+    const t = (now - this.throttledAt) / 1000
+    const k = Math.cbrt((this.maxRate * (1 - BETA)) / SCALE)
+    const cubic = SCALE * (t - k) ** 3 + this.maxRate
+    return Math.max(MIN_RATE, Math.min(cubic, 2 * Math.max(this.measuredRate(now), this.maxRate)))
+  }
+
+  /** Requests sent in the last second. */
+  private measuredRate(now: number): number {
+    while (this.sent.length > 0 && this.sent[0] <= now - 1000) this.sent.shift()
+    return this.sent.length
+  }
+
+  private record(now: number): void {
+    this.sent.push(now)
+    if (this.sent.length > 10_000) this.sent.splice(0, this.sent.length - 10_000)
   }
 }
 

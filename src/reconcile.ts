@@ -1,31 +1,39 @@
-import * as core from '@actions/core'
 import { AmbiguousOutcomeError, errorMessage } from './errors.js'
 import type { FlowService, Retriggered } from './flow-service.js'
+import * as log from './log.js'
 import { sleep } from './pacing.js'
+import type { RunInfo } from './runs.js'
 
 export interface SafeRetriggerOptions {
   /** How long to look for a run an ambiguous attempt may have created before sending again. */
   settleMs: number
+  /** The client ID runs created by this action carry (`createdClient`): the `x-api-key` sent. */
+  ourClient: string
+  /**
+   * The flow's runs as listed before the attempt, when they were: a new run is then one not in
+   * this list, whatever any server's clock says. Without it, the window is the server's clock.
+   */
+  known?: RunInfo[]
   /** New run ids this step already owns, so two reconciliations never adopt the same run. */
   claimed: Set<string>
   signal?: AbortSignal
 }
 
 export interface SafeRetriggered extends Retriggered {
-  /** Set when the new run was found by listing, after an answer that did not say. */
-  adopted?: string
+  /** True when the new run was found by listing, after an answer that did not say. */
+  adopted: boolean
 }
 
-// `Date` headers have one-second resolution and the run's createdAt is stamped by another
-// server: look this far before the attempt so the new run cannot fall outside the window.
+// Run timestamps come from another server than `Date` headers: look this far before the attempt.
 const WINDOW_MARGIN_MS = 10_000
 const LOOKS = 3
 
 /**
  * Re-triggers a run and never creates two new runs for it. When the answer leaves it open whether
- * Adobe acted (timeout, reset, 500/502/504, a 2xx without an id), the flow's runs created since
- * just before the attempt are listed: a new run there is adopted as the result; if none shows up
- * within `settleMs`, the attempt did not take effect and is sent once more.
+ * Adobe acted (timeout, reset, 500/502/504, a 2xx without a readable id), the flow's runs are
+ * listed: a run of ours that was not there before the attempt is adopted as the result; if none
+ * shows up within `settleMs` and Adobe never said 2xx, the attempt did not take effect and is
+ * sent once more. Runs created by anyone else (the scheduler, the UI) are never adopted.
  */
 export async function retriggerSafely(
   flowService: FlowService,
@@ -35,25 +43,24 @@ export async function retriggerSafely(
 ): Promise<SafeRetriggered> {
   for (let attempt = 1; ; attempt++) {
     const attemptedAt = Date.now()
-    // In the server's clock, as of the latest `Date` header (reading the run below refreshes it).
-    const windowStart = (): number => flowService.serverTime(attemptedAt) - WINDOW_MARGIN_MS
     let ambiguity: AmbiguousOutcomeError
     try {
       const result = await flowService.retrigger(runId)
       opts.claimed.add(result.id)
-      return result
+      return { ...result, adopted: false }
     } catch (err) {
       if (!(err instanceof AmbiguousOutcomeError)) throw err
       ambiguity = err
     }
-    core.warning(
+    log.warning(
       `${ambiguity.message}. Checking whether Adobe created a new run before doing anything else.`
     )
+    const since = windowStart(flowService, attemptedAt, opts.known)
     const manual = (why: string): Error =>
       new Error(
         `${ambiguity.message}; run ${runId} may or may not have been re-triggered (${why}). ` +
           `Check the runs of flow ${flowId ?? '(unknown: see run ' + runId + ')'} created after ` +
-          `${new Date(windowStart()).toISOString()} in Adobe Experience Platform (Sources > Dataflows) ` +
+          `${new Date(since).toISOString()} in Adobe Experience Platform (Sources > Dataflows) ` +
           `before retrying, so the data is not ingested twice.`
       )
 
@@ -64,39 +71,57 @@ export async function retriggerSafely(
     }
     if (!flowId) throw manual('Adobe did not say which flow it belongs to')
 
-    const found = await lookForNewRun(flowService, flowId, runId, windowStart(), opts).catch(
-      (err: unknown) => {
-        throw manual(`listing the flow's runs failed: ${errorMessage(err)}`)
-      }
-    )
+    const found = await lookForNewRun(flowService, flowId, since, opts).catch((err: unknown) => {
+      throw manual(`listing the flow's runs failed: ${errorMessage(err)}`)
+    })
     if (found) {
       opts.claimed.add(found.id)
-      const adopted = `run ${found.id} of flow ${flowId} appeared after the ambiguous attempt and was taken as the re-triggered run`
-      core.warning(`Re-triggering run ${runId}: ${adopted}.`)
-      return { ...found, adopted }
+      log.warning(
+        `Re-triggering run ${runId}: run ${found.id} of flow ${flowId}, created by this credential after the ambiguous attempt, was taken as the re-triggered run.`
+      )
+      return { id: found.id, etag: found.etag ?? '', adopted: true }
     }
     if (ambiguity.acted === 'yes')
-      throw manual('Adobe accepted the request, but no new run is listed yet')
+      throw manual('Adobe accepted the request, but no new run of ours is listed yet')
     if (attempt >= 2) throw manual('the second attempt was ambiguous too')
-    core.warning(
-      `Re-triggering run ${runId}: no new run of flow ${flowId} appeared within ${opts.settleMs}ms, so the attempt did not take effect; sending it once more.`
+    log.warning(
+      `Re-triggering run ${runId}: no new run of ours in flow ${flowId} appeared within ${opts.settleMs}ms, so the attempt did not take effect; sending it once more.`
     )
   }
+}
+
+/**
+ * Where to start looking, in the server's clock. With the runs listed before the attempt, from
+ * the newest of them (its own `createdAt`): a skewed `Date` header cannot move it past the new
+ * run. Without them, from the attempt as the last `Date` header places it.
+ */
+function windowStart(flowService: FlowService, attemptedAt: number, known?: RunInfo[]): number {
+  const newestKnown = known?.reduce((max, r) => Math.max(max, r.createdAt ?? 0), 0)
+  return (newestKnown || flowService.serverTime(attemptedAt)) - WINDOW_MARGIN_MS
 }
 
 async function lookForNewRun(
   flowService: FlowService,
   flowId: string,
-  runId: string,
   since: number,
   opts: SafeRetriggerOptions
-): Promise<Retriggered | undefined> {
+): Promise<RunInfo | undefined> {
+  const before = new Set(opts.known?.map(r => r.id))
+  const ignored = new Set<string>()
   for (let look = 1; look <= LOOKS; look++) {
     await sleep(opts.settleMs / LOOKS, opts.signal)
     const runs = await flowService.listRuns(flowId, since)
-    // The oldest unclaimed run after the attempt is the one it created; later ones came from elsewhere.
-    const candidate = runs.filter(r => r.id !== runId && !opts.claimed.has(r.id)).at(-1)
-    if (candidate) return { id: candidate.id, etag: candidate.etag ?? '' }
+    const fresh = runs.filter(r => !before.has(r.id) && !opts.claimed.has(r.id))
+    for (const other of fresh.filter(r => r.createdClient !== opts.ourClient)) {
+      if (ignored.has(other.id)) continue
+      ignored.add(other.id)
+      log.info(
+        `Run ${other.id} of flow ${flowId} appeared meanwhile, created by ${other.createdClient ?? 'an unknown client'}, not by this credential: not taken as the re-triggered run.`
+      )
+    }
+    // The oldest new run of ours is the one the attempt created.
+    const candidate = fresh.filter(r => r.createdClient === opts.ourClient).at(-1)
+    if (candidate) return candidate
   }
   return undefined
 }

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import type { Inputs } from './inputs.js'
 import { isFailure, type RunResult } from './result.js'
+import { oneLine } from './log.js'
 import { redact } from './secrets.js'
 
 export interface Report {
@@ -13,15 +14,26 @@ export interface Report {
   cancelled?: boolean
 }
 
-/** Sets every output; called before the step can fail, so later steps always have them. */
+/**
+ * Sets every output; called before the step can fail, so later steps always have them. Values
+ * are redacted one by one before any JSON is built, so a mask can never break the JSON.
+ */
 export function writeOutputs(report: Report): void {
   const { results } = report
   const retriggered = results.filter(r => r.newRunId)
   const set = (name: string, value: string | number | undefined): void => {
-    if (value !== undefined) core.setOutput(name, redact(String(value)))
+    if (value !== undefined) core.setOutput(name, String(value))
   }
   set('new-run-ids', JSON.stringify(retriggered.map(r => r.newRunId)))
-  set('run-ids', JSON.stringify(results.filter(r => r.state !== 'error').map(r => r.runId)))
+  // Runs a matrix job should re-trigger: not those already retried or past the retry limit.
+  set(
+    'run-ids',
+    JSON.stringify(
+      results
+        .filter(r => r.state === 'retriggered' || r.state === 'would-retrigger')
+        .map(r => r.runId)
+    )
+  )
   set('results', JSON.stringify(results.map(publicResult)))
   if (retriggered.length === 1) {
     set('new-run-id', retriggered[0].newRunId)
@@ -30,7 +42,7 @@ export function writeOutputs(report: Report): void {
   if (results.length === 1) {
     const [only] = results
     set('flow-id', only.flowId)
-    set('previous-status', only.previousStatus)
+    set('previous-status', only.previousStatus && redact(only.previousStatus))
     set('status', only.finalStatus)
     set('duration', only.durationSeconds)
     set('records-ingested', only.recordsIngested)
@@ -42,14 +54,16 @@ function publicResult(r: RunResult): Record<string, unknown> {
     'run-id': r.runId,
     source: r.source,
     'flow-id': r.flowId ?? null,
-    'previous-status': r.previousStatus ?? null,
+    'previous-status': r.previousStatus === undefined ? null : redact(r.previousStatus),
     state: r.state,
     'new-run-id': r.newRunId ?? null,
     etag: r.etag ?? null,
+    'retriggered-run-id': r.retriggeredRunId ?? null,
+    'earlier-retries': r.earlierRetries ?? [],
     status: r.finalStatus ?? null,
     duration: r.durationSeconds ?? null,
     'records-ingested': r.recordsIngested ?? null,
-    error: r.error ?? null
+    error: r.error === undefined ? null : redact(r.error)
   }
 }
 
@@ -67,7 +81,7 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
     )
   }
   if (report.stepError)
-    lines.push(`> [!CAUTION]`, `> ${report.stepError.replace(/\n/g, '\n> ')}`, '')
+    lines.push(`> [!CAUTION]`, ...report.stepError.split('\n').map(line => `> ${escape(line)}`), '')
   if (report.cancelled)
     lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
 
@@ -89,13 +103,13 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
       const row = `| ${[
         code(r.runId),
         code(r.flowId),
-        r.previousStatus ?? '',
+        escape(r.previousStatus ?? ''),
         outcome(r),
         code(r.newRunId),
         code(r.etag),
         ...(waited
           ? [
-              r.finalStatus ?? '',
+              escape(r.finalStatus ?? ''),
               r.durationSeconds === undefined ? '' : `${r.durationSeconds}s`,
               r.recordsIngested ?? ''
             ]
@@ -156,7 +170,13 @@ function totals(report: Report): string {
     `${results.length} run${results.length === 1 ? '' : 's'} selected`,
     inputs?.dryRun
       ? `${count(r => r.state === 'would-retrigger')} would be re-triggered`
-      : `${count(r => !!r.newRunId)} re-triggered`,
+      : `${count(r => r.state === 'retriggered')} re-triggered`,
+    ...(count(r => r.state === 'already-retriggered')
+      ? [`${count(r => r.state === 'already-retriggered')} already re-triggered earlier`]
+      : []),
+    ...(count(r => r.state === 'retries-exhausted')
+      ? [`${count(r => r.state === 'retries-exhausted')} past \`max-retries\``]
+      : []),
     `${count(r => r.state === 'error')} not re-triggered`
   ]
   if (results.some(r => r.finalStatus)) {
@@ -171,18 +191,36 @@ function totals(report: Report): string {
 }
 
 function outcome(r: RunResult): string {
-  if (r.state === 'error') return `❌ ${escape(r.error ?? 'failed')}`
-  if (r.state === 'would-retrigger') return 'would re-trigger'
-  if (r.state === 'pending') return 'not done'
-  return r.adopted ? '⚠️ re-triggered (found by listing)' : '✅ re-triggered'
+  const via = r.retriggeredRunId ? ` (via its retry \`${r.retriggeredRunId}\`)` : ''
+  switch (r.state) {
+    case 'error':
+      return `❌ ${escape(r.error ?? 'failed')}`
+    case 'retries-exhausted':
+      return `⛔ retries exhausted (${r.earlierRetries?.length ?? 0} made)`
+    case 'already-retriggered':
+      return '↩️ already re-triggered: nothing sent'
+    case 'would-retrigger':
+      return `would re-trigger${via}`
+    case 'pending':
+      return 'not done'
+    default:
+      return `${r.adopted ? '⚠️ re-triggered (found by listing)' : '✅ re-triggered'}${via}`
+  }
 }
 
 function code(value: string | undefined): string {
-  return value ? `\`${value.replace(/`/g, "'")}\`` : ''
+  return value ? `\`${oneLine(value).replace(/`/g, "'").replace(/\|/g, '\\|')}\`` : ''
 }
 
-function escape(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').slice(0, 400)
+/**
+ * Server text in a markdown cell or list item: redacted and flattened first (oneLine), then
+ * clipped, then every character markdown gives meaning to is escaped, so the server cannot add
+ * headings, links, images, tables or HTML to the summary.
+ */
+export function escape(text: string): string {
+  return oneLine(text)
+    .slice(0, 400)
+    .replace(/[\\`*_{}[\]()<>#+!|~]/g, c => `\\${c}`)
 }
 
 function limitLines(lines: string[], max: number): string[] {

@@ -1,5 +1,13 @@
 import type { RunStatus } from './runs.js'
 
+export type ResultState =
+  | 'pending'
+  | 'retriggered'
+  | 'already-retriggered'
+  | 'would-retrigger'
+  | 'retries-exhausted'
+  | 'error'
+
 /** What happened to one requested run: the unit of outputs, summary and the step's verdict. */
 export interface RunResult {
   runId: string
@@ -9,11 +17,15 @@ export interface RunResult {
   previousStatus?: string
   /** Why the previous run failed, as Adobe reported it. */
   previousErrors?: string[]
-  state: 'pending' | 'retriggered' | 'would-retrigger' | 'error'
+  state: ResultState
   newRunId?: string
   etag?: string
-  /** Set when the new run was found by reconciliation after an ambiguous answer. */
-  adopted?: string
+  /** The run the POST went to, when it was an earlier retry of `runId` (a retry of a retry). */
+  retriggeredRunId?: string
+  /** Retries of `runId` this action had made before this step (its retry chain), oldest first. */
+  earlierRetries?: string[]
+  /** True when the new run was found by listing after an answer that did not say. */
+  adopted?: boolean
   /** With `wait`: the new run's final status, or `timeout`. */
   finalStatus?: RunStatus | 'timeout'
   durationSeconds?: number
@@ -25,7 +37,7 @@ export interface RunResult {
 
 /** A run the step did not deliver on: the step fails if there is one. */
 export function isFailure(result: RunResult, failOnRunFailure: boolean): boolean {
-  if (result.state === 'error' || result.state === 'pending') return true
+  if (['error', 'pending', 'retries-exhausted'].includes(result.state)) return true
   if (result.finalStatus === 'timeout') return true
   return failOnRunFailure && (result.finalStatus === 'failed' || result.finalStatus === 'cancelled')
 }

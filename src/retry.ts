@@ -1,8 +1,8 @@
-import * as core from '@actions/core'
 import { formatDuration } from './duration.js'
 import { AmbiguousOutcomeError, CancelledError, TransportError, describeAnswer } from './errors.js'
 import type { HttpResponse } from './http.js'
-import { sleep, type RateGate } from './pacing.js'
+import * as log from './log.js'
+import { sleep, type Pacer } from './pacing.js'
 import { redact } from './secrets.js'
 
 export interface RetryBudget {
@@ -27,6 +27,8 @@ export type Verdict = 'done' | 'retry' | 'ambiguous'
 export function verdict(idempotent: boolean, outcome: HttpResponse | TransportError): Verdict {
   if (outcome instanceof TransportError) {
     if (!outcome.sent) return 'retry'
+    // Includes an answer that broke off after its status line: for the POST, ambiguous (and, if
+    // that status was 2xx, known to have acted: see withRetries).
     return idempotent ? 'retry' : 'ambiguous'
   }
   const { status } = outcome
@@ -61,7 +63,7 @@ export interface RetryOptions {
   what: string
   idempotent: boolean
   budget: RetryBudget
-  gate: RateGate
+  pacer: Pacer
   signal?: AbortSignal
   /** Turns a final, unsuccessful answer into the error to throw. */
   fail: (res: HttpResponse) => Error
@@ -76,8 +78,10 @@ export async function withRetries(
   opts: RetryOptions
 ): Promise<HttpResponse> {
   const started = Date.now()
+  // The shared pacer never holds this request past its own retry budget.
+  const deadline = started + opts.budget.timeoutMs
   for (let n = 1; ; n++) {
-    await opts.gate.wait(opts.signal)
+    await opts.pacer.acquire(opts.signal, deadline)
     let outcome: HttpResponse | TransportError
     try {
       outcome = await attempt()
@@ -93,11 +97,16 @@ export async function withRetries(
         : `HTTP ${outcome.status}`
     if (decision === 'done') return outcome as HttpResponse
     if (decision === 'ambiguous') {
+      // A 2xx status line that arrived before the answer broke off: Adobe acted, whatever came after.
+      const acted =
+        outcome instanceof TransportError &&
+        (outcome.status ?? 0) >= 200 &&
+        (outcome.status ?? 0) < 300
       throw new AmbiguousOutcomeError(
         redact(
-          `${opts.what}: ${outcome instanceof TransportError ? reason : describeAnswer(outcome)} after the request was sent`
+          `${opts.what}: ${outcome instanceof TransportError ? `${acted ? `HTTP ${outcome.status}, then ` : ''}${reason}` : describeAnswer(outcome)} after the request was sent`
         ),
-        'maybe'
+        acted ? 'yes' : 'maybe'
       )
     }
 
@@ -106,9 +115,10 @@ export async function withRetries(
         ? undefined
         : parseRetryAfter(outcome.headers['retry-after'])
     const delay = retryAfter ?? backoffDelay(n)
-    if (retryAfter !== undefined && (outcome as HttpResponse).status === 429)
-      opts.gate.pauseFor(retryAfter)
     const spent = budgetSpent(opts.budget, n, Date.now() - started + delay, retryAfter)
+    // A Retry-After beyond this request's budget fails this request; it never pauses the others.
+    if (!(outcome instanceof TransportError) && outcome.status === 429)
+      opts.pacer.onThrottle(spent ? undefined : retryAfter)
     if (spent) {
       const err =
         outcome instanceof TransportError
@@ -117,7 +127,7 @@ export async function withRetries(
       err.message += ` (gave up: ${spent})`
       throw err
     }
-    core.info(
+    log.info(
       `${opts.what}: ${reason}; retrying in ${formatDuration(delay)} (attempt ${n + 1} of ${opts.budget.maxAttempts})`
     )
     await sleep(delay, opts.signal)

@@ -1,8 +1,13 @@
+import { asEtag, asUuid } from './ids.js'
+
 /** The parts of a Flow Service run this action reads, from either the spec's or the tutorial's shape. */
 export interface RunInfo {
+  /** Lower-cased UUID: a run whose id is not one is never read into a RunInfo. */
   id: string
   flowId?: string
   createdAt?: number
+  /** Who created the run: the client ID of the credential (the `x-api-key` sent), `exc_app` for the UI. */
+  createdClient?: string
   etag?: string
   status: RunStatus
   /** The status as Adobe wrote it. */
@@ -62,12 +67,14 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v 
 export function runFromAnswer(answer: unknown): RunInfo | undefined {
   const root = obj(answer)
   const items = Array.isArray(root.items) ? root.items : undefined
-  const run: unknown = items ? items[0] : root
-  return run && str(obj(run).id) ? parseRun(run) : undefined
+  return parseRun(items ? items[0] : root)
 }
 
-export function parseRun(value: unknown): RunInfo {
+/** A run as Adobe describes it, or undefined when its id is not a UUID (then it is not a run we act on). */
+export function parseRun(value: unknown): RunInfo | undefined {
   const run = obj(value)
+  const id = asUuid(run.id)
+  if (!id) return undefined
   const metrics = obj(run.metrics)
   const statusSummary = obj(metrics.statusSummary)
   const durations = obj(metrics.durationSummary)
@@ -85,10 +92,11 @@ export function parseRun(value: unknown): RunInfo {
   })
   const errors = [...runErrors, ...activityErrors]
   return {
-    id: String(run.id),
-    flowId: str(run.flowId),
+    id,
+    flowId: asUuid(run.flowId),
     createdAt: num(run.createdAt),
-    etag: str(run.eTag) ?? str(run.etag),
+    createdClient: str(run.createdClient) ?? str(run.createdBy),
+    etag: asEtag(run.eTag) ?? asEtag(run.etag),
     status: normaliseStatus(rawStatus),
     rawStatus,
     startedAt: num(durations.startedAtUTC),

@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import * as log from './log.js'
 import { formatDuration } from './duration.js'
 import { ApiError, CancelledError, errorMessage } from './errors.js'
 import type { FlowService } from './flow-service.js'
@@ -51,7 +51,7 @@ export async function waitForRuns(
     if (run === 'not-found-yet' || run === 'gave-up') return
     if (run.status === 'unknown' && !unknownSeen.has(run.rawStatus)) {
       unknownSeen.add(run.rawStatus)
-      core.info(
+      log.info(
         `Status "${run.rawStatus}" is not one this action knows; treating it as not finished.`
       )
     }
@@ -67,9 +67,9 @@ export async function waitForRuns(
       pending = pending.filter(r => !r.finalStatus && r.state !== 'error')
       if (pending.length === 0 || atDeadline) break
       const elapsed = formatDuration(Date.now() - started)
-      if (total === 1) core.info(`Run ${pending[0].newRunId}: still running (${elapsed} elapsed)`)
+      if (total === 1) log.info(`Run ${pending[0].newRunId}: still running (${elapsed} elapsed)`)
       else if (due.length > 0)
-        core.info(
+        log.info(
           `${total - pending.length}/${total} runs finished, ${pending.length} still running (${elapsed} elapsed)`
         )
       const wake = Math.min(deadline, ...pending.map(r => nextPoll.get(r) ?? 0))
@@ -77,12 +77,12 @@ export async function waitForRuns(
     }
   } catch (err) {
     if (!(err instanceof CancelledError)) throw err
-    core.warning('Cancelled while waiting for the new runs to finish.')
+    log.warning('Cancelled while waiting for the new runs to finish.')
     return
   }
   for (const result of pending) {
     result.finalStatus = 'timeout'
-    core.error(
+    log.error(
       `Run ${result.newRunId} did not finish within \`wait-timeout\` (${formatDuration(opts.timeoutMs)}); it is still running at Adobe.`
     )
   }
@@ -101,12 +101,12 @@ async function pollOnce(
   try {
     // One attempt per poll: the poll interval is the back-off.
     const run = await flowService.getRun(runId, { maxAttempts: 1, timeoutMs: 0 })
-    core.debug(`Run ${runId}: ${run.rawStatus}`)
+    log.debug(`Run ${runId}: ${run.rawStatus}`)
     return run
   } catch (err) {
     if (err instanceof CancelledError || signal?.aborted) throw new CancelledError()
     if (err instanceof ApiError && err.status === 404 && Date.now() - started < notFoundGrace) {
-      core.info(`Run ${runId} is not readable yet (HTTP 404); polling on`)
+      log.info(`Run ${runId} is not readable yet (HTTP 404); polling on`)
       return 'not-found-yet'
     }
     if (
@@ -118,10 +118,10 @@ async function pollOnce(
     ) {
       result.state = 'error'
       result.error = `waiting for new run ${runId}: ${errorMessage(err)}`
-      core.error(result.error)
+      log.error(result.error)
       return 'gave-up'
     }
-    core.warning(`Polling run ${runId}: ${errorMessage(err)}; polling on until \`wait-timeout\``)
+    log.warning(`Polling run ${runId}: ${errorMessage(err)}; polling on until \`wait-timeout\``)
     return 'fault'
   }
 }
@@ -136,8 +136,8 @@ function record(result: RunResult, run: RunInfo): void {
     run.recordsIngested === undefined ? '' : `, ${run.recordsIngested} records ingested`
   const took = result.durationSeconds === undefined ? '' : ` in ${result.durationSeconds}s`
   const line = `Run ${run.id} finished "${run.rawStatus}"${took}${records}`
-  if (run.status === 'success') core.info(line)
+  if (run.status === 'success') log.info(line)
   else if (run.status === 'partial-success')
-    core.warning(`${line}; some records failed (${run.recordsFailed ?? '?'})`)
-  else core.error(`${line}${run.errors.length ? `: ${run.errors.join('; ')}` : ''}`)
+    log.warning(`${line}; some records failed (${run.recordsFailed ?? '?'})`)
+  else log.error(`${line}${run.errors.length ? `: ${run.errors.join('; ')}` : ''}`)
 }

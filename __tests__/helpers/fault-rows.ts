@@ -1,4 +1,4 @@
-import type { Fault, Route } from '../../sim/simulator.js'
+import type { Fault, Route, Simulator } from '../../sim/simulator.js'
 
 /** One row of the fault matrix in docs/reliability.md; __tests__/e2e/faults.test.ts proves each. */
 export interface Row {
@@ -8,8 +8,10 @@ export interface Row {
   /** OAuth credentials instead of a static token. */
   oauth?: boolean
   exit: 0 | 1
-  /** New runs that must exist for the requested run at the end: 1 re-triggered, 0 not. */
-  newRuns: 0 | 1
+  /** What was there before the step: earlier retries of ours, runs the scheduler starts, faults. */
+  before?: (sim: Simulator, runId: string, flowId: string) => void
+  /** Runs of ours (created with the action's API key) the flow has at the end. */
+  newRuns: number
   posts?: number
   error?: RegExp
   warning?: RegExp
@@ -171,7 +173,7 @@ export const ROWS: Row[] = [
       exit: 0,
       newRuns: 1,
       posts: 2,
-      warning: /no new run of flow .* appeared/
+      warning: /no new run of ours in flow .* appeared/
     },
     {
       name: `POST ${status} after creating the run: new run adopted`,
@@ -179,7 +181,8 @@ export const ROWS: Row[] = [
       exit: 0,
       newRuns: 1,
       posts: 1,
-      warning: /appeared after the ambiguous attempt and was taken as the re-triggered run/
+      warning:
+        /created by this credential after the ambiguous attempt, was taken as the re-triggered run/
     }
   ]),
   {
@@ -205,7 +208,8 @@ export const ROWS: Row[] = [
     inputs: { 'max-attempts': '2' },
     faults: {
       retrigger: [{ status: 502, act: true }],
-      listRuns: [{ status: 500 }, { status: 500 }]
+      // The first listing is the flow's history, read before the attempt.
+      listRuns: [{}, { status: 500 }, { status: 500 }]
     },
     exit: 1,
     newRuns: 1,
@@ -311,5 +315,64 @@ export const ROWS: Row[] = [
     newRuns: 0,
     posts: 0,
     error: /HTTP 500: \(empty answer\).*gave up: after 2 attempts/s
+  },
+  // Repeats: a workflow run again (re-run, double dispatch, hourly sweep)
+  {
+    name: 're-run while the retry runs: adopted, nothing sent',
+    before: (sim, _runId, flowId) =>
+      void sim.addRun({
+        flowId,
+        status: 'inProgress',
+        createdAt: Date.now() - 1000,
+        createdClient: sim.apiKey
+      }),
+    faults: {},
+    exit: 0,
+    newRuns: 1,
+    posts: 0
+  },
+  {
+    name: 're-run after the retry failed: the retry is retried once',
+    before: (sim, _runId, flowId) =>
+      void sim.addRun({
+        flowId,
+        status: 'failed',
+        createdAt: Date.now() - 1000,
+        createdClient: sim.apiKey
+      }),
+    faults: {},
+    exit: 0,
+    newRuns: 2,
+    posts: 1
+  },
+  {
+    name: 'chain at the limit (3 failed retries): nothing sent, fails naming max-retries',
+    before: (sim, _runId, flowId) => {
+      for (const ago of [3000, 2000, 1000])
+        sim.addRun({
+          flowId,
+          status: 'failed',
+          createdAt: Date.now() - ago,
+          createdClient: sim.apiKey
+        })
+    },
+    faults: {},
+    exit: 1,
+    newRuns: 3,
+    posts: 0,
+    error: /re-triggered 3 time\(s\) by this action.*`max-retries` is 3/s
+  },
+  {
+    name: 'scheduler run during an ambiguous attempt: never adopted, sent once more',
+    before: (sim, _runId, flowId) =>
+      void sim.fault('retrigger', {
+        status: 502,
+        meanwhile: () => void sim.addRun({ flowId, status: 'inProgress', createdAt: Date.now() })
+      }),
+    faults: {},
+    exit: 0,
+    newRuns: 1,
+    posts: 2,
+    warning: /no new run of ours in flow .* appeared/
   }
 ]

@@ -13,7 +13,7 @@ export const INPUT_PROPERTY_RUNS = {
 
 export const MATRIX_FIGURES = {
   /** Fault rows × 2 (debug logging off and on). */
-  faultsTried: 78,
+  faultsTried: 86,
   badInputsTried:
     INPUT_PROPERTY_RUNS.perInput + INPUT_PROPERTY_RUNS.allAtOnce + INPUT_PROPERTY_RUNS.throughDist
 }

@@ -10,7 +10,7 @@ const { Transport, MAX_BODY_BYTES } = await import('../../src/http.js')
 const { TransportError } = await import('../../src/errors.js')
 const { FlowService } = await import('../../src/flow-service.js')
 const { createTokenSource } = await import('../../src/auth.js')
-const { RateGate } = await import('../../src/pacing.js')
+const { Pacer } = await import('../../src/pacing.js')
 const { retriggerSafely } = await import('../../src/reconcile.js')
 
 let sim: Simulator
@@ -32,15 +32,15 @@ const transport = (timeoutMs = 1000, keepAlive = false) => {
 const budget = { maxAttempts: 2, timeoutMs: 5000 }
 
 function flowService(oauth = false) {
-  const gate = new RateGate()
+  const pacer = new Pacer()
   const tokens = oauth
     ? createTokenSource(
         { kind: 'oauth', clientId: sim.apiKey, clientSecret: sim.clientSecret, scopes: 'openid' },
-        { imsUrl: sim.url, transport: transport(), gate, budget }
+        { imsUrl: sim.url, transport: transport(), pacer, budget }
       )
     : createTokenSource(
         { kind: 'token', accessToken: STATIC_TOKEN },
-        { imsUrl: sim.url, transport: transport(), gate, budget }
+        { imsUrl: sim.url, transport: transport(), pacer, budget }
       )
   return new FlowService({
     platformUrl: sim.url,
@@ -50,8 +50,9 @@ function flowService(oauth = false) {
     tokens,
     reads: transport(1000, true),
     writes: transport(),
-    gate,
-    budget
+    pacer,
+    budget,
+    requestTimeoutMs: 1000
   })
 }
 
@@ -126,15 +127,16 @@ describe('FlowService', () => {
   })
 
   it('reads the etag as eTag, or from the ETag header, when the answer spells it so', async () => {
+    const [A, B] = ['0b7e3c1a-1111-4a4a-8b8b-000000000001', '0b7e3c1a-1111-4a4a-8b8b-000000000002']
     const runId = sim.addRun()
     sim.fault(
       'retrigger',
-      { status: 200, body: '{"id":"a","eTag":"\\"x\\""}' },
-      { status: 200, body: '{"id":"b"}', headers: { etag: '"y"' } }
+      { status: 200, body: `{"id":"${A}","eTag":"\\"x\\""}` },
+      { status: 200, body: `{"id":"${B.toUpperCase()}"}`, headers: { etag: '"y"' } }
     )
     const fs = flowService()
-    expect(await fs.retrigger(runId)).toEqual({ id: 'a', etag: '"x"' })
-    expect(await fs.retrigger(runId)).toEqual({ id: 'b', etag: '"y"' })
+    expect(await fs.retrigger(runId)).toEqual({ id: A, etag: '"x"' })
+    expect(await fs.retrigger(runId)).toEqual({ id: B, etag: '"y"' })
   })
 
   it('refuses a next page on another origin', async () => {
@@ -160,8 +162,9 @@ describe('retriggerSafely', () => {
     sim.fault('retrigger', { status: 500, act: true }, { status: 500, act: true })
     const fs = flowService()
     const claimed = new Set<string>()
-    const first = await retriggerSafely(fs, a, flowId, { settleMs: 30, claimed })
-    const second = await retriggerSafely(fs, b, flowId, { settleMs: 30, claimed })
+    const ours = { settleMs: 30, claimed, ourClient: sim.apiKey }
+    const first = await retriggerSafely(fs, a, flowId, ours)
+    const second = await retriggerSafely(fs, b, flowId, ours)
     expect(first.adopted).toBeTruthy()
     expect(second.adopted).toBeTruthy()
     expect(first.id).not.toBe(second.id)
@@ -173,7 +176,7 @@ describe('OAuth token source', () => {
   const source = () =>
     createTokenSource(
       { kind: 'oauth', clientId: sim.apiKey, clientSecret: sim.clientSecret, scopes: 'openid' },
-      { imsUrl: sim.url, transport: transport(), gate: new RateGate(), budget }
+      { imsUrl: sim.url, transport: transport(), pacer: new Pacer(), budget }
     )
 
   it('asks IMS once, reuses the token while it is fresh, and masks it', async () => {
@@ -201,7 +204,7 @@ describe('OAuth token source', () => {
       { status: 200, body: '<html>maintenance</html>' }
     )
     await expect(source().token()).rejects.toThrow(
-      'IMS token request failed: HTTP 200 without an access_token'
+      'IMS token request failed: HTTP 200 without a usable access_token'
     )
     await expect(source().token()).rejects.toThrow(
       'IMS token request: HTTP 200 with an answer that is not JSON: HTML page: maintenance'
@@ -211,7 +214,7 @@ describe('OAuth token source', () => {
   it('says which inputs to check when IMS refuses the credentials', async () => {
     const tokens = createTokenSource(
       { kind: 'oauth', clientId: sim.apiKey, clientSecret: 'wrong', scopes: 'openid' },
-      { imsUrl: sim.url, transport: transport(), gate: new RateGate(), budget }
+      { imsUrl: sim.url, transport: transport(), pacer: new Pacer(), budget }
     )
     await expect(tokens.token()).rejects.toThrow(
       /invalid_client.*Check `client-id` and `client-secret`/s

@@ -78,7 +78,7 @@ describe('action.yml', () => {
 
   it('sets every output it declares', () => {
     const source = read('src/report.ts')
-    const setNames = [...source.matchAll(/set\('([a-z-]+)'/g)].map(m => m[1])
+    const setNames = [...source.matchAll(/set\(\s*'([a-z-]+)'/g)].map(m => m[1])
     expect(new Set(setNames)).toEqual(new Set(outputs))
   })
 

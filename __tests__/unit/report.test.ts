@@ -73,7 +73,7 @@ describe('summary', () => {
       },
       undefined
     )
-    expect(text).toContain('a \\| b c')
+    expect(text).toContain('a \\| b ⏎ c')
   })
 })
 

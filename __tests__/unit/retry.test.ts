@@ -3,7 +3,7 @@ import * as core from '../../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { verdict, parseRetryAfter, backoffDelay, withRetries } = await import('../../src/retry.js')
-const { RateGate, sleep } = await import('../../src/pacing.js')
+const { Pacer, sleep } = await import('../../src/pacing.js')
 const { AmbiguousOutcomeError, CancelledError, TransportError } =
   await import('../../src/errors.js')
 
@@ -66,7 +66,7 @@ describe('withRetries', () => {
     what: 'test call',
     idempotent: false,
     budget,
-    gate: new RateGate(),
+    pacer: new Pacer(),
     fail: (r: { status: number }) => new Error(`HTTP ${r.status}`),
     ...over
   })
@@ -92,17 +92,23 @@ describe('withRetries', () => {
     expect(attempt).toHaveBeenCalledTimes(3)
   })
 
-  it('fails at once when Retry-After is beyond the retry budget, and pauses the shared gate', async () => {
-    const gate = new RateGate()
+  it('fails at once when Retry-After is beyond the retry budget, and never pauses the others', async () => {
+    const pacer = new Pacer()
     const attempt = jest.fn(async () => res(429, { 'retry-after': '3600' }))
-    await expect(withRetries(attempt, opts({ gate }))).rejects.toThrow(
+    await expect(withRetries(attempt, opts({ pacer }))).rejects.toThrow(
       /Retry-After\), beyond the retry budget/
     )
     expect(attempt).toHaveBeenCalledTimes(1)
-    const controller = new AbortController()
-    const waiting = gate.wait(controller.signal)
-    controller.abort()
-    await expect(waiting).rejects.toBeInstanceOf(CancelledError)
+    const started = Date.now()
+    await pacer.acquire()
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
+  it('treats an answer that broke off after a 2xx status line as acted', async () => {
+    const attempt = async () => {
+      throw new TransportError('connection closed', true, 'ECONNRESET', 201)
+    }
+    await expect(withRetries(attempt, opts())).rejects.toMatchObject({ acted: 'yes' })
   })
 
   it('turns an aborted request into CancelledError', async () => {
@@ -113,13 +119,34 @@ describe('withRetries', () => {
   })
 })
 
-describe('RateGate and sleep', () => {
-  it('holds every waiter until the pause ends', async () => {
-    const gate = new RateGate()
-    gate.pauseFor(150)
+describe('Pacer and sleep', () => {
+  it('does not pace before the first throttle', async () => {
+    const pacer = new Pacer()
     const started = Date.now()
-    await Promise.all([gate.wait(), gate.wait()])
+    for (let i = 0; i < 50; i++) await pacer.acquire()
+    expect(Date.now() - started).toBeLessThan(200)
+  })
+
+  it('after a throttle, spaces requests below the rate that was throttled', async () => {
+    const pacer = new Pacer()
+    for (let i = 0; i < 20; i++) await pacer.acquire()
+    pacer.onThrottle(1000)
+    const started = Date.now()
+    for (let i = 0; i < 5; i++) await pacer.acquire()
+    // 20 sent in the last second, throttled: 0.7 × 20 = 14/s, about 70 ms apart.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 60)
+  })
+
+  it('a long Retry-After holds every waiter until then, but never past their own deadline', async () => {
+    const pacer = new Pacer()
+    pacer.onThrottle(3000)
+    const started = Date.now()
+    await Promise.all([
+      pacer.acquire(undefined, started + 150),
+      pacer.acquire(undefined, started + 150)
+    ])
     expect(Date.now() - started).toBeGreaterThanOrEqual(140)
+    expect(Date.now() - started).toBeLessThan(1000)
   })
 
   it('sleep ends early with CancelledError when aborted', async () => {

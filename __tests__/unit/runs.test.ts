@@ -8,16 +8,18 @@ import {
   runFromAnswer
 } from '../../src/runs.js'
 
+const RUN_A = '4fb0418e-1804-45d6-8d56-dd51f05c0baf'
+
 const run = (status: string, records?: number, extra: Record<string, unknown> = {}) =>
   parseRun({
-    id: 'R',
+    id: 'AB34D3A3-0A6B-4B8F-9C0D-1E2F3A4B5C6D',
     flowId: 'F',
     metrics: {
       statusSummary: { status },
       recordSummary: records === undefined ? undefined : { outputRecordCount: records }
     },
     ...extra
-  })
+  })!
 
 describe('run statuses', () => {
   it.each([
@@ -39,15 +41,16 @@ describe('run statuses', () => {
 
 describe('reading runs', () => {
   it("accepts the spec's {items: [run]} and a bare run object", () => {
-    expect(runFromAnswer({ items: [{ id: 'A' }] })?.id).toBe('A')
-    expect(runFromAnswer({ id: 'B' })?.id).toBe('B')
+    expect(runFromAnswer({ items: [{ id: RUN_A }] })?.id).toBe(RUN_A)
+    expect(runFromAnswer({ id: RUN_A.toUpperCase() })?.id).toBe(RUN_A)
+    expect(runFromAnswer({ id: 'X/action?op=cancel#' })).toBeUndefined()
     expect(runFromAnswer({ items: [] })).toBeUndefined()
     expect(runFromAnswer('nonsense')).toBeUndefined()
   })
 
   it('collects run and activity errors (either spelling), without repeats, and the duration', () => {
     const parsed = parseRun({
-      id: 'R',
+      id: 'AB34D3A3-0A6B-4B8F-9C0D-1E2F3A4B5C6D',
       eTag: '"e"',
       metrics: {
         statusSummary: { status: 'failed', errors: [{ code: 'C1', message: 'boom' }] },
@@ -64,7 +67,7 @@ describe('reading runs', () => {
           }
         }
       ]
-    })
+    })!
     expect(parsed.errors).toEqual(['C1: boom', 'Copy: C2: disk'])
     expect(parsed.etag).toBe('"e"')
     expect(runDurationSeconds(parsed)).toBe(60)

@@ -1,0 +1,37 @@
+/**
+ * The one output boundary. Everything the action prints goes through here, because much of it is
+ * the server's text (run errors quote ingested data, names are user-chosen, a proxy can say
+ * anything): secrets are redacted before anything else touches the text, and line breaks and
+ * other control characters are neutralised, so no server text can start a line of its own and
+ * become a workflow command (`::add-mask::`, `::stop-commands::`, `::error::`).
+ */
+import * as core from '@actions/core'
+import { redact } from './secrets.js'
+
+// C0 and C1 controls (tab kept), and the Unicode line and paragraph separators.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]+/g
+
+/** Text from anywhere, made safe for one log line: redacted, then flattened, then redacted again. */
+export function oneLine(text: string): string {
+  return redact(redact(text).replace(CONTROL, ' ⏎ '))
+}
+
+/** A plain log line: the only core call that does not escape its text into a command's data. */
+export function info(text: string): void {
+  const line = oneLine(text)
+  core.info(line.startsWith('::') ? ` ${line}` : line)
+}
+
+// Annotations escape CR/LF themselves; we still redact and drop other controls, keeping our own
+// multi-line messages (an input error's list) readable.
+// eslint-disable-next-line no-control-regex
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g
+const annotation = (text: string): string =>
+  redact(redact(text).replace(/\r\n?/g, '\n').replace(CONTROL_BUT_NEWLINE, ' '))
+
+export const notice = (text: string): void => core.notice(annotation(text))
+export const warning = (text: string): void => core.warning(annotation(text))
+export const error = (text: string): void => core.error(annotation(text))
+export const debug = (text: string): void => core.debug(oneLine(text))
+export const setFailed = (text: string): void => core.setFailed(annotation(text))
