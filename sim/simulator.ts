@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import * as http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 
-export type Route = 'token' | 'getRun' | 'listRuns' | 'retrigger'
+export type Route = 'token' | 'getRun' | 'listRuns' | 'retrigger' | 'listFlows'
 
 /** One injected fault, used by the next request on its route. */
 export interface Fault {
@@ -47,6 +47,14 @@ export interface RunSpec {
 
 /** The client Adobe's scheduler creates runs with (Adobe's samples). */
 export const SCHEDULER = 'acp_foundation_connectors'
+
+export interface FlowSpec {
+  id?: string
+  name?: string
+  state?: 'enabled' | 'disabled'
+  /** The source's spec: batch sources can be retried, streaming ones cannot (1333-400). */
+  streaming?: boolean
+}
 
 /** How a re-triggered run behaves when polled. */
 export interface Lifecycle {
@@ -105,6 +113,7 @@ export class Simulator {
   nextLifecycle: Lifecycle = { inProgressReads: 1, final: 'success', records: 42 }
 
   private readonly runs = new Map<string, StoredRun>()
+  private readonly flows = new Map<string, Required<FlowSpec>>()
   private readonly tokens = new Map<string, number>()
   private readonly faults = new Map<Route, Fault[]>()
   private readonly sockets = new Set<Socket>()
@@ -183,6 +192,18 @@ export class Simulator {
       },
       lifecycle,
       reads: 0
+    })
+    return id
+  }
+
+  /** A dataflow, listed by `GET /flows` with its `lastRunDetails` kept in step with its runs. */
+  addFlow(spec: FlowSpec = {}): string {
+    const id = spec.id ?? randomUUID()
+    this.flows.set(id, {
+      id,
+      name: spec.name ?? `flow-${id.slice(0, 8)}`,
+      state: spec.state ?? 'enabled',
+      streaming: spec.streaming ?? false
     })
     return id
   }
@@ -392,7 +413,13 @@ export class Simulator {
     const stored = id ? this.runs.get(id) : undefined
     if (stored && stored.run.sandboxName !== req.headers['x-sandbox-name']) return notFound(id!)
     if (route === 'getRun') return this.getRun(id!)
-    if (route === 'listRuns') return this.listRuns(url)
+    if (route === 'listRuns')
+      return this.listing(
+        [...this.runs.values()].map(s => s.run),
+        url,
+        '/runs'
+      )
+    if (route === 'listFlows') return this.listing(this.flowItems(), url, '/flows')
     return this.retrigger(id!, url, String(req.headers['x-api-key']))
   }
 
@@ -429,9 +456,34 @@ export class Simulator {
     }
   }
 
-  private listRuns(url: URL): Answer {
+  /** Flows as `GET /flows` describes them (FlowItemDTO), with each one's latest run. */
+  private flowItems(): Record<string, unknown>[] {
+    return [...this.flows.values()].map(flow => {
+      const [latest] = this.runsOf(flow.id)
+      const metrics = latest?.metrics as Record<string, Record<string, unknown>> | undefined
+      return {
+        id: flow.id,
+        name: flow.name,
+        state: flow.state,
+        flowSpec: { id: flow.streaming ? 'streaming-spec' : 'batch-spec', version: '1.0' },
+        ...(latest
+          ? {
+              lastRunDetails: {
+                id: latest.id,
+                state: String(metrics!.statusSummary.status),
+                startedAtUTC: metrics!.durationSummary.startedAtUTC,
+                completedAtUTC: metrics!.durationSummary.completedAtUTC
+              }
+            }
+          : {})
+      }
+    })
+  }
+
+  /** One page of a listing: `property` filters (ANDed), `orderby`, `limit` and continuation. */
+  private listing(all: Record<string, unknown>[], url: URL, path: string): Answer {
     const filters = url.searchParams.getAll('property').flatMap(p => p.split(','))
-    let runs = [...this.runs.values()].map(s => s.run)
+    let runs = all
     for (const filter of filters) {
       const m = /^([\w.]+)(==|!=|>=|<=|>|<)(.*)$/.exec(filter)
       if (!m)
@@ -461,7 +513,7 @@ export class Simulator {
       status: 200,
       body: JSON.stringify({
         items: page,
-        _links: more ? { next: { href: `/runs?${next.toString()}` } } : {}
+        _links: more ? { next: { href: `${path}?${next.toString()}` } } : {}
       })
     }
   }
@@ -479,6 +531,25 @@ export class Simulator {
     }
     const stored = this.runs.get(id)
     if (!stored) return notFound(id)
+    const flow = this.flows.get(stored.run.flowId as string)
+    if (flow?.streaming)
+      return {
+        status: 400,
+        body: adobeError(
+          'FLOW-1333-400',
+          'Bad request',
+          `The flowRunAction=re-trigger is not supported for source with spec id=streaming-spec`
+        )
+      }
+    if (flow?.state === 'disabled')
+      return {
+        status: 400,
+        body: adobeError(
+          'FLOW-1388-400',
+          'Bad request',
+          'The flow must be in enabled state for re-triggering'
+        )
+      }
     const metrics = stored.run.metrics as Record<string, Record<string, unknown>>
     const status = String(metrics.statusSummary.status).toLowerCase()
     const ingested = Number(metrics.recordSummary.outputRecordCount ?? 0)
@@ -486,9 +557,9 @@ export class Simulator {
       return {
         status: 400,
         body: adobeError(
-          'FLOW-1104-400',
+          'FLOW-1387-400',
           'Bad request',
-          `Run ${id} is ${status}; only failed runs can be retried`
+          `The flowRunId=${id} is in an invalid state=${status} for re-triggering`
         )
       }
     }
@@ -518,6 +589,7 @@ interface Answer {
 function routeOf(method: string, path: string): Route | undefined {
   if (method === 'POST' && path === '/ims/token/v3') return 'token'
   if (method === 'GET' && path === `${BASE}/runs`) return 'listRuns'
+  if (method === 'GET' && path === `${BASE}/flows`) return 'listFlows'
   if (method === 'GET' && new RegExp(`^${BASE}/runs/${UUID}$`).test(path)) return 'getRun'
   if (method === 'POST' && new RegExp(`^${BASE}/runs/${UUID}/action$`).test(path))
     return 'retrigger'

@@ -163,8 +163,16 @@ export function parseJsonAnswer(res: HttpResponse, what: string): unknown {
 /** What to check, by status, for calls to the Flow Service. */
 export function flowServiceHint(
   status: number,
-  ctx: { runId?: string; sandbox: string; oauth: boolean }
+  ctx: { runId?: string; sandbox: string; oauth: boolean; code?: string }
 ): string | undefined {
+  // Adobe's refusals of a re-trigger (sources error catalogue): a retry will not change them.
+  const code = ctx.code ?? ''
+  if (code.includes('1387-400'))
+    return `Adobe refuses to re-trigger run ${ctx.runId ?? ''} in its current state: only failed runs (and successful runs that ingested nothing) can be retried. Check the run's status in Sources > Dataflows.`
+  if (code.includes('1388-400'))
+    return 'The dataflow is disabled, and Adobe re-triggers runs of enabled flows only: enable it in Sources > Dataflows (or leave it to its owner), then retry.'
+  if (code.includes('1333-400'))
+    return "This source's type cannot be re-triggered (for example a streaming source): only batch sources support retries. Re-ingest the data by other means."
   switch (status) {
     case 400:
       return `Check \`sandbox\` ("${ctx.sandbox}") and \`org-id\`: Adobe rejected a header or parameter.`

@@ -1,6 +1,13 @@
 import type { TokenSource } from './auth.js'
 import { formatDuration } from './duration.js'
-import { AmbiguousOutcomeError, apiError, flowServiceHint, parseJsonAnswer } from './errors.js'
+import {
+  AmbiguousOutcomeError,
+  apiError,
+  flowServiceHint,
+  parseJsonAnswer,
+  readErrorBody
+} from './errors.js'
+import { parseFlow, type FlowInfo } from './flows.js'
 import { asEtag, asUuid } from './ids.js'
 import * as log from './log.js'
 import type { HttpResponse, Transport } from './http.js'
@@ -79,6 +86,23 @@ export class FlowService {
   }
 
   /**
+   * The sandbox's dataflows whose last run started at or after `startedSince` (server clock),
+   * every page; `onPage` sees each page as it arrives, so work on it can start at once.
+   */
+  listFlows(startedSince: number, onPage?: (flows: FlowInfo[]) => void): Promise<FlowInfo[]> {
+    const query = new URLSearchParams([
+      ['property', `lastRunDetails.startedAtUTC>=${Math.floor(startedSince)}`],
+      ['limit', String(PAGE_SIZE)]
+    ])
+    return this.list(
+      `/flows?${query.toString()}`,
+      'Listing the dataflows of the sandbox',
+      parseFlow,
+      onPage
+    )
+  }
+
+  /**
    * Every page of a listing, bounded in pages, items and time whatever the server sends: a
    * listing that would exceed them fails with a message that says how to narrow it. Items that
    * do not parse (an id that is not a UUID) are counted and left out.
@@ -86,7 +110,8 @@ export class FlowService {
   private async list<T>(
     path: string,
     what: string,
-    parse: (item: unknown) => T | undefined
+    parse: (item: unknown) => T | undefined,
+    onPage?: (items: T[]) => void
   ): Promise<T[]> {
     const deadline = Date.now() + this.listTimeoutMs()
     const items: T[] = []
@@ -106,11 +131,14 @@ export class FlowService {
       const pageItems: unknown[] = Array.isArray(answer.items) ? answer.items : []
       if (items.length + pageItems.length > MAX_ITEMS)
         throw new Error(`${what}: more than ${MAX_ITEMS} items; narrow \`lookback\``)
+      const parsed: T[] = []
       for (const raw of pageItems) {
         const item = parse(raw)
         if (item === undefined) skipped++
-        else items.push(item)
+        else parsed.push(item)
       }
+      for (const item of parsed) items.push(item)
+      onPage?.(parsed)
       const next = answer._links?.next?.href
       url = this.nextPage(typeof next === 'string' ? next : undefined)
     }
@@ -168,7 +196,12 @@ export class FlowService {
       apiError(
         what,
         res,
-        flowServiceHint(res.status, { runId, sandbox, oauth: tokens.kind === 'oauth' })
+        flowServiceHint(res.status, {
+          runId,
+          sandbox,
+          oauth: tokens.kind === 'oauth',
+          code: readErrorBody(res).code
+        })
       )
     let token = await tokens.token()
     let renewed = false
@@ -237,7 +270,7 @@ export class FlowService {
   private nextPage(href: string | undefined): string | undefined {
     if (!href) return undefined
     const origin = new URL(this.config.platformUrl).origin
-    const url = href.startsWith('/runs') ? new URL(this.base + href) : new URL(href, origin)
+    const url = /^\/(runs|flows)\b/.test(href) ? new URL(this.base + href) : new URL(href, origin)
     if (url.origin !== origin)
       throw new Error(
         `Listing runs: the next page points to ${url.origin}, not ${origin}; refusing to send the token there`

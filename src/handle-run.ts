@@ -72,7 +72,8 @@ export async function handleRun(result: RunResult, shared: Shared): Promise<void
           createdClient: inputs.apiKey,
           status: 'in-progress',
           rawStatus: 'inProgress',
-          errors: []
+          errors: [],
+          causes: []
         })
       Object.assign(result, {
         state: 'retriggered',
@@ -168,6 +169,7 @@ function checkRun(result: RunResult, run: RunInfo, force: boolean): void {
   result.flowId = run.flowId
   result.previousStatus = run.rawStatus
   result.previousErrors = run.errors.length ? run.errors : undefined
+  result.previousCauses = run.causes
   const decision = precheck(run, force)
   if (!decision.retrigger) throw new Error(`Not re-triggered: ${decision.reason}`)
   const why = run.errors.length ? `: ${run.errors.join('; ')}` : ''

@@ -32,7 +32,22 @@ export const INPUT_TABLE = [
     name: 'flow-id',
     kind: 'ids',
     description:
-      "Dataflow ID(s) to sweep: each flow's latest run is re-triggered if it failed and started within `lookback`. Same separators as `run-id`; may be combined with it."
+      "Dataflow ID(s) to sweep, or `all` for every dataflow of the sandbox: each flow's latest run is re-triggered if it failed and started within `lookback`. Same separators as `run-id`; may be combined with it."
+  },
+  {
+    name: 'flow-name',
+    kind: 'text',
+    description:
+      'With `flow-id`: only flows whose name matches. Patterns one per line or comma-separated, `*` as wildcard, a leading `!` excludes (`crm-*` then `!crm-test-*`); case-insensitive.'
+  },
+  {
+    name: 'max-runs',
+    kind: 'integer',
+    default: '25',
+    min: 0,
+    max: 10000,
+    description:
+      "With `flow-id`: when a sweep selects more failed runs than this, it re-triggers none and fails, naming their most common error codes (a mass failure has one cause a retry will not fix). `dry-run` still lists them. Runs listed in `run-id` don't count. `0`: no limit."
   },
   {
     name: 'sandbox',

@@ -15,6 +15,12 @@ export type Credentials =
 export interface Inputs {
   runIds: string[]
   flowIds: string[]
+  /** `flow-id: all`: every dataflow of the sandbox. */
+  sweepAll: boolean
+  /** `flow-name` patterns (`*`, leading `!` excludes). */
+  flowNames: string[]
+  /** Most runs a sweep may re-trigger; 0: no limit. */
+  maxRuns: number
   sandbox: string
   orgId: string
   apiKey: string
@@ -39,6 +45,8 @@ export interface Inputs {
 }
 
 export const MAX_RUNS = 10_000
+/** `flow-id: all`: sweep every dataflow of the sandbox. */
+const ALL = 'all'
 // Adobe sandbox names: lowercase letters, digits and hyphens.
 const SANDBOX = /^[a-z0-9][a-z0-9-]{0,255}$/
 // An HTTP header value we are willing to send: visible ASCII, no spaces, no CR/LF.
@@ -64,10 +72,22 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
 
   const runIds = ids('run-id')
   const flowIds = ids('flow-id')
-  if (runIds.length === 0 && flowIds.length === 0 && !problems.some(p => p.includes('UUID'))) {
+  const sweepAll = (values.get('flow-id') as string[]).includes(ALL)
+  const flowNames = text('flow-name')
+    .split(/[\n,]+/)
+    .map(p => p.trim())
+    .filter(Boolean)
+  if (flowNames.length > 0 && flowIds.length === 0 && !sweepAll)
+    problems.push('`flow-name` narrows a sweep: set `flow-id` to `all` or to flow IDs')
+  if (
+    runIds.length === 0 &&
+    flowIds.length === 0 &&
+    !sweepAll &&
+    !problems.some(p => p.includes('UUID'))
+  ) {
     problems.push('set `run-id` to the ID of the failed run to retry (or `flow-id` to sweep flows)')
   }
-  if (runIds.length + flowIds.length > MAX_RUNS) {
+  if (runIds.length + flowIds.filter(id => id !== ALL).length > MAX_RUNS) {
     problems.push(`at most ${MAX_RUNS} run and flow IDs fit in one step; split them over a matrix`)
   }
   const sandbox = text('sandbox')
@@ -92,7 +112,10 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
   if (problems.length > 0) throw new InputError(problems)
   return {
     runIds,
-    flowIds,
+    flowIds: flowIds.filter(id => id !== ALL),
+    sweepAll,
+    flowNames,
+    maxRuns: number('max-runs'),
     sandbox,
     orgId,
     apiKey,
@@ -122,7 +145,7 @@ function parse(spec: InputSpec, given: string, problems: string[]): Value {
   const { name } = spec
   switch (spec.kind) {
     case 'ids':
-      return idList(raw, name, problems)
+      return idList(raw, name, problems, name === 'flow-id')
     case 'url':
       return serviceUrl(name, raw, problems)
     case 'flag': {
@@ -192,18 +215,19 @@ function readCredentials(
   return undefined
 }
 
-function idList(raw: string, name: string, problems: string[]): string[] {
+function idList(raw: string, name: string, problems: string[], allowAll: boolean): string[] {
   const seen = new Set<string>()
   const bad: string[] = []
   for (const token of raw.split(/[\s,]+/).filter(Boolean)) {
-    if (!UUID.test(token)) bad.push(token)
+    if (allowAll && token.toLowerCase() === ALL) seen.add(ALL)
+    else if (!UUID.test(token)) bad.push(token)
     else seen.add(token.toLowerCase())
   }
   if (bad.length > 0) {
     const shown =
       bad.slice(0, 3).map(quote).join(', ') + (bad.length > 3 ? `, and ${bad.length - 3} more` : '')
     problems.push(
-      `\`${name}\` must hold UUIDs such as 4fb0418e-1804-45d6-8d56-dd51f05c0baf (separated by newlines, commas or spaces); not a UUID: ${shown}`
+      `\`${name}\` must hold UUIDs such as 4fb0418e-1804-45d6-8d56-dd51f05c0baf (separated by newlines, commas or spaces)${allowAll ? ', or `all`' : ''}; not a UUID: ${shown}`
     )
   }
   return [...seen]

@@ -8,11 +8,10 @@ import { Transport } from './http.js'
 import { readInputs, type Inputs } from './inputs.js'
 import * as log from './log.js'
 import { Pacer } from './pacing.js'
-import { KeyedLock, mapLimited } from './pool.js'
-import { writeOutputs, writeSummary, type Report } from './report.js'
+import { KeyedLock, WorkQueue } from './pool.js'
+import { groupByCause, writeOutputs, writeSummary, type Report } from './report.js'
 import { isFailure } from './result.js'
-import type { RunInfo } from './runs.js'
-import { selectFromFlow } from './select.js'
+import { sweepFlows } from './sweep.js'
 import { waitForRuns } from './wait.js'
 
 /** The action: read inputs, authenticate, choose runs, re-trigger them, optionally wait; then report. */
@@ -81,38 +80,39 @@ async function retrigger(
     })
   }
   const flowService = new FlowService({ ...inputs, tokens, reads, writes, pacer, budget, signal })
-  const histories = new FlowHistories(flowService)
 
   report.results = inputs.runIds.map(runId => ({ runId, source: 'run-id', state: 'pending' }))
-  const sweepSince = flowService.serverTime() - inputs.lookbackMs
-  const listed =
-    inputs.flowIds.length > 0
-      ? await selectFromFlows(histories, sweepSince, inputs, report)
-      : new Map<string, RunInfo>()
-  if (report.results.length === 0) {
-    log.notice('No failed run to retry.')
-    return
-  }
-
-  const progress = { done: 0, total: report.results.length }
   const shared: Shared = {
     flowService,
     inputs,
-    histories,
-    listed,
-    sweepSince,
-    progress,
+    histories: new FlowHistories(flowService),
+    listed: new Map(),
+    sweepSince: flowService.serverTime() - inputs.lookbackMs,
+    progress: { done: 0, total: report.results.length },
     claimed: new Set(),
     perFlow: new KeyedLock(),
     signal
   }
-  const title = inputs.dryRun
-    ? `Pre-check ${progress.total} run(s) (dry run)`
-    : `Re-trigger ${progress.total} run(s)`
-  await core.group(title, () =>
-    mapLimited(report.results, inputs.concurrency, result => handleRun(result, shared))
+  // One pool for everything: runs named in `run-id` start at once, a sweep's runs as they are found.
+  const queue = new WorkQueue(inputs.concurrency)
+  const sweeping = inputs.sweepAll || inputs.flowIds.length > 0
+  await core.group(
+    inputs.dryRun ? 'Select and pre-check (dry run)' : 'Select and re-trigger',
+    async () => {
+      for (const result of [...report.results]) queue.push(() => handleRun(result, shared))
+      if (sweeping) await sweepFlows(shared, report, queue)
+      await queue.drain()
+    }
   )
   if (signal.aborted) throw new CancelledError()
+  if (report.results.length === 0) {
+    log.notice('No failed run to retry.')
+    return
+  }
+  for (const cause of groupByCause(report.results))
+    log.info(
+      `Cause ${cause.code}: ${cause.runs} run(s) in ${cause.flows} flow(s), e.g. "${cause.example}"`
+    )
 
   if (inputs.wait && !inputs.dryRun && report.results.some(r => r.newRunId)) {
     await core.group('Wait for the new run(s) to finish', () =>
@@ -126,39 +126,16 @@ async function retrigger(
   }
 }
 
-/** Adds each flow's run to retry (its latest, if failed within the lookback) to the report. */
-async function selectFromFlows(
-  histories: FlowHistories,
-  since: number,
-  inputs: Inputs,
-  report: Report
-): Promise<Map<string, RunInfo>> {
-  const listed = new Map<string, RunInfo>()
-  await core.group(`Select failed runs of ${inputs.flowIds.length} flow(s)`, async () => {
-    const selections = await mapLimited(inputs.flowIds, inputs.concurrency, flowId =>
-      selectFromFlow(histories, flowId, since, inputs.apiKey)
-    )
-    for (const selection of selections) {
-      if (!selection.run) {
-        log.info(`Flow ${selection.flowId}: nothing to retry (${selection.reason})`)
-        report.skippedFlows.push({ flowId: selection.flowId, reason: selection.reason })
-      } else if (!report.results.some(r => r.runId === selection.run.id)) {
-        log.info(`Flow ${selection.flowId}: latest run ${selection.run.id} failed`)
-        listed.set(selection.run.id, selection.run)
-        report.results.push({ runId: selection.run.id, source: 'flow-id', state: 'pending' })
-      }
-    }
-  })
-  return listed
-}
-
 /** The message the step fails with, or undefined when it succeeded. */
 function stepVerdict(report: Report): string | undefined {
   if (report.stepError) return report.stepError
   const failOnRunFailure = report.inputs?.failOnRunFailure ?? true
   const failures = report.results.filter(r => isFailure(r, failOnRunFailure))
+  const unread = report.skippedFlows.filter(f => f.failed)
   if (report.cancelled)
     return `Cancelled: ${report.results.filter(r => r.newRunId).length} of ${report.results.length} run(s) were re-triggered before the job stopped.`
+  if (unread.length > 0 && failures.length === 0)
+    return `${unread.length} flow(s) could not be swept: ${unread.map(f => `${f.flowId}: ${f.reason}`).join('; ')}`
   if (failures.length === 0) return undefined
   if (report.results.length === 1) {
     const [only] = failures

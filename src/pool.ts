@@ -31,3 +31,39 @@ export class KeyedLock {
     }
   }
 }
+
+/** A pool that takes tasks while it runs: at most `limit` at once, drained when all are done. */
+export class WorkQueue {
+  private running = 0
+  private readonly waiting: (() => Promise<void>)[] = []
+  private readonly idle: (() => void)[] = []
+
+  constructor(private readonly limit: number) {}
+
+  /** Adds a task; tasks handle their own errors (a rejection is dropped, never unhandled). */
+  push(task: () => Promise<void>): void {
+    this.waiting.push(task)
+    this.pump()
+  }
+
+  /** Resolves once every task pushed so far, and every task they pushed, has finished. */
+  drain(): Promise<void> {
+    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve()
+    return new Promise(resolve => this.idle.push(resolve))
+  }
+
+  private pump(): void {
+    while (this.running < this.limit && this.waiting.length > 0) {
+      const task = this.waiting.shift()!
+      this.running++
+      void task()
+        .catch(() => undefined)
+        .finally(() => {
+          this.running--
+          this.pump()
+          if (this.running === 0 && this.waiting.length === 0)
+            this.idle.splice(0).forEach(resolve => resolve())
+        })
+    }
+  }
+}

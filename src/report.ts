@@ -7,8 +7,10 @@ import { redact } from './secrets.js'
 export interface Report {
   inputs?: Inputs
   results: RunResult[]
-  /** Flows a sweep looked at and left alone, with why. */
-  skippedFlows: { flowId: string; reason: string }[]
+  /** Flows a sweep looked at and left alone, with why; `failed` when that is a failure of the step. */
+  skippedFlows: { flowId: string; flowName?: string; reason: string; failed?: boolean }[]
+  /** A sweep selected more runs than `max-runs`, so it re-triggered none. */
+  maxRunsExceeded?: boolean
   /** A failure of the whole step (inputs, authentication, selection), not of one run. */
   stepError?: string
   cancelled?: boolean
@@ -54,6 +56,7 @@ function publicResult(r: RunResult): Record<string, unknown> {
     'run-id': r.runId,
     source: r.source,
     'flow-id': r.flowId ?? null,
+    'flow-name': r.flowName ?? null,
     'previous-status': r.previousStatus === undefined ? null : redact(r.previousStatus),
     state: r.state,
     'new-run-id': r.newRunId ?? null,
@@ -70,6 +73,28 @@ function publicResult(r: RunResult): Record<string, unknown> {
 // The runner refuses a step summary over 1 MiB; stay well below it whatever the number of runs.
 const SUMMARY_LIMIT = 900 * 1024
 
+export interface CauseGroup {
+  code: string
+  runs: number
+  flows: number
+  example: string
+}
+
+/** The failed runs handled, grouped by Adobe's error code: most runs first. */
+export function groupByCause(results: RunResult[]): CauseGroup[] {
+  const groups = new Map<string, { runs: number; flows: Set<string>; example: string }>()
+  for (const r of results)
+    for (const cause of r.previousCauses ?? []) {
+      const group = groups.get(cause.code) ?? { runs: 0, flows: new Set(), example: cause.message }
+      group.runs++
+      group.flows.add(r.flowId ?? r.runId)
+      groups.set(cause.code, group)
+    }
+  return [...groups.entries()]
+    .map(([code, g]) => ({ code, runs: g.runs, flows: g.flows.size, example: g.example }))
+    .sort((a, b) => b.runs - a.runs || a.code.localeCompare(b.code))
+}
+
 /** The job summary: what was asked, what happened to each run, and totals. */
 export function renderSummary(report: Report, runUrl: string | undefined): string {
   const { inputs, results } = report
@@ -85,6 +110,19 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   if (report.cancelled)
     lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
 
+  const causes = groupByCause(results)
+  if (causes.length > 0) {
+    lines.push(
+      '### Failures by cause',
+      '',
+      '| Error code | Runs | Flows | Example |',
+      '|---|---|---|---|',
+      ...causes
+        .slice(0, 50)
+        .map(c => `| ${code(c.code)} | ${c.runs} | ${c.flows} | ${escape(c.example)} |`),
+      ''
+    )
+  }
   if (results.length > 0) {
     const waited = results.some(r => r.finalStatus)
     const header = [
@@ -102,7 +140,7 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
     for (const r of results) {
       const row = `| ${[
         code(r.runId),
-        code(r.flowId),
+        `${r.flowName ? `${escape(r.flowName)} ` : ''}${code(r.flowId)}`,
         escape(r.previousStatus ?? ''),
         outcome(r),
         code(r.newRunId),
@@ -145,7 +183,9 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
       '### Flows left alone',
       '',
       ...limitLines(
-        report.skippedFlows.map(f => `- \`${f.flowId}\`: ${escape(f.reason)}`),
+        report.skippedFlows.map(
+          f => `- ${f.flowName ? `${escape(f.flowName)} ` : ''}\`${f.flowId}\`: ${escape(f.reason)}`
+        ),
         500
       )
     )

@@ -1,4 +1,4 @@
-import type { RunStatus } from './runs.js'
+import type { Cause, RunStatus } from './runs.js'
 
 export type ResultState =
   | 'pending'
@@ -12,11 +12,15 @@ export type ResultState =
 export interface RunResult {
   runId: string
   flowId?: string
+  /** The flow's name, when a sandbox sweep listed it. */
+  flowName?: string
   /** How the run was chosen: named in `run-id`, or found by a `flow-id` sweep. */
   source: 'run-id' | 'flow-id'
   previousStatus?: string
   /** Why the previous run failed, as Adobe reported it. */
   previousErrors?: string[]
+  /** The same, as Adobe's codes with one message each, for grouping by cause. */
+  previousCauses?: Cause[]
   state: ResultState
   newRunId?: string
   etag?: string

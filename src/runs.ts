@@ -17,6 +17,13 @@ export interface RunInfo {
   recordsIngested?: number
   recordsFailed?: number
   errors: string[]
+  /** Adobe's error codes with one message each, for grouping failures by cause. */
+  causes: Cause[]
+}
+
+export interface Cause {
+  code: string
+  message: string
 }
 
 /**
@@ -80,10 +87,10 @@ export function parseRun(value: unknown): RunInfo | undefined {
   const durations = obj(metrics.durationSummary)
   const records = obj(metrics.recordSummary)
   const rawStatus = str(statusSummary.status) ?? 'unknown'
-  const activities = [run.activities, run.activites].find(Array.isArray) ?? []
+  const activities: unknown[] = [run.activities, run.activites].find(Array.isArray) ?? []
   const runErrors = errorTexts(statusSummary.errors)
   // Activities often repeat the run's own errors: show only what they add.
-  const activityErrors = (activities as unknown[]).flatMap(a => {
+  const activityErrors = activities.flatMap(a => {
     const activity = obj(a)
     const name = str(activity.name)
     return errorTexts(obj(activity.statusSummary).errors)
@@ -91,6 +98,15 @@ export function parseRun(value: unknown): RunInfo | undefined {
       .map(e => (name ? `${name}: ${e}` : e))
   })
   const errors = [...runErrors, ...activityErrors]
+  const causes = new Map<string, Cause>()
+  for (const list of [
+    statusSummary.errors,
+    ...activities.map(a => obj(obj(a).statusSummary).errors)
+  ])
+    for (const e of Array.isArray(list) ? list : []) {
+      const code = str(obj(e).code) ?? '(no code)'
+      if (!causes.has(code)) causes.set(code, { code, message: str(obj(e).message) ?? '' })
+    }
   return {
     id,
     flowId: asUuid(run.flowId),
@@ -103,7 +119,8 @@ export function parseRun(value: unknown): RunInfo | undefined {
     completedAt: num(durations.completedAtUTC),
     recordsIngested: num(records.outputRecordCount),
     recordsFailed: num(records.failedRecordCount),
-    errors: [...new Set(errors)]
+    errors: [...new Set(errors)],
+    causes: [...causes.values()]
   }
 }
 

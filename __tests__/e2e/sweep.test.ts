@@ -1,0 +1,195 @@
+// The monitor in the box: `flow-id: all` sweeps a whole sandbox for failed dataflow runs.
+import { afterEach, describe, expect, it } from '@jest/globals'
+import type { Simulator } from '../../sim/simulator.js'
+import { act, baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
+
+let sim: Simulator
+afterEach(() => sim.stop())
+
+const HOUR = 3_600_000
+const results = (outputs: Record<string, string>) => JSON.parse(outputs.results)
+const listedFlows = () =>
+  sim.requests
+    .filter(r => r.route === 'listRuns')
+    .map(r => /flowId==([0-9a-f-]{36})/.exec(decodeURIComponent(r.path))?.[1])
+
+/** 12 flows: 4 failed recently, 1 failed before the lookback, 1 disabled, 5 healthy, 1 never run. */
+function sandbox(): { failing: string[]; runs: string[] } {
+  const now = Date.now()
+  const failing: string[] = []
+  const runs: string[] = []
+  const causes = [
+    { code: 'CONNECTOR-2001-500', message: 'Source file could not be read' },
+    { code: 'CONNECTOR-2001-500', message: 'Source file could not be read' },
+    { code: 'CONNECTOR-2001-500', message: 'Source file could not be read' },
+    { code: 'INGEST-1207-400', message: 'Schema mismatch in column email' }
+  ]
+  for (const [i, name] of [
+    'crm-accounts',
+    'crm-contacts',
+    'crm-test-leads',
+    'web-events'
+  ].entries()) {
+    const flowId = sim.addFlow({ name })
+    sim.addRun({ flowId, status: 'success', records: 3, createdAt: now - 5 * HOUR })
+    runs.push(sim.addRun({ flowId, status: 'failed', createdAt: now - HOUR, errors: [causes[i]] }))
+    failing.push(flowId)
+  }
+  const old = sim.addFlow({ name: 'crm-archive' })
+  sim.addRun({ flowId: old, status: 'failed', createdAt: now - 30 * HOUR })
+  const disabled = sim.addFlow({ name: 'crm-paused', state: 'disabled' })
+  sim.addRun({ flowId: disabled, status: 'failed', createdAt: now - HOUR })
+  for (let i = 0; i < 5; i++) {
+    const flowId = sim.addFlow({ name: `healthy-${i}` })
+    sim.addRun({ flowId, status: 'success', records: 10, createdAt: now - 2 * HOUR })
+  }
+  sim.addFlow({ name: 'never-run' })
+  return { failing, runs }
+}
+
+describe('flow-id: all', () => {
+  it('re-triggers exactly the 4 flows that failed recently, lists runs only for those, groups failures by cause', async () => {
+    sim = await startSimulator({ pageSize: 4 })
+    const { failing, runs } = sandbox()
+    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all' })
+
+    expect(run.code).toBe(0)
+    expect(sim.count('retrigger')).toBe(4)
+    expect(listedFlows().sort()).toEqual([...failing].sort())
+    expect(sim.count('listFlows')).toBe(3) // 12 flows at 4 a page; only 10 ran within the lookback
+    const byRun = results(run.outputs)
+    expect(byRun.map((r: { 'run-id': string }) => r['run-id']).sort()).toEqual([...runs].sort())
+    expect(byRun.map((r: { 'flow-name': string }) => r['flow-name']).sort()).toEqual([
+      'crm-accounts',
+      'crm-contacts',
+      'crm-test-leads',
+      'web-events'
+    ])
+    // Grouped by cause: the table before the per-run table, and one log line per code.
+    expect(run.summary).toMatch(
+      /### Failures by cause[\s\S]*\| `CONNECTOR-2001-500` \| 3 \| 3 \| Source file could not be read \|[\s\S]*\| `INGEST-1207-400` \| 1 \| 1 \|[\s\S]*\| Run \|/
+    )
+    expect(run.stdout).toContain('Cause CONNECTOR-2001-500: 3 run(s) in 3 flow(s)')
+    expect(run.summary).toMatch(/crm-paused `[0-9a-f-]{36}`: disabled; its last run/)
+  })
+
+  it('flow-name narrows the sweep: crm-* but not crm-test-*', async () => {
+    sim = await startSimulator({ pageSize: 4 })
+    sandbox()
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'flow-id': 'all',
+      'flow-name': 'crm-*\n!crm-test-*'
+    })
+    expect(run.code).toBe(0)
+    expect(
+      results(run.outputs)
+        .map((r: { 'flow-name': string }) => r['flow-name'])
+        .sort()
+    ).toEqual(['crm-accounts', 'crm-contacts'])
+    expect(sim.count('retrigger')).toBe(2)
+  })
+
+  it('max-runs: 3 sends nothing and fails naming max-runs and the most common error code', async () => {
+    sim = await startSimulator({ pageSize: 4 })
+    sandbox()
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'flow-id': 'all',
+      'max-runs': '3'
+    })
+    expect(run.code).toBe(1)
+    expect(sim.count('retrigger')).toBe(0)
+    expect(run.errors.join('\n')).toMatch(
+      /found 4 failed runs, more than `max-runs` \(3\), so it re-triggered none.*CONNECTOR-2001-500 \(3 runs\)/s
+    )
+    expect(JSON.parse(run.outputs['new-run-ids'])).toEqual([])
+  })
+
+  it('dry-run lists the 4 in run-ids, even past max-runs', async () => {
+    sim = await startSimulator({ pageSize: 4 })
+    const { runs } = sandbox()
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'flow-id': 'all',
+      'dry-run': 'true',
+      'max-runs': '3'
+    })
+    expect(run.code).toBe(0)
+    expect(sim.count('retrigger')).toBe(0)
+    expect(JSON.parse(run.outputs['run-ids']).sort()).toEqual([...runs].sort())
+    expect(run.warnings.join('\n')).toMatch(/a real run would re-trigger none of them/)
+  })
+
+  it('a second sweep while the retries run sends nothing', async () => {
+    sim = await startSimulator({ pageSize: 4 })
+    sandbox()
+    sim.nextLifecycle = { inProgressReads: Infinity }
+    const inputs = { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all' }
+    await act(sim, inputs)
+    const second = await act(sim, inputs)
+    expect(second.code).toBe(0)
+    expect(sim.count('retrigger')).toBe(4)
+    expect(second.stdout).toContain('No failed run to retry.')
+  })
+
+  it('a 240-flow sandbox with 12 failures costs at most 5 /flows pages and two reads per failed flow', async () => {
+    sim = await startSimulator()
+    const now = Date.now()
+    for (let i = 0; i < 240; i++) {
+      const flowId = sim.addFlow({ name: `flow-${i}` })
+      sim.addRun({
+        flowId,
+        status: i % 20 === 0 ? 'failed' : 'success',
+        records: 1,
+        createdAt: now - HOUR
+      })
+    }
+    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all' })
+    expect(run.code).toBe(0)
+    expect(sim.count('retrigger')).toBe(12)
+    expect(sim.count('listFlows')).toBeLessThanOrEqual(5)
+    expect(sim.count('listRuns') + sim.count('getRun')).toBeLessThanOrEqual(2 * 12)
+  })
+})
+
+describe("Adobe's refusals explained", () => {
+  it.each([
+    [
+      '1388-400 (flow disabled)',
+      { state: 'disabled' as const },
+      /FLOW-1388-400.*The dataflow is disabled.*enable it/s
+    ],
+    [
+      '1333-400 (streaming source)',
+      { streaming: true },
+      /FLOW-1333-400.*only batch sources support retries/s
+    ]
+  ])('%s', async (_name, flow, message) => {
+    sim = await startSimulator()
+    const flowId = sim.addFlow(flow)
+    const runId = sim.addRun({ flowId, status: 'failed' })
+    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    expect(run.code).toBe(1)
+    expect(run.errors.join('\n')).toMatch(message)
+    expect(sim.count('retrigger')).toBe(1)
+  })
+
+  it('1387-400 (run not in a retryable state)', async () => {
+    sim = await startSimulator()
+    const runId = sim.addRun({ status: 'success', records: 5 })
+    const run = await act(sim, {
+      ...baseInputs(sim),
+      ...staticToken(sim),
+      'run-id': runId,
+      'check-status': 'false'
+    })
+    expect(run.code).toBe(1)
+    expect(run.errors.join('\n')).toMatch(
+      /FLOW-1387-400.*only failed runs \(and successful runs that ingested nothing\) can be retried/s
+    )
+  })
+})

@@ -1,0 +1,50 @@
+import { asUuid } from './ids.js'
+import { normaliseStatus, type RunStatus } from './runs.js'
+
+/** A dataflow as `GET /flows` lists it (FlowItemDTO): what a sandbox sweep needs of it. */
+export interface FlowInfo {
+  id: string
+  name?: string
+  enabled: boolean
+  /** The flow's latest run, from `lastRunDetails`. */
+  lastRun?: { id?: string; status: RunStatus; rawStatus: string; startedAt?: number }
+}
+
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
+
+/** A listed flow, or undefined when its id is not a UUID. Names are user-chosen: kept as data, bounded. */
+export function parseFlow(value: unknown): FlowInfo | undefined {
+  const flow = obj(value)
+  const id = asUuid(flow.id)
+  if (!id) return undefined
+  const last = obj(flow.lastRunDetails)
+  const rawStatus = typeof last.state === 'string' ? last.state : ''
+  return {
+    id,
+    name: typeof flow.name === 'string' && flow.name ? flow.name.slice(0, 200) : undefined,
+    enabled: typeof flow.state !== 'string' || flow.state.toLowerCase() !== 'disabled',
+    lastRun: rawStatus
+      ? {
+          id: asUuid(last.id),
+          status: normaliseStatus(rawStatus),
+          rawStatus,
+          startedAt: typeof last.startedAtUTC === 'number' ? last.startedAtUTC : undefined
+        }
+      : undefined
+  }
+}
+
+/**
+ * `flow-name` patterns: `*` matches any text, a leading `!` excludes. A name matches when it
+ * matches an include (or there is none) and no exclude. Case-insensitive: names are typed by people.
+ */
+export function nameFilter(patterns: string[]): (name: string | undefined) => boolean {
+  const compile = (glob: string): RegExp =>
+    new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i')
+  const includes = patterns.filter(p => !p.startsWith('!')).map(compile)
+  const excludes = patterns.filter(p => p.startsWith('!')).map(p => compile(p.slice(1)))
+  return name =>
+    (includes.length === 0 || includes.some(re => re.test(name ?? ''))) &&
+    !excludes.some(re => re.test(name ?? ''))
+}
