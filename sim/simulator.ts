@@ -113,6 +113,8 @@ export class Simulator {
   nextLifecycle: Lifecycle = { inProgressReads: 1, final: 'success', records: 42 }
 
   private readonly runs = new Map<string, StoredRun>()
+  /** Runs by flow, so a sandbox of a thousand flows lists in time proportional to its size. */
+  private readonly byFlow = new Map<string, StoredRun[]>()
   private readonly flows = new Map<string, Required<FlowSpec>>()
   private readonly tokens = new Map<string, number>()
   private readonly faults = new Map<Route, Fault[]>()
@@ -154,10 +156,11 @@ export class Simulator {
     const now = Date.now()
     const status = spec.status ?? 'failed'
     const finished = status !== 'inProgress'
-    this.runs.set(id, {
+    const flowId = spec.flowId ?? randomUUID()
+    const stored: StoredRun = {
       run: {
         id,
-        flowId: spec.flowId ?? randomUUID(),
+        flowId,
         createdAt: spec.createdAt ?? now - 60_000,
         updatedAt: now,
         createdClient: spec.createdClient ?? SCHEDULER,
@@ -192,7 +195,9 @@ export class Simulator {
       },
       lifecycle,
       reads: 0
-    })
+    }
+    this.runs.set(id, stored)
+    this.byFlow.set(flowId, [...(this.byFlow.get(flowId) ?? []), stored])
     return id
   }
 
@@ -214,9 +219,8 @@ export class Simulator {
 
   /** Runs of a flow, newest first. */
   runsOf(flowId: string): Record<string, unknown>[] {
-    return [...this.runs.values()]
+    return (this.byFlow.get(flowId) ?? [])
       .map(s => s.run)
-      .filter(r => r.flowId === flowId)
       .sort((a, b) => (b.createdAt as number) - (a.createdAt as number))
   }
 
@@ -413,12 +417,15 @@ export class Simulator {
     const stored = id ? this.runs.get(id) : undefined
     if (stored && stored.run.sandboxName !== req.headers['x-sandbox-name']) return notFound(id!)
     if (route === 'getRun') return this.getRun(id!)
-    if (route === 'listRuns')
-      return this.listing(
-        [...this.runs.values()].map(s => s.run),
-        url,
-        '/runs'
-      )
+    if (route === 'listRuns') {
+      // Listings by flow (the action's only kind) read that flow's runs alone.
+      const flowId = url.searchParams
+        .getAll('property')
+        .map(p => /^flowId==(.+)$/.exec(p)?.[1])
+        .find(Boolean)
+      const runs = flowId ? this.runsOf(flowId) : [...this.runs.values()].map(s => s.run)
+      return this.listing(runs, url, '/runs')
+    }
     if (route === 'listFlows') return this.listing(this.flowItems(), url, '/flows')
     return this.retrigger(id!, url, String(req.headers['x-api-key']))
   }

@@ -24,6 +24,8 @@ export class Pacer {
   private nextSlot = 0
   private pausedUntil = 0
   private readonly sent: number[] = []
+  /** When requests Adobe did not throttle were answered, over the last second. */
+  private readonly accepted: number[] = []
 
   /** Waits for this request's turn: never past `notAfter` (epoch ms), if given. */
   async acquire(signal?: AbortSignal, notAfter = Infinity): Promise<void> {
@@ -39,13 +41,23 @@ export class Pacer {
     this.record(Date.now())
   }
 
-  /** Adobe answered 429: slow down; a long Retry-After pauses every worker until then. */
-  onThrottle(retryAfterMs?: number): void {
+  /** Adobe answered without throttling: counts towards the rate it is known to accept. */
+  onAccepted(): void {
+    lastSecond(this.accepted, Date.now())
+    this.accepted.push(Date.now())
+  }
+
+  /**
+   * Adobe answered 429 to a request sent at `sentAt`: slow down; a long Retry-After pauses every
+   * worker until then. Requests sent before the last slow-down were already accounted for.
+   */
+  onThrottle(sentAt: number, retryAfterMs?: number): void {
     const now = Date.now()
-    const measured = Math.max(MIN_RATE, this.measuredRate(now))
+    // What Adobe let through in the last second is the best measure of its limit.
+    const measured = Math.max(MIN_RATE, lastSecond(this.accepted, now) || this.measuredRate(now))
     const current = this.currentRate(now) ?? measured
     // Many 429s from one burst count as one throttle: only the first reduces the rate.
-    if (now - this.throttledAt > 1000 / Math.max(current, MIN_RATE)) {
+    if (sentAt > this.throttledAt) {
       this.maxRate = Math.min(current, measured)
       this.rate = Math.max(MIN_RATE, this.maxRate * BETA)
       this.throttledAt = now
@@ -65,14 +77,19 @@ export class Pacer {
 
   /** Requests sent in the last second. */
   private measuredRate(now: number): number {
-    while (this.sent.length > 0 && this.sent[0] <= now - 1000) this.sent.shift()
-    return this.sent.length
+    return lastSecond(this.sent, now)
   }
 
   private record(now: number): void {
+    lastSecond(this.sent, now)
     this.sent.push(now)
-    if (this.sent.length > 10_000) this.sent.splice(0, this.sent.length - 10_000)
   }
+}
+
+/** How many of these times fall in the last second; drops the older ones. */
+function lastSecond(times: number[], now: number): number {
+  while (times.length > 0 && times[0] <= now - 1000) times.shift()
+  return times.length
 }
 
 // setTimeout fires at once for anything above 2^31-1 ms (and warns): clamp every pause below it.

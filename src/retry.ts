@@ -82,6 +82,7 @@ export async function withRetries(
   const deadline = started + opts.budget.timeoutMs
   for (let n = 1; ; n++) {
     await opts.pacer.acquire(opts.signal, deadline)
+    const sentAt = Date.now()
     let outcome: HttpResponse | TransportError
     try {
       outcome = await attempt()
@@ -95,6 +96,7 @@ export async function withRetries(
       outcome instanceof TransportError
         ? `${outcome.code} (${outcome.message})`
         : `HTTP ${outcome.status}`
+    if (!(outcome instanceof TransportError) && outcome.status !== 429) opts.pacer.onAccepted()
     if (decision === 'done') return outcome as HttpResponse
     if (decision === 'ambiguous') {
       // A 2xx status line that arrived before the answer broke off: Adobe acted, whatever came after.
@@ -118,7 +120,8 @@ export async function withRetries(
     const spent = budgetSpent(opts.budget, n, Date.now() - started + delay, retryAfter)
     // A Retry-After beyond this request's budget fails this request; it never pauses the others.
     if (!(outcome instanceof TransportError) && outcome.status === 429)
-      opts.pacer.onThrottle(spent ? undefined : retryAfter)
+      opts.pacer.onThrottle(sentAt, spent ? undefined : retryAfter)
+
     if (spent) {
       const err =
         outcome instanceof TransportError

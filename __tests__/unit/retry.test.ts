@@ -130,7 +130,7 @@ describe('Pacer and sleep', () => {
   it('after a throttle, spaces requests below the rate that was throttled', async () => {
     const pacer = new Pacer()
     for (let i = 0; i < 20; i++) await pacer.acquire()
-    pacer.onThrottle(1000)
+    pacer.onThrottle(Date.now(), 1000)
     const started = Date.now()
     for (let i = 0; i < 5; i++) await pacer.acquire()
     // 20 sent in the last second, throttled: 0.7 × 20 = 14/s, about 70 ms apart.
@@ -139,7 +139,7 @@ describe('Pacer and sleep', () => {
 
   it('a long Retry-After holds every waiter until then, but never past their own deadline', async () => {
     const pacer = new Pacer()
-    pacer.onThrottle(3000)
+    pacer.onThrottle(Date.now(), 3000)
     const started = Date.now()
     await Promise.all([
       pacer.acquire(undefined, started + 150),
