@@ -1,5 +1,5 @@
 import { chainOf, decide, newestChain, rootOf, type ChainDecision } from './chain.js'
-import { CancelledError, errorMessage } from './errors.js'
+import { ApiError, CancelledError, errorMessage } from './errors.js'
 import type { FlowService } from './flow-service.js'
 import type { FlowHistories } from './history.js'
 import type { Inputs } from './inputs.js'
@@ -97,6 +97,8 @@ export async function handleRun(result: RunResult, shared: Shared): Promise<void
     }
     result.state = 'error'
     result.error = errorMessage(err)
+    // Adobe refused the re-trigger of this run itself: a person has to look (escalation.ts).
+    if (posting && err instanceof ApiError) result.refusal = { status: err.status, code: err.code }
     shared.progress.done++
     if (shared.progress.total > 1) log.error(`Run ${result.runId}: ${result.error}`)
   }
@@ -141,7 +143,12 @@ function decideFromHistory(
 }
 
 function adopt(result: RunResult, run: RunInfo, shared: Shared): void {
-  Object.assign(result, { state: 'already-retriggered', newRunId: run.id, etag: run.etag ?? '' })
+  Object.assign(result, {
+    state: 'already-retriggered',
+    newRunId: run.id,
+    etag: run.etag ?? '',
+    adoptedStatus: run.status
+  })
   shared.claimed.add(run.id)
   const created = run.createdAt ? ` at ${new Date(run.createdAt).toISOString()}` : ''
   log.notice(

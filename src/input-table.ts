@@ -183,6 +183,26 @@ export const INPUT_TABLE = [
     description: 'With `wait`: fail the step when a new run fails or is cancelled.'
   },
   {
+    name: 'issue-on-failure',
+    kind: 'flag',
+    default: 'false',
+    description:
+      'Hand what a retry cannot fix to a person: one GitHub issue per failing flow (a retry that failed, retries exhausted, a retry Adobe refused), commented while it keeps failing, closed when the flow recovers. Needs `permissions: issues: write`.'
+  },
+  {
+    name: 'github-token',
+    kind: 'secret',
+    default: '${{ github.token }}',
+    description: 'With `issue-on-failure`: the token that files the issues in this repository.'
+  },
+  {
+    name: 'issue-labels',
+    kind: 'text',
+    default: 'aep-dataflow',
+    description:
+      "With `issue-on-failure`: labels for the issues, comma or newline separated. The first one identifies the action's issues: keep it for this action alone."
+  },
+  {
     name: 'request-timeout',
     kind: 'duration',
     default: '30s',

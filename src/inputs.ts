@@ -42,6 +42,17 @@ export interface Inputs {
   settleMs: number
   /** Retries of one failure this action makes at most; 0: no limit. */
   maxRetries: number
+  /** Where escalation files issues; undefined when `issue-on-failure` is off. */
+  issues?: IssueSettings
+}
+
+export interface IssueSettings {
+  token: string
+  labels: string[]
+  /** `owner/repo`, from GITHUB_REPOSITORY. */
+  repository: string
+  /** GITHUB_API_URL (GitHub Enterprise Server works), https or loopback. */
+  apiUrl: string
 }
 
 export const MAX_RUNS = 10_000
@@ -49,6 +60,8 @@ export const MAX_RUNS = 10_000
 const ALL = 'all'
 // Adobe sandbox names: lowercase letters, digits and hyphens.
 const SANDBOX = /^[a-z0-9][a-z0-9-]{0,255}$/
+// Printable text without control characters (a label may hold spaces and any script).
+const PRINTABLE = /^[^\p{Cc}]+$/u
 // An HTTP header value we are willing to send: visible ASCII, no spaces, no CR/LF.
 const HEADER_TOKEN = /^[\x21-\x7e]+$/
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
@@ -109,8 +122,11 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
     )
   } else if (apiKey) headerSafe('api-key', apiKey, problems)
 
+  const issues = flag('issue-on-failure') ? readIssueSettings(text, problems) : undefined
+
   if (problems.length > 0) throw new InputError(problems)
   return {
+    issues,
     runIds,
     flowIds: flowIds.filter(id => id !== ALL),
     sweepAll,
@@ -186,6 +202,34 @@ function parse(spec: InputSpec, given: string, problems: string[]): Value {
     default:
       return raw
   }
+}
+
+function readIssueSettings(
+  text: (name: InputName) => string,
+  problems: string[]
+): IssueSettings | undefined {
+  const token = text('github-token')
+  const labels = text('issue-labels')
+    .split(/[\n,]+/)
+    .map(l => l.trim())
+    .filter(Boolean)
+  const repository = (process.env.GITHUB_REPOSITORY ?? '').trim()
+  if (!token)
+    problems.push('`issue-on-failure` needs `github-token` (it defaults to `${{ github.token }}`)')
+  else headerSafe('github-token', token, problems)
+  if (labels.length === 0) problems.push('`issue-labels` needs at least one label')
+  if (labels.some(l => l.length > 50 || !PRINTABLE.test(l)))
+    problems.push('`issue-labels`: a label is at most 50 characters, without control characters')
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repository))
+    problems.push(
+      '`issue-on-failure` needs GITHUB_REPOSITORY (`owner/repo`), which every GitHub runner sets'
+    )
+  const apiUrl = serviceUrl(
+    'GITHUB_API_URL',
+    (process.env.GITHUB_API_URL ?? '').trim() || 'https://api.github.com',
+    problems
+  )
+  return { token, labels, repository, apiUrl }
 }
 
 function readCredentials(

@@ -5,18 +5,19 @@ import { FlowService } from './flow-service.js'
 import { handleRun, type Shared } from './handle-run.js'
 import { FlowHistories } from './history.js'
 import { Transport } from './http.js'
-import { readInputs, type Inputs } from './inputs.js'
+import { readInputs, type Inputs, type IssueSettings } from './inputs.js'
 import * as log from './log.js'
 import { Pacer } from './pacing.js'
 import { KeyedLock, WorkQueue } from './pool.js'
-import { groupByCause, writeOutputs, writeSummary, type Report } from './report.js'
+import { escalations } from './escalation.js'
+import { groupByCause, workflowRunUrl, writeOutputs, writeSummary, type Report } from './report.js'
 import { isFailure } from './result.js'
 import { sweepFlows } from './sweep.js'
 import { waitForRuns } from './wait.js'
 
 /** The action: read inputs, authenticate, choose runs, re-trigger them, optionally wait; then report. */
 export async function run(): Promise<void> {
-  const report: Report = { results: [], skippedFlows: [] }
+  const report: Report = { results: [], skippedFlows: [], healthyFlows: [], issues: [] }
   const controller = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
     if (report.cancelled) return
@@ -124,6 +125,35 @@ async function retrigger(
       })
     )
   }
+  if (inputs.issues && !inputs.dryRun && !signal.aborted)
+    await escalate(inputs, inputs.issues, report, signal)
+}
+
+/** Hands what no retry fixes to a person through GitHub issues; never changes the step's verdict. */
+async function escalate(
+  inputs: Inputs,
+  settings: IssueSettings,
+  report: Report,
+  signal: AbortSignal
+): Promise<void> {
+  const work = escalations(report)
+  if (work.incidents.length === 0 && work.recoveries.length === 0) return
+  await core.group('Escalate through GitHub issues', async () => {
+    try {
+      // Loaded here only: Octokit is its own chunk of dist/, so no other run pays for it.
+      const { fileIssues } = await import('./github-issues.js')
+      await fileIssues(settings, work, report, {
+        sandbox: inputs.sandbox,
+        runUrl: workflowRunUrl(),
+        requestTimeoutMs: inputs.requestTimeoutMs,
+        signal
+      })
+    } catch (err) {
+      log.warning(
+        `Could not file GitHub issues: ${errorMessage(err)}. The step's result is unchanged.`
+      )
+    }
+  })
 }
 
 /** The message the step fails with, or undefined when it succeeded. */

@@ -11,6 +11,15 @@ export interface Report {
   skippedFlows: { flowId: string; flowName?: string; reason: string; failed?: boolean }[]
   /** A sweep selected more runs than `max-runs`, so it re-triggered none. */
   maxRunsExceeded?: boolean
+  /** Flows a sweep found healthy (latest run succeeded): an open issue for one can be closed. */
+  healthyFlows: { flowId: string; flowName?: string; runId?: string }[]
+  /** What escalation did in GitHub, for the summary. */
+  issues: {
+    flowId: string
+    number: number
+    url: string
+    action: 'opened' | 'commented' | 'closed'
+  }[]
   /** A failure of the whole step (inputs, authentication, selection), not of one run. */
   stepError?: string
   cancelled?: boolean
@@ -168,14 +177,22 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
     lines.push('', totals(report))
     const reasons = results.flatMap(r => [
       ...(r.previousErrors?.length
-        ? [`- Run \`${r.runId}\` had failed: ${r.previousErrors.map(escape).join('; ')}`]
+        ? [`- Run \`${r.runId}\` had failed: ${r.previousErrors.map(e => escape(e)).join('; ')}`]
         : []),
       ...(r.newRunErrors?.length
-        ? [`- New run \`${r.newRunId}\` failed: ${r.newRunErrors.map(escape).join('; ')}`]
+        ? [`- New run \`${r.newRunId}\` failed: ${r.newRunErrors.map(e => escape(e)).join('; ')}`]
         : [])
     ])
     if (reasons.length)
       lines.push('', '### Errors reported by Adobe', '', ...limitLines(reasons, 200))
+  }
+  if (report.issues.length > 0) {
+    lines.push(
+      '',
+      '### GitHub issues',
+      '',
+      ...report.issues.map(i => `- [#${i.number}](${i.url}) ${i.action} for flow \`${i.flowId}\``)
+    )
   }
   if (report.skippedFlows.length > 0) {
     lines.push(
@@ -193,14 +210,17 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   return redact(lines.join('\n') + '\n')
 }
 
+/** The link to this workflow run, from the runner's environment. */
+export function workflowRunUrl(env = process.env): string | undefined {
+  const ok = (v: string | undefined): v is string => !!v && /^[\w./:-]+$/.test(v)
+  return ok(env.GITHUB_REPOSITORY) && ok(env.GITHUB_RUN_ID)
+    ? `${ok(env.GITHUB_SERVER_URL) ? env.GITHUB_SERVER_URL : 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+    : undefined
+}
+
 export async function writeSummary(report: Report): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
-  const env = process.env
-  const runUrl =
-    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-      ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-      : undefined
-  await core.summary.addRaw(renderSummary(report, runUrl)).write()
+  await core.summary.addRaw(renderSummary(report, workflowRunUrl())).write()
 }
 
 function totals(report: Report): string {
@@ -254,13 +274,13 @@ function code(value: string | undefined): string {
 
 /**
  * Server text in a markdown cell or list item: redacted and flattened first (oneLine), then
- * clipped, then every character markdown gives meaning to is escaped, so the server cannot add
- * headings, links, images, tables or HTML to the summary.
+ * clipped, then the characters that open markdown constructs are escaped, so the server cannot
+ * add headings, links, images, emphasis, tables or HTML to the summary.
  */
-export function escape(text: string): string {
+export function escape(text: string, max = 400): string {
   return oneLine(text)
-    .slice(0, 400)
-    .replace(/[\\`*_{}[\]()<>#+!|~]/g, c => `\\${c}`)
+    .slice(0, max)
+    .replace(/[\\`*_[\]<>#|~]/g, c => `\\${c}`)
 }
 
 function limitLines(lines: string[], max: number): string[] {

@@ -28,6 +28,10 @@ export interface RunResult {
   retriggeredRunId?: string
   /** Retries of `runId` this action had made before this step (its retry chain), oldest first. */
   earlierRetries?: string[]
+  /** With `already-retriggered`: the adopted retry's status when it was found. */
+  adoptedStatus?: RunStatus
+  /** Adobe refused the re-trigger itself (a 4xx to the POST): status and Adobe's code. */
+  refusal?: { status: number; code?: string }
   /** True when the new run was found by listing after an answer that did not say. */
   adopted?: boolean
   /** With `wait`: the new run's final status, or `timeout`. */

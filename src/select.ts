@@ -3,7 +3,8 @@ import type { FlowHistories } from './history.js'
 import type { RunInfo } from './runs.js'
 
 export type FlowSelection =
-  { flowId: string; run: RunInfo } | { flowId: string; run?: undefined; reason: string }
+  | { flowId: string; run: RunInfo }
+  | { flowId: string; run?: undefined; reason: string; healthy?: RunInfo }
 
 /**
  * The run a sweep retries for a flow: its latest run not created by this action, if that failed
@@ -26,7 +27,11 @@ export async function selectFromFlow(
         : 'no run within the lookback'
     }
   if (root.status !== 'failed')
-    return { flowId, reason: `latest run ${root.id} is "${root.rawStatus}", not failed` }
+    return {
+      flowId,
+      reason: `latest run ${root.id} is "${root.rawStatus}", not failed`,
+      healthy: root.status === 'success' ? root : undefined
+    }
   if ((root.startedAt ?? root.createdAt ?? 0) < since)
     return { flowId, reason: `latest run ${root.id} failed, but started before the lookback` }
   return { flowId, run: root }

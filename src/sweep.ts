@@ -73,6 +73,8 @@ async function listCandidates(
       if (!inputs.sweepAll && !named.delete(flow.id)) continue
       if (!matches(flow.name)) continue
       // Healthy, running or never run: costs nothing beyond the page it was on.
+      if (flow.lastRun?.status === 'success')
+        report.healthyFlows.push({ flowId: flow.id, flowName: flow.name, runId: flow.lastRun.id })
       if (flow.lastRun?.status !== 'failed') continue
       if (!flow.enabled) {
         report.skippedFlows.push({
@@ -107,6 +109,8 @@ async function select(
     const label = `Flow ${flowId}${flowName ? ` (${flowName})` : ''}`
     if (!selection.run) {
       log.info(`${label}: nothing to retry (${selection.reason})`)
+      if (selection.healthy)
+        report.healthyFlows.push({ flowId, flowName, runId: selection.healthy.id })
       report.skippedFlows.push({ flowId, flowName, reason: selection.reason })
       return undefined
     }

@@ -22,7 +22,7 @@ function expectNoInjection(run: ActionRun): void {
     expect(line).not.toMatch(/^::[a-z-]+(?: [^:]*)?::(?:INJECTED|stop|pwned)/)
   expect(run.stdout).not.toMatch(/^::stop-commands::/m)
   expect(run.summary).not.toMatch(/^#+ INJECTED/m)
-  expect(run.summary).not.toMatch(/\]\(https:\/\/evil/)
+  expect(run.summary).not.toMatch(/(?<!\\)\]\(https:\/\/evil/)
   expect(run.summary).not.toMatch(/(?<!\\)<(img|script)/i)
 }
 

@@ -20,7 +20,7 @@ const result = (i: number, over: Partial<RunResult> = {}): RunResult => ({
 describe('outputs', () => {
   it('sets new-run-id and etag only for exactly one re-triggered run, and JSON arrays always', () => {
     core.setOutput.mockClear()
-    writeOutputs({ results: [result(1)], skippedFlows: [] })
+    writeOutputs({ results: [result(1)], skippedFlows: [], healthyFlows: [], issues: [] })
     const set = Object.fromEntries(core.setOutput.mock.calls.map(c => [c[0], c[1]]))
     expect(set).toMatchObject({
       'new-run-id': result(1).newRunId,
@@ -36,7 +36,9 @@ describe('outputs', () => {
         result(2, { state: 'error', newRunId: undefined, error: 'HTTP 404' }),
         result(3)
       ],
-      skippedFlows: []
+      skippedFlows: [],
+      healthyFlows: [],
+      issues: []
     })
     const many = Object.fromEntries(core.setOutput.mock.calls.map(c => [c[0], c[1]]))
     expect(many['new-run-id']).toBeUndefined()
@@ -59,7 +61,10 @@ describe('summary', () => {
     const results = Array.from({ length: 10_000 }, (_, i) =>
       result(i, { previousErrors: ['E'.repeat(300)] })
     )
-    const text = renderSummary({ results, skippedFlows: [] }, undefined)
+    const text = renderSummary(
+      { results, skippedFlows: [], healthyFlows: [], issues: [] },
+      undefined
+    )
     expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024)
     expect(text).toMatch(/_\d+ more runs are not shown/)
     expect(text).toContain('10000 runs selected · 10000 re-triggered')
@@ -69,7 +74,9 @@ describe('summary', () => {
     const text = renderSummary(
       {
         results: [result(1, { state: 'error', newRunId: undefined, error: 'a | b\nc' })],
-        skippedFlows: []
+        skippedFlows: [],
+        healthyFlows: [],
+        issues: []
       },
       undefined
     )

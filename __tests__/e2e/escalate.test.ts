@@ -1,0 +1,205 @@
+// Escalation through GitHub: one issue per failing flow, commented while it fails, closed when it
+// recovers. The bundled action against the Flow Service simulator and a GitHub API stand-in.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import * as http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { GitHubStandIn } from '../../sim/github.js'
+import type { Simulator } from '../../sim/simulator.js'
+import { act, baseInputs, oauth, secretsOf, startSimulator, staticToken } from '../helpers/e2e.js'
+
+let sim: Simulator
+let github: GitHubStandIn
+beforeEach(async () => {
+  sim = await startSimulator()
+  github = await new GitHubStandIn().start()
+})
+afterEach(async () => {
+  await sim.stop()
+  await github.stop()
+})
+
+const CODE = 'CONNECTOR-2001-500'
+const failing = {
+  inProgressReads: 0,
+  final: 'failed',
+  errors: [{ code: CODE, message: 'SFTP timed out' }]
+}
+const env = () => ({ GITHUB_API_URL: github.url })
+const escalating = (runOrFlow: Record<string, string>) => ({
+  ...baseInputs(sim),
+  ...staticToken(sim),
+  ...runOrFlow,
+  wait: 'true',
+  'poll-interval': '100ms',
+  'issue-on-failure': 'true',
+  'github-token': github.token
+})
+
+describe('issue-on-failure', () => {
+  it('a waited retry that fails opens exactly one issue; failing again comments; a successful retry closes it', async () => {
+    const flowId = sim.addFlow({ name: 'crm-accounts' })
+    const runId = sim.addRun({
+      flowId,
+      status: 'failed',
+      errors: [{ code: CODE, message: 'SFTP timed out' }]
+    })
+    sim.nextLifecycle = failing
+
+    const first = await act(sim, escalating({ 'run-id': runId }), { env: env() })
+    expect(first.code).toBe(1)
+    expect(github.issues).toHaveLength(1)
+    const [issue] = github.issues
+    expect(issue.labels).toEqual(['aep-dataflow'])
+    expect(issue.body).toContain(`<!-- aep-flow: ${flowId} -->`)
+    expect(issue.body).toContain(first.outputs['new-run-id'])
+    expect(issue.body).toContain(CODE)
+    expect(issue.body).toContain('https://github.com/acme/ingestion/actions/runs/1234567890')
+    expect(issue.title).toContain(flowId)
+    expect(first.summary).toMatch(
+      /\[#1\]\(https:\/\/github.com\/acme\/ingestion\/issues\/1\) opened/
+    )
+
+    // The same flow fails again (the retry of the retry): a comment, no second issue.
+    const second = await act(sim, escalating({ 'run-id': runId }), { env: env() })
+    expect(second.code).toBe(1)
+    expect(github.issues).toHaveLength(1)
+    expect(github.issues[0].comments).toHaveLength(1)
+    expect(github.issues[0].comments[0]).toContain(second.outputs['new-run-id'])
+
+    // Its next retry succeeds: the issue is closed as completed.
+    sim.nextLifecycle = { inProgressReads: 0, final: 'success', records: 12 }
+    const third = await act(sim, escalating({ 'run-id': runId }), { env: env() })
+    expect(third.code).toBe(0)
+    expect(github.issues[0]).toMatchObject({ state: 'closed', state_reason: 'completed' })
+    expect(github.issues[0].comments.at(-1)).toContain(third.outputs['new-run-id'])
+    // One list call per step, however many flows.
+    expect(github.requests.filter(r => r.method === 'GET')).toHaveLength(3)
+  })
+
+  it('with the input off, GitHub receives no request at all', async () => {
+    const runId = sim.addRun({ status: 'failed' })
+    sim.nextLifecycle = failing
+    const run = await act(
+      sim,
+      { ...escalating({ 'run-id': runId }), 'issue-on-failure': 'false' },
+      { env: env() }
+    )
+    expect(run.code).toBe(1)
+    expect(github.requests).toHaveLength(0)
+  })
+
+  it('GitHub answering 403 leaves the exit code as it would be, and warns naming issues: write', async () => {
+    const runId = sim.addRun({ status: 'failed' })
+    sim.nextLifecycle = { inProgressReads: 0, final: 'success', records: 1 }
+    const flowId = sim.run(runId)!.flowId as string
+    // A recovery to report: an open issue the stand-in refuses to show.
+    github.refuse = { status: 403, message: 'Resource not accessible by integration' }
+    const run = await act(sim, escalating({ 'run-id': runId }), { env: env() })
+    expect(run.code).toBe(0)
+    expect(run.warnings.join('\n')).toMatch(/add `permissions: issues: write`/)
+    expect(run.warnings.join('\n')).toContain(flowId)
+
+    sim.nextLifecycle = failing
+    const failed = await act(sim, escalating({ 'run-id': sim.addRun({ status: 'failed' }) }), {
+      env: env()
+    })
+    expect(failed.code).toBe(1)
+    expect(failed.warnings.join('\n')).toMatch(/issues: write.*Not done: an issue for flow/s)
+    expect(failed.stderr).toBe('')
+  })
+
+  it('a flow whose retries are exhausted in a sweep gets an issue and no re-trigger', async () => {
+    const flowId = sim.addFlow({ name: 'web-events' })
+    sim.addRun({ flowId, status: 'failed', createdAt: Date.now() - 60_000 })
+    for (const ago of [30_000, 20_000, 10_000])
+      sim.addRun({
+        flowId,
+        status: 'failed',
+        createdAt: Date.now() - ago,
+        createdClient: sim.apiKey
+      })
+    const run = await act(
+      sim,
+      { ...escalating({ 'flow-id': 'all' }), wait: 'false' },
+      { env: env() }
+    )
+    expect(run.code).toBe(1)
+    expect(sim.count('retrigger')).toBe(0)
+    expect(github.issues).toHaveLength(1)
+    expect(github.issues[0].title).toContain('web-events')
+    expect(github.issues[0].body).toContain('retries are exhausted (3 made, all failed)')
+  })
+
+  it('a sweep that finds a flow healthy closes its open issue, reading open issues once', async () => {
+    const broken = sim.addFlow({ name: 'broken' })
+    const healed = sim.addFlow({ name: 'healed' })
+    sim.addRun({ flowId: broken, status: 'failed', createdAt: Date.now() - 60_000 })
+    sim.addRun({ flowId: healed, status: 'success', records: 3, createdAt: Date.now() - 60_000 })
+    for (let i = 0; i < 5; i++) sim.addRun({ flowId: sim.addFlow(), status: 'success', records: 1 })
+    github.issues.push({
+      number: 1,
+      title: 'healed',
+      body: `<!-- aep-flow: ${healed} -->\nold`,
+      labels: ['aep-dataflow'],
+      state: 'open',
+      comments: []
+    })
+    sim.nextLifecycle = failing
+    const run = await act(sim, escalating({ 'flow-id': 'all' }), { env: env() })
+    expect(run.code).toBe(1)
+    expect(github.issues[0]).toMatchObject({ state: 'closed', state_reason: 'completed' })
+    expect(github.issues).toHaveLength(2) // the broken flow's new issue
+    expect(github.requests.filter(r => r.method === 'GET')).toHaveLength(1)
+  })
+
+  it('the GitHub token and the Adobe token appear nowhere but ::add-mask:: lines, not in issues either', async () => {
+    const runId = sim.addRun({ status: 'failed' })
+    sim.nextLifecycle = failing
+    const run = await act(
+      sim,
+      { ...escalating({ 'run-id': runId }), ...oauth(sim), 'access-token': '', 'api-key': '' },
+      { env: env() }
+    )
+    expect(run.stdout).toContain(`::add-mask::${github.token}`)
+    const secrets = [github.token, ...secretsOf(sim)]
+    const places = [
+      run.stdout
+        .split('\n')
+        .filter(l => !l.startsWith('::add-mask::'))
+        .join('\n'),
+      run.summary,
+      JSON.stringify(run.outputs),
+      github.sentText()
+    ]
+    for (const secret of secrets) for (const text of places) expect(text).not.toContain(secret)
+    expect(github.issues).toHaveLength(1)
+  })
+})
+
+describe('escalation behind a proxy', () => {
+  let proxy: http.Server
+  let connects: string[]
+  beforeEach(async () => {
+    connects = []
+    proxy = http.createServer((_req, res) => res.writeHead(403).end())
+    proxy.on('connect', (req, socket) => {
+      connects.push(req.url ?? '')
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n')
+    })
+    await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve))
+  })
+  afterEach(() => new Promise<void>(resolve => proxy.close(() => resolve())))
+
+  it('Octokit goes through HTTPS_PROXY to a remote GitHub (the proxy, ours, refuses: nothing leaves)', async () => {
+    const runId = sim.addRun({ status: 'failed' })
+    sim.nextLifecycle = failing
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+    const run = await act(sim, escalating({ 'run-id': runId }), {
+      env: { GITHUB_API_URL: 'https://api.github.com', HTTPS_PROXY: url }
+    })
+    expect(connects).toEqual(['api.github.com:443'])
+    expect(run.code).toBe(1) // the run's verdict, unchanged
+    expect(run.warnings.join('\n')).toMatch(/Could not file GitHub issues/)
+    expect(run.stderr).toBe('')
+  })
+})

@@ -1,0 +1,212 @@
+export const id = 541;
+export const ids = [541];
+export const modules = {
+
+/***/ 9541:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   fileIssues: () => (/* binding */ fileIssues)
+/* harmony export */ });
+/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(5625);
+/* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(665);
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(7194);
+/**
+ * Escalation through GitHub: one open issue per failing flow, found by the first label and a
+ * hidden marker with the flow id; commented while the flow keeps failing, closed when it
+ * recovers. Loaded only when `issue-on-failure` is on (a dynamic import: its own chunk of dist/,
+ * with Octokit and, on first request, undici), so no other run pays for it at start-up.
+ * GitHub refusing never changes the step's verdict: it is a warning that says what to fix.
+ */
+
+
+
+
+const marker = (flowId) => `<!-- aep-flow: ${flowId} -->`;
+const MARKER = /<!-- aep-flow: ([0-9a-f-]{36}) -->/;
+// One list call covers 100 open issues; a repository with more of ours is read up to this many pages.
+const MAX_PAGES = 10;
+/** Files what needs a person and closes what recovered; records each action in the report. */
+async function fileIssues(settings, work, report, ctx) {
+    if (work.incidents.length === 0 && work.recoveries.length === 0)
+        return;
+    // No `request` option here: it would replace the proxy-aware fetch @actions/github sets up.
+    const github = (0,_actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q)(settings.token, {
+        baseUrl: settings.apiUrl,
+        userAgent: 'aep-retry-dataflow-run'
+    });
+    const [owner, repo] = settings.repository.split('/');
+    const request = () => ({
+        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.requestTimeoutMs)])
+    });
+    const tasks = [
+        ...work.incidents.map(incident => ({
+            what: `an issue for flow ${incident.flowId} (${incident.headline})`,
+            run: (open) => fileIncident(incident, open)
+        })),
+        ...work.recoveries.map(recovery => ({
+            what: `closing any open issue of recovered flow ${recovery.flowId}`,
+            run: (open) => closeRecovered(recovery, open)
+        }))
+    ];
+    const fileIncident = async (incident, open) => {
+        const existing = open.get(incident.flowId);
+        const body = describe(incident, ctx);
+        if (existing) {
+            await github.rest.issues.createComment({
+                owner,
+                repo,
+                issue_number: existing.number,
+                body,
+                request: request()
+            });
+            report.issues.push({ flowId: incident.flowId, ...existing, action: 'commented' });
+            _log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq(`Flow ${incident.flowId}: commented on issue #${existing.number}`);
+            return;
+        }
+        const { data } = await github.rest.issues.create({
+            owner,
+            repo,
+            title: (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(`AEP dataflow ${incident.flowName ? `"${oneLineTitle(incident.flowName)}" ` : ''}(${incident.flowId}) needs attention`),
+            body: `${marker(incident.flowId)}\n${body}`,
+            labels: settings.labels,
+            request: request()
+        });
+        open.set(incident.flowId, { number: data.number, url: data.html_url });
+        report.issues.push({
+            flowId: incident.flowId,
+            number: data.number,
+            url: data.html_url,
+            action: 'opened'
+        });
+        _log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq(`Flow ${incident.flowId}: opened issue #${data.number}`);
+        const labelled = (data.labels ?? []).some(l => (typeof l === 'string' ? l : l.name) === settings.labels[0]);
+        if (!labelled)
+            _log_js__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`Issue #${data.number} was opened without the label "${settings.labels[0]}", so a later run cannot find it: the token may lack permission to set labels.`);
+    };
+    const closeRecovered = async (recovery, open) => {
+        const existing = open.get(recovery.flowId);
+        if (!existing)
+            return;
+        const body = `${recovery.runId ? `Run \`${recovery.runId}\`` : 'The latest run'} of dataflow \`${recovery.flowId}\` in sandbox \`${ctx.sandbox}\` succeeded: the flow has recovered. Closing.${ctx.runUrl ? `\n\nSeen by [this workflow run](${ctx.runUrl}).` : ''}`;
+        await github.rest.issues.createComment({
+            owner,
+            repo,
+            issue_number: existing.number,
+            body,
+            request: request()
+        });
+        await github.rest.issues.update({
+            owner,
+            repo,
+            issue_number: existing.number,
+            state: 'closed',
+            state_reason: 'completed',
+            request: request()
+        });
+        report.issues.push({ flowId: recovery.flowId, ...existing, action: 'closed' });
+        _log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq(`Flow ${recovery.flowId} recovered: closed issue #${existing.number}`);
+    };
+    let next = 0;
+    try {
+        const open = await openIssues(github, owner, repo, settings.labels[0], request);
+        for (; next < tasks.length; next++)
+            await tasks[next].run(open);
+    }
+    catch (err) {
+        const left = tasks.slice(next).map(t => t.what);
+        _log_js__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`Could not file GitHub issues (${why(err)}). Not done: ${left.slice(0, 5).join('; ')}${left.length > 5 ? `; and ${left.length - 5} more` : ''}. The step's result is unchanged.`);
+    }
+}
+/** The open issues of this action, by the flow id in their marker: one list call per 100. */
+async function openIssues(github, owner, repo, label, request) {
+    const open = new Map();
+    for (let page = 1; page <= MAX_PAGES; page++) {
+        const { data } = await github.rest.issues.listForRepo({
+            owner,
+            repo,
+            labels: label,
+            state: 'open',
+            per_page: 100,
+            page,
+            request: request()
+        });
+        for (const issue of data) {
+            const flowId = MARKER.exec(issue.body ?? '')?.[1];
+            if (flowId && !issue.pull_request && !open.has(flowId))
+                open.set(flowId, { number: issue.number, url: issue.html_url });
+        }
+        if (data.length < 100)
+            break;
+    }
+    return open;
+}
+/** An issue body or comment: what happened, the runs, Adobe's codes and texts, where and when. */
+function describe(incident, ctx) {
+    const r = incident.result;
+    const rows = [
+        [
+            'Dataflow',
+            `${incident.flowName ? `${(0,_report_js__WEBPACK_IMPORTED_MODULE_2__/* .escape */ .ih)(incident.flowName)} ` : ''}\`${incident.flowId}\``
+        ],
+        ['Sandbox', `\`${ctx.sandbox}\``],
+        ['Failed run', `\`${r.runId}\``],
+        ...(r.newRunId
+            ? [
+                ['New run', `\`${r.newRunId}\`${r.finalStatus ? ` (${(0,_report_js__WEBPACK_IMPORTED_MODULE_2__/* .escape */ .ih)(r.finalStatus)})` : ''}`]
+            ]
+            : []),
+        ...(r.earlierRetries?.length
+            ? [['Retries made', r.earlierRetries.map(id => `\`${id}\``).join(', ')]]
+            : []),
+        ['When', new Date().toISOString()],
+        ...(ctx.runUrl
+            ? [['Workflow run', `[${ctx.runUrl}](${ctx.runUrl})`]]
+            : [])
+    ];
+    const causes = [...(r.newRunErrors ?? []), ...(r.previousErrors ?? [])];
+    const lines = [
+        `**This dataflow needs a person:** ${(0,_report_js__WEBPACK_IMPORTED_MODULE_2__/* .escape */ .ih)(incident.headline)}.`,
+        '',
+        '| | |',
+        '|---|---|',
+        ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+        ...(r.error ? ['', `**What the action saw:** ${(0,_report_js__WEBPACK_IMPORTED_MODULE_2__/* .escape */ .ih)(r.error, 2000)}`] : []),
+        ...(causes.length
+            ? [
+                '',
+                '**Errors reported by Adobe**',
+                '',
+                ...[...new Set(causes)].slice(0, 20).map(c => `- ${(0,_report_js__WEBPACK_IMPORTED_MODULE_2__/* .escape */ .ih)(c)}`)
+            ]
+            : []),
+        '',
+        '_Filed by the AEP dataflow retry action. It comments here while the flow keeps failing and closes this issue when the flow recovers._'
+    ];
+    return (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(lines.join('\n'));
+}
+function oneLineTitle(name) {
+    return name.replace(/[\r\n\u0000-\u001f]+/g, ' ').slice(0, 100); // eslint-disable-line no-control-regex
+}
+/** GitHub's refusal in words a workflow author can act on; never a stack trace, never the token. */
+function why(err) {
+    const status = err.status;
+    const message = (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(err instanceof Error ? err.message : String(err))
+        .split('\n')[0]
+        .slice(0, 300);
+    if (status === 403)
+        return `GitHub answered 403: add \`permissions: issues: write\` to the job (or the workflow). ${message}`;
+    if (status === 404)
+        return `GitHub answered 404: the repository was not found with this token. ${message}`;
+    if (status === 429)
+        return `GitHub is rate-limiting this token: ${message}`;
+    if (status === 401)
+        return `GitHub refused the token (401): check \`github-token\`. ${message}`;
+    return message;
+}
+
+
+/***/ })
+
+};

@@ -1,0 +1,230 @@
+/**
+ * Escalation through GitHub: one open issue per failing flow, found by the first label and a
+ * hidden marker with the flow id; commented while the flow keeps failing, closed when it
+ * recovers. Loaded only when `issue-on-failure` is on (a dynamic import: its own chunk of dist/,
+ * with Octokit and, on first request, undici), so no other run pays for it at start-up.
+ * GitHub refusing never changes the step's verdict: it is a warning that says what to fix.
+ */
+import { getOctokit } from '@actions/github'
+import type { Incident, Recovery } from './escalation.js'
+import type { IssueSettings } from './inputs.js'
+import * as log from './log.js'
+import type { Report } from './report.js'
+import { escape } from './report.js'
+import { redact } from './secrets.js'
+
+type Octokit = ReturnType<typeof getOctokit>
+
+export interface IssueContext {
+  sandbox: string
+  runUrl?: string
+  requestTimeoutMs: number
+  signal: AbortSignal
+}
+
+const marker = (flowId: string): string => `<!-- aep-flow: ${flowId} -->`
+const MARKER = /<!-- aep-flow: ([0-9a-f-]{36}) -->/
+// One list call covers 100 open issues; a repository with more of ours is read up to this many pages.
+const MAX_PAGES = 10
+
+/** Files what needs a person and closes what recovered; records each action in the report. */
+export async function fileIssues(
+  settings: IssueSettings,
+  work: { incidents: Incident[]; recoveries: Recovery[] },
+  report: Report,
+  ctx: IssueContext
+): Promise<void> {
+  if (work.incidents.length === 0 && work.recoveries.length === 0) return
+  // No `request` option here: it would replace the proxy-aware fetch @actions/github sets up.
+  const github = getOctokit(settings.token, {
+    baseUrl: settings.apiUrl,
+    userAgent: 'aep-retry-dataflow-run'
+  })
+  const [owner, repo] = settings.repository.split('/')
+  const request = (): { signal: AbortSignal } => ({
+    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.requestTimeoutMs)])
+  })
+  type Open = Awaited<ReturnType<typeof openIssues>>
+  const tasks: { what: string; run: (open: Open) => Promise<void> }[] = [
+    ...work.incidents.map(incident => ({
+      what: `an issue for flow ${incident.flowId} (${incident.headline})`,
+      run: (open: Open) => fileIncident(incident, open)
+    })),
+    ...work.recoveries.map(recovery => ({
+      what: `closing any open issue of recovered flow ${recovery.flowId}`,
+      run: (open: Open) => closeRecovered(recovery, open)
+    }))
+  ]
+
+  const fileIncident = async (incident: Incident, open: Open): Promise<void> => {
+    const existing = open.get(incident.flowId)
+    const body = describe(incident, ctx)
+    if (existing) {
+      await github.rest.issues.createComment({
+        owner,
+        repo,
+        issue_number: existing.number,
+        body,
+        request: request()
+      })
+      report.issues.push({ flowId: incident.flowId, ...existing, action: 'commented' })
+      log.info(`Flow ${incident.flowId}: commented on issue #${existing.number}`)
+      return
+    }
+    const { data } = await github.rest.issues.create({
+      owner,
+      repo,
+      title: redact(
+        `AEP dataflow ${incident.flowName ? `"${oneLineTitle(incident.flowName)}" ` : ''}(${incident.flowId}) needs attention`
+      ),
+      body: `${marker(incident.flowId)}\n${body}`,
+      labels: settings.labels,
+      request: request()
+    })
+    open.set(incident.flowId, { number: data.number, url: data.html_url })
+    report.issues.push({
+      flowId: incident.flowId,
+      number: data.number,
+      url: data.html_url,
+      action: 'opened'
+    })
+    log.info(`Flow ${incident.flowId}: opened issue #${data.number}`)
+    const labelled = (data.labels ?? []).some(
+      l => (typeof l === 'string' ? l : l.name) === settings.labels[0]
+    )
+    if (!labelled)
+      log.warning(
+        `Issue #${data.number} was opened without the label "${settings.labels[0]}", so a later run cannot find it: the token may lack permission to set labels.`
+      )
+  }
+
+  const closeRecovered = async (recovery: Recovery, open: Open): Promise<void> => {
+    const existing = open.get(recovery.flowId)
+    if (!existing) return
+    const body = `${recovery.runId ? `Run \`${recovery.runId}\`` : 'The latest run'} of dataflow \`${recovery.flowId}\` in sandbox \`${ctx.sandbox}\` succeeded: the flow has recovered. Closing.${ctx.runUrl ? `\n\nSeen by [this workflow run](${ctx.runUrl}).` : ''}`
+    await github.rest.issues.createComment({
+      owner,
+      repo,
+      issue_number: existing.number,
+      body,
+      request: request()
+    })
+    await github.rest.issues.update({
+      owner,
+      repo,
+      issue_number: existing.number,
+      state: 'closed',
+      state_reason: 'completed',
+      request: request()
+    })
+    report.issues.push({ flowId: recovery.flowId, ...existing, action: 'closed' })
+    log.info(`Flow ${recovery.flowId} recovered: closed issue #${existing.number}`)
+  }
+
+  let next = 0
+  try {
+    const open = await openIssues(github, owner, repo, settings.labels[0], request)
+    for (; next < tasks.length; next++) await tasks[next].run(open)
+  } catch (err) {
+    const left = tasks.slice(next).map(t => t.what)
+    log.warning(
+      `Could not file GitHub issues (${why(err)}). Not done: ${left.slice(0, 5).join('; ')}${left.length > 5 ? `; and ${left.length - 5} more` : ''}. The step's result is unchanged.`
+    )
+  }
+}
+
+/** The open issues of this action, by the flow id in their marker: one list call per 100. */
+async function openIssues(
+  github: Octokit,
+  owner: string,
+  repo: string,
+  label: string,
+  request: () => { signal: AbortSignal }
+): Promise<Map<string, { number: number; url: string }>> {
+  const open = new Map<string, { number: number; url: string }>()
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const { data } = await github.rest.issues.listForRepo({
+      owner,
+      repo,
+      labels: label,
+      state: 'open',
+      per_page: 100,
+      page,
+      request: request()
+    })
+    for (const issue of data) {
+      const flowId = MARKER.exec(issue.body ?? '')?.[1]
+      if (flowId && !issue.pull_request && !open.has(flowId))
+        open.set(flowId, { number: issue.number, url: issue.html_url })
+    }
+    if (data.length < 100) break
+  }
+  return open
+}
+
+/** An issue body or comment: what happened, the runs, Adobe's codes and texts, where and when. */
+function describe(incident: Incident, ctx: IssueContext): string {
+  const r = incident.result
+  const rows: [string, string][] = [
+    [
+      'Dataflow',
+      `${incident.flowName ? `${escape(incident.flowName)} ` : ''}\`${incident.flowId}\``
+    ],
+    ['Sandbox', `\`${ctx.sandbox}\``],
+    ['Failed run', `\`${r.runId}\``],
+    ...(r.newRunId
+      ? ([
+          ['New run', `\`${r.newRunId}\`${r.finalStatus ? ` (${escape(r.finalStatus)})` : ''}`]
+        ] as [string, string][])
+      : []),
+    ...(r.earlierRetries?.length
+      ? ([['Retries made', r.earlierRetries.map(id => `\`${id}\``).join(', ')]] as [
+          string,
+          string
+        ][])
+      : []),
+    ['When', new Date().toISOString()],
+    ...(ctx.runUrl
+      ? ([['Workflow run', `[${ctx.runUrl}](${ctx.runUrl})`]] as [string, string][])
+      : [])
+  ]
+  const causes = [...(r.newRunErrors ?? []), ...(r.previousErrors ?? [])]
+  const lines = [
+    `**This dataflow needs a person:** ${escape(incident.headline)}.`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    ...(r.error ? ['', `**What the action saw:** ${escape(r.error, 2000)}`] : []),
+    ...(causes.length
+      ? [
+          '',
+          '**Errors reported by Adobe**',
+          '',
+          ...[...new Set(causes)].slice(0, 20).map(c => `- ${escape(c)}`)
+        ]
+      : []),
+    '',
+    '_Filed by the AEP dataflow retry action. It comments here while the flow keeps failing and closes this issue when the flow recovers._'
+  ]
+  return redact(lines.join('\n'))
+}
+
+function oneLineTitle(name: string): string {
+  return name.replace(/[\r\n\u0000-\u001f]+/g, ' ').slice(0, 100) // eslint-disable-line no-control-regex
+}
+
+/** GitHub's refusal in words a workflow author can act on; never a stack trace, never the token. */
+function why(err: unknown): string {
+  const status = (err as { status?: number }).status
+  const message = redact(err instanceof Error ? err.message : String(err))
+    .split('\n')[0]
+    .slice(0, 300)
+  if (status === 403)
+    return `GitHub answered 403: add \`permissions: issues: write\` to the job (or the workflow). ${message}`
+  if (status === 404)
+    return `GitHub answered 404: the repository was not found with this token. ${message}`
+  if (status === 429) return `GitHub is rate-limiting this token: ${message}`
+  if (status === 401) return `GitHub refused the token (401): check \`github-token\`. ${message}`
+  return message
+}
