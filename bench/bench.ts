@@ -136,6 +136,7 @@ const recoveredRun = (sim: Simulator): string => {
     flowId: sim.run(runId)!.flowId as string,
     status: 'success',
     records: 1,
+    createdAt: Date.now() - 30_000,
     createdClient: sim.apiKey
   })
   return runId
@@ -147,7 +148,24 @@ const common = (sim: Simulator) => ({
   'ims-url': sim.url
 })
 const staticToken = (sim: Simulator) => ({ 'access-token': TOKEN, 'api-key': sim.apiKey })
+// `--baseline REV` (repeatable): the committed dist/ of an earlier revision, side by side.
+const baselines = args
+  .flatMap((a, i) => (a === '--baseline' ? [args[i + 1]] : []))
+  .map(rev => {
+    const dir = join(root, 'bench/.build', `baseline-${rev.replace(/[^\w.-]/g, '_')}`)
+    rmSync(dir, { recursive: true, force: true })
+    execFileSync('mkdir', ['-p', dir])
+    const archive = execFileSync('git', ['archive', rev, 'dist'], { cwd: root })
+    execFileSync('tar', ['-x', '--strip-components=1', '-C', dir], { input: archive })
+    return { rev, script: join(dir, 'index.js') }
+  })
+
 const contenders: Contender[] = [
+  ...baselines.map(b => ({
+    name: `baseline ${b.rev}: static token, check-status false`,
+    script: b.script,
+    inputs: (sim: Simulator) => ({ ...common(sim), ...staticToken(sim), 'check-status': 'false' })
+  })),
   {
     name: 'bare floor (node:http, no toolkit)',
     script: join(root, 'bench/floor-bare.mjs'),
@@ -212,7 +230,7 @@ const single = onlyBatches
         }
       })
     })
-const toolkitFloor = single[1]?.wallMs ?? NaN
+const toolkitFloor = single.find(s => s.name.startsWith('toolkit floor'))?.wallMs ?? NaN
 await github.stop()
 const githubLists = github.requests.filter(r => r.method === 'GET').length
 
