@@ -2,6 +2,7 @@
 // the verdicts, outputs written before the step fails, and cancellation.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
+import { GitHubStandIn } from '../../sim/github.js'
 import type { Simulator } from '../../sim/simulator.js'
 import { baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
 
@@ -99,5 +100,72 @@ describe('run()', () => {
     expect(core.setFailed.mock.calls[0][0]).toMatch(/^Cancelled: 1 of 1 run\(s\) were re-triggered/)
     expect(outputs()['new-run-id']).toBeTruthy()
     expect(sim.count('retrigger')).toBe(1)
+  })
+
+  it("a second run of the same step adopts the first one's retry and sends nothing", async () => {
+    const runId = sim.addRun({ status: 'failed' })
+    given({ ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    await run()
+    const first = outputs()['new-run-id']
+    jest.clearAllMocks()
+    await run()
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(outputs()['new-run-id']).toBe(first)
+    expect(sim.count('retrigger')).toBe(1)
+    expect(core.notice.mock.calls[0][0]).toMatch(/was already re-triggered/)
+  })
+
+  it('sweeps the sandbox, groups failures by cause, and stops at max-runs', async () => {
+    for (const name of ['a', 'b', 'c']) {
+      const flowId = sim.addFlow({ name })
+      sim.addRun({ flowId, status: 'failed', errors: [{ code: 'C-1', message: 'm' }] })
+    }
+    sim.addRun({ flowId: sim.addFlow({ name: 'ok' }), status: 'success', records: 1 })
+    given({ ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all', 'max-runs': '2' })
+    await run()
+    expect(core.setFailed.mock.calls[0][0]).toMatch(
+      /found 3 failed runs, more than `max-runs` \(2\).*C-1 \(3 runs\)/
+    )
+    expect(sim.count('retrigger')).toBe(0)
+
+    jest.clearAllMocks()
+    given({ ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all' })
+    await run()
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(sim.count('retrigger')).toBe(3)
+    expect(core.summary.addRaw.mock.calls[0][0]).toMatch(/Failures by cause[\s\S]*`C-1` \| 3 \| 3/)
+  })
+
+  it('with issue-on-failure, files an issue for a retry that failed, and closes it on recovery', async () => {
+    const github = await new GitHubStandIn().start()
+    process.env.GITHUB_API_URL = github.url
+    process.env.GITHUB_REPOSITORY = 'acme/ingestion'
+    try {
+      const runId = sim.addRun({ status: 'failed' })
+      sim.nextLifecycle = { inProgressReads: 0, final: 'failed' }
+      const inputs = {
+        ...baseInputs(sim),
+        ...staticToken(sim),
+        'run-id': runId,
+        wait: 'true',
+        'poll-interval': '100ms',
+        'issue-on-failure': 'true',
+        'github-token': github.token,
+        'issue-labels': 'aep-dataflow, data-team'
+      }
+      given(inputs)
+      await run()
+      expect(github.issues).toHaveLength(1)
+      expect(github.issues[0].labels).toEqual(['aep-dataflow', 'data-team'])
+      sim.nextLifecycle = { inProgressReads: 0, final: 'success', records: 1 }
+      jest.clearAllMocks()
+      await run()
+      expect(core.setFailed).not.toHaveBeenCalled()
+      expect(github.issues[0].state).toBe('closed')
+    } finally {
+      delete process.env.GITHUB_API_URL
+      delete process.env.GITHUB_REPOSITORY
+      await github.stop()
+    }
   })
 })
