@@ -40,6 +40,7 @@ async function fileIssues(settings, work, report, ctx) {
     const request = () => ({
         signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.requestTimeoutMs)])
     });
+    const comment = (issue_number, body) => github.rest.issues.createComment({ owner, repo, issue_number, body, request: request() });
     const tasks = [
         ...work.incidents.map(incident => ({
             what: `an issue for flow ${incident.flowId} (${incident.headline})`,
@@ -54,13 +55,7 @@ async function fileIssues(settings, work, report, ctx) {
         const existing = open.get(incident.flowId);
         const body = describe(incident, ctx);
         if (existing) {
-            await github.rest.issues.createComment({
-                owner,
-                repo,
-                issue_number: existing.number,
-                body,
-                request: request()
-            });
+            await comment(existing.number, body);
             report.issues.push({ flowId: incident.flowId, ...existing, action: 'commented' });
             _log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq(`Flow ${incident.flowId}: commented on issue #${existing.number}`);
             return;
@@ -90,13 +85,7 @@ async function fileIssues(settings, work, report, ctx) {
         if (!existing)
             return;
         const body = `${recovery.runId ? `Run \`${recovery.runId}\`` : 'The latest run'} of dataflow \`${recovery.flowId}\` in sandbox \`${ctx.sandbox}\` succeeded: the flow has recovered. Closing.${ctx.runUrl ? `\n\nSeen by [this workflow run](${ctx.runUrl}).` : ''}`;
-        await github.rest.issues.createComment({
-            owner,
-            repo,
-            issue_number: existing.number,
-            body,
-            request: request()
-        });
+        await comment(existing.number, body);
         await github.rest.issues.update({
             owner,
             repo,

@@ -44,6 +44,8 @@ export async function fileIssues(
   const request = (): { signal: AbortSignal } => ({
     signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.requestTimeoutMs)])
   })
+  const comment = (issue_number: number, body: string) =>
+    github.rest.issues.createComment({ owner, repo, issue_number, body, request: request() })
   type Open = Awaited<ReturnType<typeof openIssues>>
   const tasks: { what: string; run: (open: Open) => Promise<void> }[] = [
     ...work.incidents.map(incident => ({
@@ -60,13 +62,7 @@ export async function fileIssues(
     const existing = open.get(incident.flowId)
     const body = describe(incident, ctx)
     if (existing) {
-      await github.rest.issues.createComment({
-        owner,
-        repo,
-        issue_number: existing.number,
-        body,
-        request: request()
-      })
+      await comment(existing.number, body)
       report.issues.push({ flowId: incident.flowId, ...existing, action: 'commented' })
       log.info(`Flow ${incident.flowId}: commented on issue #${existing.number}`)
       return
@@ -102,13 +98,7 @@ export async function fileIssues(
     const existing = open.get(recovery.flowId)
     if (!existing) return
     const body = `${recovery.runId ? `Run \`${recovery.runId}\`` : 'The latest run'} of dataflow \`${recovery.flowId}\` in sandbox \`${ctx.sandbox}\` succeeded: the flow has recovered. Closing.${ctx.runUrl ? `\n\nSeen by [this workflow run](${ctx.runUrl}).` : ''}`
-    await github.rest.issues.createComment({
-      owner,
-      repo,
-      issue_number: existing.number,
-      body,
-      request: request()
-    })
+    await comment(existing.number, body)
     await github.rest.issues.update({
       owner,
       repo,
