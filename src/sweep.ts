@@ -39,13 +39,16 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
       )
       open(withinLimit(candidates, shared, report))
     } else {
-      // Flows named one by one: their runs must be listed before the count is known.
+      // Flows named one by one give at most one run each: when they cannot exceed `max-runs`, no
+      // re-trigger waits; otherwise their runs must all be listed before the count is known.
+      const { maxRuns } = inputs
+      if (maxRuns === 0 || inputs.flowIds.length <= maxRuns) open(true)
       await Promise.all(
         inputs.flowIds.map(
           id => new Promise<void>(done => queue.push(() => work(id).finally(done)))
         )
       )
-      open(withinLimit(selected.length, shared, report))
+      if (gate === 'closed') open(withinLimit(selected.length, shared, report))
     }
   } catch (err) {
     open(false)

@@ -108,6 +108,19 @@ describe('flow-id: all', () => {
     expect(JSON.parse(run.outputs['new-run-ids'])).toEqual([])
   })
 
+  it('listed flow ids count against max-runs too, once their runs are listed', async () => {
+    sim = await startSimulator({ pageSize: 4 })
+    const { failing } = sandbox()
+    const inputs = { ...baseInputs(sim), ...staticToken(sim), 'flow-id': failing.join(',') }
+    const over = await act(sim, { ...inputs, 'max-runs': '3' })
+    expect(over.code).toBe(1)
+    expect(sim.count('retrigger')).toBe(0)
+    expect(over.errors.join('\n')).toMatch(/found 4 failed runs, more than `max-runs` \(3\)/)
+    const within = await act(sim, { ...inputs, 'max-runs': '4' })
+    expect(within.code).toBe(0)
+    expect(sim.count('retrigger')).toBe(4)
+  })
+
   it('dry-run lists the 4 in run-ids, even past max-runs', async () => {
     sim = await startSimulator({ pageSize: 4 })
     const { runs } = sandbox()
