@@ -9,8 +9,8 @@ export interface Report {
   results: RunResult[]
   /** Flows a sweep looked at and left alone, with why; `failed` when that is a failure of the step. */
   skippedFlows: { flowId: string; flowName?: string; reason: string; failed?: boolean }[]
-  /** A sweep selected more runs than `max-runs`, so it re-triggered none. */
-  maxRunsExceeded?: boolean
+  /** How many runs a sweep selected when that was more than `max-runs` (so it re-triggered none). */
+  maxRunsExceeded?: number
   /** Flows a sweep found healthy (latest run succeeded): an open issue for one can be closed. */
   healthyFlows: { flowId: string; flowName?: string; runId?: string }[]
   /** What escalation did in GitHub, for the summary. */

@@ -56,7 +56,8 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
   } finally {
     await queue.drain()
   }
-  if (report.maxRunsExceeded) report.stepError = maxRunsMessage(selected, shared)
+  if (report.maxRunsExceeded)
+    report.stepError = maxRunsMessage(report.maxRunsExceeded, selected, shared)
 }
 
 /** Lists the sandbox's flows and hands on each one a sweep should look at; returns how many. */
@@ -151,12 +152,12 @@ function withinLimit(count: number, shared: Shared, report: Report): boolean {
     )
     return true
   }
-  report.maxRunsExceeded = true
+  report.maxRunsExceeded = count
   return false
 }
 
 /** Why a sweep over `max-runs` re-triggered nothing: how many, and what they have in common. */
-function maxRunsMessage(selected: RunResult[], shared: Shared): string {
+function maxRunsMessage(count: number, selected: RunResult[], shared: Shared): string {
   const counts = new Map<string, number>()
   for (const r of selected)
     for (const code of new Set((r.previousCauses ?? []).map(c => c.code)))
@@ -165,5 +166,5 @@ function maxRunsMessage(selected: RunResult[], shared: Shared): string {
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([code, n]) => `${code} (${n} run${n === 1 ? '' : 's'})`)
-  return `The sweep found ${selected.length} failed runs, more than \`max-runs\` (${shared.inputs.maxRuns}), so it re-triggered none of them: failures on this scale usually have one cause that a retry will not fix (an expired source credential, a schema change).${top.length ? ` Most common error codes: ${top.join(', ')}.` : ''} Fix the cause, then raise \`max-runs\` or narrow the sweep (\`flow-name\`, \`lookback\`); \`dry-run: true\` lists them all.`
+  return `The sweep found ${count} failed runs, more than \`max-runs\` (${shared.inputs.maxRuns}), so it re-triggered none of them: failures on this scale usually have one cause that a retry will not fix (an expired source credential, a schema change).${top.length ? ` Most common error codes: ${top.join(', ')}.` : ''} Fix the cause, then raise \`max-runs\` or narrow the sweep (\`flow-name\`, \`lookback\`); \`dry-run: true\` lists them all.`
 }
