@@ -168,4 +168,32 @@ describe('run()', () => {
       await github.stop()
     }
   })
+
+  it("GitHub refusing (403) is a warning naming issues: write; the verdict stays the runs'", async () => {
+    const github = await new GitHubStandIn().start()
+    process.env.GITHUB_API_URL = github.url
+    process.env.GITHUB_REPOSITORY = 'acme/ingestion'
+    github.refuse = { status: 403, message: 'Resource not accessible by integration' }
+    try {
+      sim.nextLifecycle = { inProgressReads: 0, final: 'success', records: 1 }
+      given({
+        ...baseInputs(sim),
+        ...staticToken(sim),
+        'run-id': sim.addRun({ status: 'failed' }),
+        wait: 'true',
+        'poll-interval': '100ms',
+        'issue-on-failure': 'true',
+        'github-token': github.token
+      })
+      await run()
+      expect(core.setFailed).not.toHaveBeenCalled()
+      expect(core.warning.mock.calls.map(c => String(c[0])).join('\n')).toMatch(
+        /add `permissions: issues: write`/
+      )
+    } finally {
+      delete process.env.GITHUB_API_URL
+      delete process.env.GITHUB_REPOSITORY
+      await github.stop()
+    }
+  })
 })
