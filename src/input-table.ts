@@ -111,7 +111,7 @@ export const INPUT_TABLE = [
     kind: 'flag',
     default: 'true',
     description:
-      'Read each run before re-triggering it: re-trigger only failed runs (or successful runs that ingested zero records), and show why it failed.'
+      "Read each run and its flow's recent runs before re-triggering it: re-trigger only failed runs (or successful runs that ingested zero records), show why it failed, and never retry a failure twice (see Safe to repeat). `false` sends the re-trigger straight away, without these checks."
   },
   {
     name: 'force',
