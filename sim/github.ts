@@ -4,7 +4,7 @@
  * token, and refuses on demand (403 without `issues: write`, 404, 429). Never part of the bundle.
  */
 import * as http from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { LoopbackServer } from './loopback.js'
 
 export interface StandInIssue {
   number: number
@@ -30,31 +30,24 @@ export class GitHubStandIn {
   readonly requests: GitHubRequest[] = []
   /** Answer every request with this status (and GitHub's message) instead. */
   refuse?: { status: number; message: string }
-  private readonly server: http.Server
-  private readonly sockets = new Set<Socket>()
+  private readonly server: LoopbackServer
 
   constructor(token = 'ghs_StandInToken0123456789abcdefABCDEF') {
     this.token = token
-    this.server = http.createServer((req, res) => {
+    this.server = new LoopbackServer((req, res) => {
       let body = ''
       req.on('data', (c: Buffer) => (body += c.toString()))
       req.on('end', () => this.handle(req, res, body))
     })
-    this.server.on('connection', s => {
-      this.sockets.add(s)
-      s.on('close', () => this.sockets.delete(s))
-    })
   }
 
   async start(): Promise<this> {
-    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.url = await this.server.start()
     return this
   }
 
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy()
-    await new Promise<void>(resolve => this.server.close(() => resolve()))
+  stop(): Promise<void> {
+    return this.server.stop()
   }
 
   /** Everything GitHub was sent: bodies of issues and comments included, for leak scans. */

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import * as http from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { LoopbackServer } from './loopback.js'
 
 export type Route = 'token' | 'getRun' | 'listRuns' | 'retrigger' | 'listFlows'
 
@@ -118,8 +118,7 @@ export class Simulator {
   private readonly flows = new Map<string, Required<FlowSpec>>()
   private readonly tokens = new Map<string, number>()
   private readonly faults = new Map<Route, Fault[]>()
-  private readonly sockets = new Set<Socket>()
-  private readonly server: http.Server
+  private readonly server: LoopbackServer
   private window = { start: 0, count: 0 }
 
   constructor(private readonly options: SimulatorOptions = {}) {
@@ -127,22 +126,16 @@ export class Simulator {
     this.apiKey = options.apiKey ?? 'sim-client-id'
     this.clientSecret = options.clientSecret ?? 'sim-client-secret-p8e-XyZ'
     for (const token of options.staticTokens ?? []) this.tokens.set(token, Infinity)
-    this.server = http.createServer((req, res) => void this.handle(req, res))
-    this.server.on('connection', socket => {
-      this.sockets.add(socket)
-      socket.on('close', () => this.sockets.delete(socket))
-    })
+    this.server = new LoopbackServer((req, res) => void this.handle(req, res))
   }
 
   async start(port = 0): Promise<string> {
-    await new Promise<void>(resolve => this.server.listen(port, '127.0.0.1', resolve))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.url = await this.server.start(port)
     return this.url
   }
 
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy()
-    await new Promise<void>(resolve => this.server.close(() => resolve()))
+  stop(): Promise<void> {
+    return this.server.stop()
   }
 
   /** Queues faults for the next requests on a route, in order. */

@@ -70,7 +70,7 @@ export function rootOf(
 }
 
 export type ChainDecision =
-  | { action: 'retrigger'; target: RunInfo }
+  | { action: 'retrigger'; target: Pick<RunInfo, 'id'> }
   | { action: 'adopt'; run: RunInfo }
   | { action: 'exhausted'; chain: RunInfo[] }
 

@@ -44,7 +44,7 @@ export async function handleRun(result: RunResult, shared: Shared): Promise<void
       const decision: ChainDecision =
         failed && history && !inputs.force
           ? decideFromHistory(result, failed, history, shared)
-          : { action: 'retrigger', target: failed ?? ({ id: result.runId } as RunInfo) }
+          : { action: 'retrigger', target: { id: result.runId } }
       if (decision.action === 'adopt') return adopt(result, decision.run, shared)
       if (decision.action === 'exhausted') return exhausted(result, decision.chain, shared)
       if (inputs.dryRun) {

@@ -10,7 +10,7 @@ const SCALE = 0.7
 const MIN_RATE = 0.5
 // A Retry-After up to this long slows the rate; a longer one is the server saying "stop": every
 // worker pauses until then (never past the asking request's own budget, see retry.ts).
-export const PAUSE_ALL_ABOVE_MS = 2000
+const PAUSE_ALL_ABOVE_MS = 2000
 
 /**
  * Client-side pacing shared by every request of the step. It sends as fast as the workers ask

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import * as http from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { LoopbackServer } from '../../sim/loopback.js'
 
 export type HostileRoute = 'token' | 'getRun' | 'listRuns' | 'retrigger'
 export type Hook = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void
@@ -21,21 +21,16 @@ export class HostileServer {
   readonly hooks: Partial<Record<HostileRoute, Hook>> = {}
   /** Runs the default re-trigger created, as the listing shows them. */
   readonly created: Record<string, unknown>[] = []
-  private readonly server: http.Server
-  private readonly sockets = new Set<Socket>()
+  private readonly server: LoopbackServer
 
   constructor() {
-    this.server = http.createServer((req, res) => {
+    this.server = new LoopbackServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x')
       const route = routeOf(req.method ?? '', url.pathname)
       if (!route) return json(res, 404, { title: 'no route' })
       this.hits[route]++
       req.resume()
       req.on('end', () => (this.hooks[route] ?? this.defaults[route])(req, res, url))
-    })
-    this.server.on('connection', s => {
-      this.sockets.add(s)
-      s.on('close', () => this.sockets.delete(s))
     })
   }
 
@@ -89,14 +84,12 @@ export class HostileServer {
   }
 
   async start(): Promise<this> {
-    await new Promise<void>(resolve => this.server.listen(0, '127.0.0.1', resolve))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.url = await this.server.start()
     return this
   }
 
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy()
-    await new Promise<void>(resolve => this.server.close(() => resolve()))
+  stop(): Promise<void> {
+    return this.server.stop()
   }
 
   /** Inputs pointing the action at this server with a static token. */
