@@ -2,6 +2,10 @@
  * What a person must look at, and what has recovered, by flow: the decision behind
  * `issue-on-failure`. Step-level problems (inputs, credentials, permissions) are not per flow and
  * are not here: they fail the step as always. GitHub is reached only in github-issues.ts.
+ *
+ * A flow has recovered when every failed window of it that the step saw is settled well (its
+ * newest run succeeded), not when its latest run did: a window never retried is data never
+ * ingested. A window still being retried leaves the flow's issue as it is.
  */
 import type { Report } from './report.js'
 import type { RunResult } from './result.js'
@@ -12,13 +16,17 @@ export interface Incident {
   /** Why a person is needed, in one sentence. */
   headline: string
   result: RunResult
+  /** The flow's windows not yet recovered (this one included), oldest first. */
+  missing: RunResult[]
 }
 
 export interface Recovery {
   flowId: string
   flowName?: string
-  /** The successful run that shows the flow recovered. */
-  runId?: string
+  /** The failed runs whose windows were seen recovered (an open issue may name others). */
+  settled: string[]
+  /** The runs that recovered them. */
+  recoveredBy: string[]
 }
 
 /** True when Adobe's refusal concerns the run itself, not the credential or the rate (401/403/429). */
@@ -38,27 +46,43 @@ function headline(r: RunResult): string | undefined {
   return undefined
 }
 
-function recovered(r: RunResult): boolean {
+/** The window's data is in: its newest run succeeded. */
+export function recovered(r: RunResult): boolean {
   return (
     r.finalStatus === 'success' ||
     (r.state === 'already-retriggered' && r.adoptedStatus === 'success' && !r.finalStatus)
   )
 }
 
-/** The flows that need a person and the flows seen recovering, one entry per flow. */
+/** The flows that need a person and the flows seen recovered, one entry per flow. */
 export function escalations(report: Report): { incidents: Incident[]; recoveries: Recovery[] } {
-  const incidents = new Map<string, Incident>()
-  const recoveries = new Map<string, Recovery>()
+  const byFlow = new Map<string, { flowName?: string; results: RunResult[] }>()
+  for (const f of report.sweptFlows) byFlow.set(f.flowId, { flowName: f.flowName, results: [] })
   for (const r of report.results) {
     if (!r.flowId) continue
-    const why = headline(r)
-    if (why)
-      incidents.set(r.flowId, { flowId: r.flowId, flowName: r.flowName, headline: why, result: r })
-    else if (recovered(r))
-      recoveries.set(r.flowId, { flowId: r.flowId, flowName: r.flowName, runId: r.newRunId })
+    const flow = byFlow.get(r.flowId) ?? { flowName: r.flowName, results: [] }
+    flow.results.push(r)
+    byFlow.set(r.flowId, flow)
   }
-  for (const f of report.healthyFlows)
-    if (!incidents.has(f.flowId) && !recoveries.has(f.flowId)) recoveries.set(f.flowId, f)
-  for (const id of incidents.keys()) recoveries.delete(id)
-  return { incidents: [...incidents.values()], recoveries: [...recoveries.values()] }
+  const incidents: Incident[] = []
+  const recoveries: Recovery[] = []
+  for (const [flowId, { flowName, results }] of byFlow) {
+    const first = results.find(r => headline(r))
+    if (first) {
+      incidents.push({
+        flowId,
+        flowName,
+        headline: headline(first)!,
+        result: first,
+        missing: results.filter(r => !recovered(r))
+      })
+    } else if (results.every(recovered))
+      recoveries.push({
+        flowId,
+        flowName,
+        settled: results.map(r => r.runId),
+        recoveredBy: results.flatMap(r => (r.newRunId ? [r.newRunId] : []))
+      })
+  }
+  return { incidents, recoveries }
 }

@@ -67,39 +67,72 @@ export class FlowService {
   }
 
   /** A flow's runs created after `createdAfter` (epoch ms, server clock), every page, newest first. */
-  async listRuns(flowId: string, createdAfter: number): Promise<RunInfo[]> {
-    const query = new URLSearchParams([
-      ['property', `flowId==${flowId}`],
-      ['property', `createdAt>${Math.floor(createdAfter)}`],
-      ['orderby', '-createdAt'],
-      ['limit', String(PAGE_SIZE)]
-    ])
-    const runs = await this.list(
-      `/runs?${query.toString()}`,
+  listRuns(flowId: string, createdAfter: number): Promise<RunInfo[]> {
+    return this.listRunsWhere(
+      [`flowId==${flowId}`, `createdAt>${Math.floor(createdAfter)}`],
       `Listing runs of flow ${flowId}`,
-      parseRun
+      run => run.flowId === undefined || run.flowId === flowId
     )
-    // Sorted here too: the order is what makes "the latest run" safe, so it is not left to the server.
-    return runs
-      .filter(run => run.flowId === undefined || run.flowId === flowId)
-      .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))
   }
 
   /**
-   * The sandbox's dataflows whose last run started at or after `startedSince` (server clock),
-   * every page; `onPage` sees each page as it arrives, so work on it can start at once.
+   * The sandbox's failed runs, of every flow, that started at or after `startedSince` (server
+   * clock): the sandbox-wide listing, as Adobe's own SDK reads flow errors. The filters are
+   * applied again here (status compared case-insensitively), whatever the server did with them.
    */
-  listFlows(startedSince: number, onPage?: (flows: FlowInfo[]) => void): Promise<FlowInfo[]> {
+  listFailedRuns(startedSince: number): Promise<RunInfo[]> {
+    return this.listRunsWhere(
+      [
+        'metrics.statusSummary.status==failed',
+        `metrics.durationSummary.startedAtUTC>=${Math.floor(startedSince)}`
+      ],
+      'Listing the failed runs of the sandbox',
+      run => run.status === 'failed' && (run.startedAt ?? run.createdAt ?? 0) >= startedSince
+    )
+  }
+
+  /** The sandbox's runs created by `createdClient` (this credential) since `createdSince`. */
+  listRunsCreatedBy(createdClient: string, createdSince: number): Promise<RunInfo[]> {
+    return this.listRunsWhere(
+      [`createdClient==${createdClient}`, `createdAt>=${Math.floor(createdSince)}`],
+      'Listing the runs this credential created',
+      run => run.createdClient === createdClient && (run.createdAt ?? 0) >= createdSince
+    )
+  }
+
+  private async listRunsWhere(
+    filters: string[],
+    what: string,
+    keep: (run: RunInfo) => boolean
+  ): Promise<RunInfo[]> {
     const query = new URLSearchParams([
+      ...filters.map((f): [string, string] => ['property', f]),
+      ['orderby', '-createdAt'],
+      ['limit', String(PAGE_SIZE)]
+    ])
+    const runs = await this.list(`/runs?${query.toString()}`, what, parseRun)
+    // Sorted here too: the order is what makes "the newest retry" safe, so it is not left to the server.
+    return runs.filter(keep).sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))
+  }
+
+  /**
+   * The sandbox's source dataflows whose last run started at or after `startedSince` (server
+   * clock), every page; `onPage` sees each page as it arrives, so work on it can start at once.
+   * Destination and Adobe's internal flows are left out (`isSourceFlow`), here and by the server.
+   */
+  listSourceFlows(startedSince: number, onPage?: (flows: FlowInfo[]) => void): Promise<FlowInfo[]> {
+    const query = new URLSearchParams([
+      ['property', 'inheritedAttributes.properties.isSourceFlow==true'],
       ['property', `lastRunDetails.startedAtUTC>=${Math.floor(startedSince)}`],
       ['limit', String(PAGE_SIZE)]
     ])
+    const sources = (page: FlowInfo[]): FlowInfo[] => page.filter(f => f.isSourceFlow)
     return this.list(
       `/flows?${query.toString()}`,
-      'Listing the dataflows of the sandbox',
+      'Listing the source dataflows of the sandbox',
       parseFlow,
-      onPage
-    )
+      onPage && (page => onPage(sources(page)))
+    ).then(sources)
   }
 
   /**

@@ -6,6 +6,8 @@ export interface FlowInfo {
   id: string
   name?: string
   enabled: boolean
+  /** `inheritedAttributes.properties.isSourceFlow`: only source flows' runs are ever re-triggered. */
+  isSourceFlow: boolean
   /** The flow's latest run, from `lastRunDetails`. */
   lastRun?: { id?: string; status: RunStatus; rawStatus: string; startedAt?: number }
 }
@@ -23,6 +25,7 @@ export function parseFlow(value: unknown): FlowInfo | undefined {
   return {
     id,
     name: typeof flow.name === 'string' && flow.name ? flow.name.slice(0, 200) : undefined,
+    isSourceFlow: obj(obj(flow.inheritedAttributes).properties).isSourceFlow === true,
     enabled: typeof flow.state !== 'string' || flow.state.toLowerCase() !== 'disabled',
     lastRun: rawStatus
       ? {

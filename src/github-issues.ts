@@ -6,12 +6,15 @@
  * GitHub refusing never changes the step's verdict: it is a warning that says what to fix.
  */
 import { getOctokit } from '@actions/github'
+import { createHash } from 'node:crypto'
 import type { Incident, Recovery } from './escalation.js'
 import type { IssueSettings } from './inputs.js'
 import * as log from './log.js'
 import type { Report } from './report.js'
 import { escape } from './report.js'
+import { windowLabel } from './runs.js'
 import { redact } from './secrets.js'
+import { UUID } from './ids.js'
 
 type Octokit = ReturnType<typeof getOctokit>
 
@@ -24,6 +27,31 @@ export interface IssueContext {
 
 const marker = (flowId: string): string => `<!-- aep-flow: ${flowId} -->`
 const MARKER = /<!-- aep-flow: ([0-9a-f-]{36}) -->/
+// What the issue last said, so a sweep comments only when something changed: a digest of the
+// state, and the failed runs whose windows are still missing (to know one that left `lookback`).
+const stateMarker = (state: string, missing: string[]): string =>
+  `<!-- aep-state: ${state} -->\n<!-- aep-missing: ${missing.slice(0, MAX_MISSING_IDS).join(',')} -->`
+const STATE = /<!-- aep-state: ([\w:-]{1,100}) -->/
+const MISSING = /<!-- aep-missing: ([0-9a-f,-]*) -->/
+const MAX_MISSING_IDS = 500
+// The windows listed in an issue's table; the marker holds more.
+const MAX_WINDOW_ROWS = 50
+
+interface OpenIssue {
+  number: number
+  url: string
+  state?: string
+  missing: string[]
+}
+
+/** A short digest of what an incident says, times left out: equal digests, nothing new to say. */
+function digest(incident: Incident): string {
+  const parts = [
+    incident.headline.replace(/"[^"]*"/g, ''),
+    ...incident.missing.map(r => `${r.runId}:${r.state}:${r.newRunId ?? ''}:${r.finalStatus ?? ''}`)
+  ]
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16)
+}
 // One list call covers 100 open issues; a repository with more of ours is read up to this many pages.
 const MAX_PAGES = 10
 
@@ -60,9 +88,23 @@ export async function fileIssues(
 
   const fileIncident = async (incident: Incident, open: Open): Promise<void> => {
     const existing = open.get(incident.flowId)
+    const state = digest(incident)
+    const missing = incident.missing.map(r => r.runId)
     const body = describe(incident, ctx)
     if (existing) {
+      if (existing.state === state) {
+        log.info(`Flow ${incident.flowId}: issue #${existing.number} already says this; no comment`)
+        return
+      }
       await comment(existing.number, body)
+      await github.rest.issues.update({
+        owner,
+        repo,
+        issue_number: existing.number,
+        body: `${marker(incident.flowId)}\n${stateMarker(state, missing)}\n${body}`,
+        request: request()
+      })
+      existing.state = state
       report.issues.push({ flowId: incident.flowId, ...existing, action: 'commented' })
       log.info(`Flow ${incident.flowId}: commented on issue #${existing.number}`)
       return
@@ -73,11 +115,11 @@ export async function fileIssues(
       title: redact(
         `AEP dataflow ${incident.flowName ? `"${oneLineTitle(incident.flowName)}" ` : ''}(${incident.flowId}) needs attention`
       ),
-      body: `${marker(incident.flowId)}\n${body}`,
+      body: `${marker(incident.flowId)}\n${stateMarker(state, missing)}\n${body}`,
       labels: settings.labels,
       request: request()
     })
-    open.set(incident.flowId, { number: data.number, url: data.html_url })
+    open.set(incident.flowId, { number: data.number, url: data.html_url, state, missing })
     report.issues.push({
       flowId: incident.flowId,
       number: data.number,
@@ -97,7 +139,30 @@ export async function fileIssues(
   const closeRecovered = async (recovery: Recovery, open: Open): Promise<void> => {
     const existing = open.get(recovery.flowId)
     if (!existing) return
-    const body = `${recovery.runId ? `Run \`${recovery.runId}\`` : 'The latest run'} of dataflow \`${recovery.flowId}\` in sandbox \`${ctx.sandbox}\` succeeded: the flow has recovered. Closing.${ctx.runUrl ? `\n\nSeen by [this workflow run](${ctx.runUrl}).` : ''}`
+    // A window the issue named that this sweep no longer sees left `lookback` unrecovered.
+    const gone = existing.missing.filter(id => !recovery.settled.includes(id))
+    if (gone.length > 0) {
+      const state = `gone-${createHash('sha256').update(gone.join(',')).digest('hex').slice(0, 12)}`
+      if (existing.state === state) return
+      const text = redact(
+        `The failed window(s) of run(s) ${gone.map(id => `\`${id}\``).join(', ')} left the sweep's \`lookback\` without a run that succeeded: the action no longer retries them, and their data is missing. Recover them by hand (\`run-id\` with \`force: true\`, once the cause is fixed), then close this issue.${ctx.runUrl ? `\n\nSeen by [this workflow run](${ctx.runUrl}).` : ''}`
+      )
+      await comment(existing.number, text)
+      await github.rest.issues.update({
+        owner,
+        repo,
+        issue_number: existing.number,
+        body: `${marker(recovery.flowId)}\n${stateMarker(state, existing.missing)}\n${text}`,
+        request: request()
+      })
+      existing.state = state
+      report.issues.push({ flowId: recovery.flowId, ...existing, action: 'commented' })
+      log.warning(
+        `Flow ${recovery.flowId}: issue #${existing.number} stays open: ${gone.length} failed window(s) left the lookback unrecovered`
+      )
+      return
+    }
+    const body = `Every failed window of dataflow \`${recovery.flowId}\` in sandbox \`${ctx.sandbox}\` that the action saw has been ingested${recovery.recoveredBy.length ? ` (by run${recovery.recoveredBy.length === 1 ? '' : 's'} ${recovery.recoveredBy.map(id => `\`${id}\``).join(', ')})` : ''}: the flow has recovered. Closing.${ctx.runUrl ? `\n\nSeen by [this workflow run](${ctx.runUrl}).` : ''}`
     await comment(existing.number, body)
     await github.rest.issues.update({
       owner,
@@ -130,8 +195,8 @@ async function openIssues(
   repo: string,
   label: string,
   request: () => { signal: AbortSignal }
-): Promise<Map<string, { number: number; url: string }>> {
-  const open = new Map<string, { number: number; url: string }>()
+): Promise<Map<string, OpenIssue>> {
+  const open = new Map<string, OpenIssue>()
   for (let page = 1; page <= MAX_PAGES; page++) {
     const { data } = await github.rest.issues.listForRepo({
       owner,
@@ -143,9 +208,15 @@ async function openIssues(
       request: request()
     })
     for (const issue of data) {
-      const flowId = MARKER.exec(issue.body ?? '')?.[1]
+      const body = issue.body ?? ''
+      const flowId = MARKER.exec(body)?.[1]
       if (flowId && !issue.pull_request && !open.has(flowId))
-        open.set(flowId, { number: issue.number, url: issue.html_url })
+        open.set(flowId, {
+          number: issue.number,
+          url: issue.html_url,
+          state: STATE.exec(body)?.[1],
+          missing: (MISSING.exec(body)?.[1] ?? '').split(',').filter(id => UUID.test(id))
+        })
     }
     if (data.length < 100) break
   }
@@ -186,6 +257,24 @@ function describe(incident: Incident, ctx: IssueContext): string {
     '|---|---|',
     ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     ...(r.error ? ['', `**What the action saw:** ${escape(r.error, 2000)}`] : []),
+    ...(incident.missing.length
+      ? [
+          '',
+          `**Failed windows not yet recovered (${incident.missing.length})**`,
+          '',
+          '| Failed run | Window | State |',
+          '|---|---|---|',
+          ...incident.missing
+            .slice(0, MAX_WINDOW_ROWS)
+            .map(
+              m =>
+                `| \`${m.runId}\` | ${escape(windowLabel(m) || '—')} | ${escape(m.state)} |`
+            ),
+          ...(incident.missing.length > MAX_WINDOW_ROWS
+            ? [`| … | ${incident.missing.length - MAX_WINDOW_ROWS} more | |`]
+            : [])
+        ]
+      : []),
     ...(causes.length
       ? [
           '',
@@ -195,7 +284,7 @@ function describe(incident: Incident, ctx: IssueContext): string {
         ]
       : []),
     '',
-    '_Filed by the AEP dataflow retry action. It comments here while the flow keeps failing and closes this issue when the flow recovers._'
+    '_Filed by the AEP dataflow retry action. It comments here when something changes and closes this issue once every failed window of the flow has been ingested._'
   ]
   return redact(lines.join('\n'))
 }

@@ -32,7 +32,7 @@ export const INPUT_TABLE = [
     name: 'flow-id',
     kind: 'ids',
     description:
-      "Dataflow ID(s) to sweep, or `all` for every dataflow of the sandbox: each flow's latest run is re-triggered if it failed and started within `lookback`. Same separators as `run-id`; may be combined with it."
+      'Source dataflow ID(s) to sweep, or `all` for every source dataflow of the sandbox: every failed run that started within `lookback` is retried once (a failed window is never lost to a later run that succeeded), each window oldest first. Runs of destination and internal flows are never touched. Same separators as `run-id`; may be combined with it.'
   },
   {
     name: 'flow-name',
@@ -47,7 +47,7 @@ export const INPUT_TABLE = [
     min: 0,
     max: 10000,
     description:
-      "With `flow-id`: when a sweep selects more failed runs than this, it re-triggers none and fails, naming their most common error codes (a mass failure has one cause a retry will not fix). `dry-run` still lists them. Runs listed in `run-id` don't count. `0`: no limit."
+      "With `flow-id`: when a sweep would re-trigger more failed windows than this, it re-triggers none and fails, naming their most common error codes (a mass failure has one cause a retry will not fix). Windows already retried don't count, nor do runs listed in `run-id`. `dry-run` still lists them. `0`: no limit."
   },
   {
     name: 'sandbox',
@@ -134,7 +134,7 @@ export const INPUT_TABLE = [
     min: 1000,
     max: 30 * 24 * HOUR,
     description:
-      "How far back to look: with `flow-id`, how recent a failed latest run must be; for every run, how far back its flow's history is read to find retries already made."
+      "How far back to look: with `flow-id`, failed runs that started within it are retried (a window that leaves it unrecovered keeps its issue open); for every run, how far back its flow's history is read to find retries already made."
   },
   {
     name: 'max-retries',

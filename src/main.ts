@@ -3,8 +3,10 @@ import { createTokenSource } from './auth.js'
 import { CancelledError, errorMessage } from './errors.js'
 import { FlowService } from './flow-service.js'
 import { handleRun, type Shared } from './handle-run.js'
-import { FlowHistories } from './history.js'
+import { FlowRuns } from './flow-runs.js'
 import { Transport } from './http.js'
+import { ownedBy } from './identity.js'
+import { LedgerSession } from './ledger-session.js'
 import { readInputs, type Inputs, type IssueSettings } from './inputs.js'
 import * as log from './log.js'
 import { Pacer } from './pacing.js'
@@ -17,7 +19,7 @@ import { waitForRuns } from './wait.js'
 
 /** The action: read inputs, authenticate, choose runs, re-trigger them, optionally wait; then report. */
 export async function run(): Promise<void> {
-  const report: Report = { results: [], skippedFlows: [], healthyFlows: [], issues: [] }
+  const report: Report = { results: [], skippedFlows: [], sweptFlows: [], issues: [] }
   const controller = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
     if (report.cancelled) return
@@ -83,33 +85,42 @@ async function retrigger(
   const flowService = new FlowService({ ...inputs, tokens, reads, writes, pacer, budget, signal })
 
   report.results = inputs.runIds.map(runId => ({ runId, source: 'run-id', state: 'pending' }))
+  const ledger = new LedgerSession(
+    { orgId: inputs.orgId, sandbox: inputs.sandbox },
+    // Cache calls take well under a second; a hung one must not hold the step (or a cancellation).
+    Math.min(30_000, Math.max(5_000, inputs.requestTimeoutMs))
+  )
+  report.ledger = ledger.figures
   const shared: Shared = {
     flowService,
     inputs,
-    histories: new FlowHistories(flowService),
-    listed: new Map(),
-    sweepSince: flowService.serverTime() - inputs.lookbackMs,
+    owns: ownedBy(inputs.apiKey),
+    flowRuns: new FlowRuns(flowService),
+    ledger,
     progress: { done: 0, total: report.results.length },
     claimed: new Set(),
+    sent: new Map(),
     perFlow: new KeyedLock(),
     signal
   }
   // One pool for everything: runs named in `run-id` start at once, a sweep's runs as they are found.
   const queue = new WorkQueue(inputs.concurrency)
   const sweeping = inputs.sweepAll || inputs.flowIds.length > 0
-  await core.group(
-    inputs.dryRun ? 'Select and pre-check (dry run)' : 'Select and re-trigger',
-    async () => {
-      for (const result of [...report.results]) queue.push(() => handleRun(result, shared))
-      if (sweeping) await sweepFlows(shared, report, queue)
-      await queue.drain()
-    }
-  )
-  if (signal.aborted) throw new CancelledError()
-  if (report.results.length === 0) {
-    log.notice('No failed run to retry.')
-    return
+  try {
+    await core.group(
+      inputs.dryRun ? 'Select and pre-check (dry run)' : 'Select and re-trigger',
+      async () => {
+        for (const result of [...report.results]) queue.push(() => handleRun(result, shared))
+        if (sweeping) await sweepFlows(shared, report, queue)
+        await queue.drain()
+      }
+    )
+  } finally {
+    // What was re-triggered is saved whatever happens next: a failed or cancelled step too.
+    await ledger.save()
   }
+  if (signal.aborted) throw new CancelledError()
+  if (report.results.length === 0) log.notice('No failed run to retry.')
   for (const cause of groupByCause(report.results))
     log.info(
       `Cause ${cause.code}: ${cause.runs} run(s) in ${cause.flows} flow(s), e.g. "${cause.example}"`

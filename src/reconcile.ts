@@ -2,13 +2,14 @@ import { AmbiguousOutcomeError, errorMessage } from './errors.js'
 import type { FlowService, Retriggered } from './flow-service.js'
 import * as log from './log.js'
 import { sleep } from './pacing.js'
+import type { Owns } from './identity.js'
 import type { RunInfo } from './runs.js'
 
 export interface SafeRetriggerOptions {
   /** How long to look for a run an ambiguous attempt may have created before sending again. */
   settleMs: number
-  /** The client ID runs created by this action carry (`createdClient`): the `x-api-key` sent. */
-  ourClient: string
+  /** Whether a run was created by this credential (identity.ts). */
+  owns: Owns
   /**
    * The flow's runs as listed before the attempt, when they were: a new run is then one not in
    * this list, whatever any server's clock says. Without it, the window is the server's clock.
@@ -112,7 +113,7 @@ async function lookForNewRun(
     await sleep(opts.settleMs / LOOKS, opts.signal)
     const runs = await flowService.listRuns(flowId, since)
     const fresh = runs.filter(r => !before.has(r.id) && !opts.claimed.has(r.id))
-    for (const other of fresh.filter(r => r.createdClient !== opts.ourClient)) {
+    for (const other of fresh.filter(r => !opts.owns(r))) {
       if (ignored.has(other.id)) continue
       ignored.add(other.id)
       log.info(
@@ -120,7 +121,7 @@ async function lookForNewRun(
       )
     }
     // The oldest new run of ours is the one the attempt created.
-    const candidate = fresh.filter(r => r.createdClient === opts.ourClient).at(-1)
+    const candidate = fresh.filter(r => opts.owns(r)).at(-1)
     if (candidate) return candidate
   }
   return undefined

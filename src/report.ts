@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import type { Inputs } from './inputs.js'
+import type { LedgerFigures } from './ledger-session.js'
 import { isFailure, type RunResult } from './result.js'
 import { oneLine } from './log.js'
 import { redact } from './secrets.js'
@@ -11,8 +12,10 @@ export interface Report {
   skippedFlows: { flowId: string; flowName?: string; reason: string; failed?: boolean }[]
   /** How many runs a sweep selected when that was more than `max-runs` (so it re-triggered none). */
   maxRunsExceeded?: number
-  /** Flows a sweep found healthy (latest run succeeded): an open issue for one can be closed. */
-  healthyFlows: { flowId: string; flowName?: string; runId?: string }[]
+  /** Flows a sweep looked at (source flows with a run within the lookback, matching its filters). */
+  sweptFlows: { flowId: string; flowName?: string }[]
+  /** The retry ledger's restore and save, when there was one. */
+  ledger?: LedgerFigures
   /** What escalation did in GitHub, for the summary. */
   issues: {
     flowId: string

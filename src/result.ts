@@ -1,4 +1,4 @@
-import type { Cause, RunStatus } from './runs.js'
+import type { Cause, RunStatus, RunWindow } from './runs.js'
 
 export type ResultState =
   | 'pending'
@@ -17,6 +17,10 @@ export interface RunResult {
   /** How the run was chosen: named in `run-id`, or found by a `flow-id` sweep. */
   source: 'run-id' | 'flow-id'
   previousStatus?: string
+  /** The window of source files the failed run covers, when Adobe reports it. */
+  window?: RunWindow
+  /** When the failed run started (epoch ms), for a window Adobe does not report. */
+  startedAt?: number
   /** Why the previous run failed, as Adobe reported it. */
   previousErrors?: string[]
   /** The same, as Adobe's codes with one message each, for grouping by cause. */
@@ -41,6 +45,8 @@ export interface RunResult {
   recordsFailed?: number
   newRunErrors?: string[]
   error?: string
+  /** Internal: true while the re-trigger POST is in flight (a cancellation then leaves it unknown). */
+  posting?: boolean
 }
 
 /** A run the step did not deliver on: the step fails if there is one. */

@@ -16,9 +16,20 @@ export interface RunInfo {
   completedAt?: number
   recordsIngested?: number
   recordsFailed?: number
+  /**
+   * The window of source files the run processes, from its copy activity
+   * (`activities[].durationSummary.extensions.windowStart`/`windowEnd`), when Adobe reports it.
+   * A retry processes the same window, so equal windows tie a retry to the run it retried.
+   */
+  window?: RunWindow
   errors: string[]
   /** Adobe's error codes with one message each, for grouping failures by cause. */
   causes: Cause[]
+}
+
+export interface RunWindow {
+  start: number
+  end: number
 }
 
 export interface Cause {
@@ -119,10 +130,38 @@ export function parseRun(value: unknown): RunInfo | undefined {
     completedAt: num(durations.completedAtUTC),
     recordsIngested: num(records.outputRecordCount),
     recordsFailed: num(records.failedRecordCount),
+    window: copyWindow(activities),
     errors: [...new Set(errors)],
     causes: [...causes.values()]
   }
 }
+
+/** The first activity's window that Adobe reports whole (start before end, both epoch ms). */
+function copyWindow(activities: unknown[]): RunWindow | undefined {
+  for (const a of activities) {
+    const ext = obj(obj(obj(a).durationSummary).extensions)
+    const start = num(ext.windowStart)
+    const end = num(ext.windowEnd)
+    if (start !== undefined && end !== undefined && start < end) return { start, end }
+  }
+  return undefined
+}
+
+/** A window for people: "2026-01-02T01:00Z–02:00Z" when Adobe reported it, else the run's start. */
+export function windowLabel(run: {
+  window?: RunWindow
+  startedAt?: number
+  createdAt?: number
+}): string {
+  const iso = (t: number): string => new Date(t).toISOString().replace(/:\d\d\.\d+Z$/, 'Z')
+  if (run.window) return `${iso(run.window.start)}–${iso(run.window.end)}`
+  const start = run.startedAt ?? run.createdAt
+  return start ? `started ${iso(start)}` : ''
+}
+
+/** Two windows are the same window of source files. */
+export const sameWindow = (a?: RunWindow, b?: RunWindow): boolean =>
+  !!a && !!b && a.start === b.start && a.end === b.end
 
 function errorTexts(list: unknown): string[] {
   if (!Array.isArray(list)) return []

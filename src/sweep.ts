@@ -1,54 +1,102 @@
-import type { Report } from './report.js'
-import { errorMessage } from './errors.js'
-import { nameFilter } from './flows.js'
-import { handleRun, type Shared } from './handle-run.js'
+import { decideWindows, type Decision } from './decide.js'
+import { nameFilter, type FlowInfo } from './flows.js'
+import { handleWindow, warnUnclear, type Shared } from './handle-run.js'
 import * as log from './log.js'
 import type { WorkQueue } from './pool.js'
+import type { Report } from './report.js'
 import type { RunResult } from './result.js'
-import { selectFromFlow } from './select.js'
+import type { RunInfo } from './runs.js'
+
+// The listings start this much before `lookback` asks: the server's clock is learned from its
+// answers, so the exact bound is applied here once they have come (a skew up to an hour is believed).
+const CLOCK_MARGIN_MS = 3_600_000
 
 /**
- * A sweep (`flow-id`): each flow's failed latest run becomes a result and is handled as soon as
- * it may. With `flow-id: all` (or `flow-name`), the sandbox's flows are listed page by page and
- * each flow whose last run failed is worked on as its page arrives: listing the next page, one
- * flow's runs and another's re-trigger overlap. Re-triggers wait only for the count that
- * `max-runs` needs; reads never wait.
+ * A sweep (`flow-id`, `flow-name`): every failed run of a source dataflow that started within
+ * `lookback`, not only each flow's latest. The sandbox's source flows are listed page by page while,
+ * side by side, its failed runs are (sandbox-wide, as Adobe's SDK reads them) and, when there is
+ * one, the runs this credential made and the retry ledger. Each failed window's chain decides (decide.ts); a flow's windows are handled
+ * oldest first, one at a time, as soon as its page of flows has arrived, unless `max-runs` must
+ * first see them all.
  */
 export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueue): Promise<void> {
-  const { inputs } = shared
-  const selected: RunResult[] = []
-  // Re-triggers wait for `max-runs` to be checked; runs selected before then are held.
+  const { inputs, flowService } = shared
+  const listedSince = flowService.serverTime() - inputs.lookbackMs - CLOCK_MARGIN_MS
+  const named = new Set(inputs.flowIds)
+  const namedRuns = new Set(inputs.runIds)
+  const disabled = new Set<string>()
+  const matches = nameFilter(inputs.flowNames)
+  const wanted = (flow: FlowInfo): boolean =>
+    (inputs.sweepAll || named.has(flow.id)) && matches(flow.name)
+
+  const plan = planWindows(shared, listedSince)
+  // Re-triggers wait for `max-runs` to be checked when it could be exceeded.
   let gate: 'closed' | 'open' | 'shut' = 'closed'
-  const held: RunResult[] = []
+  const held: { flow: FlowInfo; decisions: Decision[] }[] = []
+  const swept = new Set<string>()
+  const take = (flow: FlowInfo, decisions: Decision[]): void => {
+    if (gate === 'open') dispatch(flow, decisions, shared, report, queue)
+    else held.push({ flow, decisions })
+  }
   const open = (ok: boolean): void => {
     gate = ok ? 'open' : 'shut'
-    if (ok) for (const result of held.splice(0)) queue.push(() => handleRun(result, shared))
-  }
-  const work = async (flowId: string, flowName?: string): Promise<void> => {
-    const result = await select(shared, report, flowId, flowName)
-    if (!result) return
-    selected.push(result)
-    if (gate === 'open') await handleRun(result, shared)
-    else if (gate === 'closed') held.push(result)
+    for (const { flow, decisions } of held.splice(0))
+      if (ok) dispatch(flow, decisions, shared, report, queue)
+      else for (const d of decisions) report.results.push(resultFor(flow, d))
   }
 
   try {
-    if (inputs.sweepAll || inputs.flowNames.length > 0) {
-      const candidates = await listCandidates(shared, report, (id, name) =>
-        queue.push(() => work(id, name))
+    void plan.then(p => {
+      if (inputs.maxRuns === 0 || retriggers(p.decisions) <= inputs.maxRuns) open(true)
+    }, () => undefined)
+    let seen = 0
+    await flowService.listSourceFlows(listedSince, page => {
+      for (const flow of page) {
+        seen++
+        if (!wanted(flow)) continue
+        named.delete(flow.id)
+        swept.add(flow.id)
+        report.sweptFlows.push({ flowId: flow.id, flowName: flow.name })
+        void plan.then(p => {
+          // A window named in `run-id` is handled (and reported) there.
+          const decisions = (p.byFlow.get(flow.id) ?? []).filter(d => !namedRuns.has(d.root.id))
+          if (decisions.length === 0) return
+          if (!flow.enabled && decisions.some(d => d.action === 'retrigger')) {
+            disabled.add(flow.id)
+            report.skippedFlows.push({
+              flowId: flow.id,
+              flowName: flow.name,
+              reason: `disabled, with ${decisions.length} failed window(s) (runs ${decisions.map(d => d.root.id).join(', ')}). Adobe re-triggers runs of enabled flows only`
+            })
+            return
+          }
+          take(flow, decisions)
+        }, () => undefined)
+      }
+    })
+    const { decisions, byFlow, failures } = await plan
+    for (const flowId of named)
+      report.skippedFlows.push({
+        flowId,
+        reason: 'no run within the lookback (or not a source dataflow)'
+      })
+    const elsewhere = failures.filter(r => r.flowId && !swept.has(r.flowId) && byFlow.has(r.flowId))
+    const otherFlows = new Set(elsewhere.map(r => r.flowId)).size
+    log.info(
+      `Listed ${seen} source dataflow(s) with a run within the lookback and ${failures.length} failed run(s) in the sandbox; ${countWindows(byFlow, swept)} failed window(s) in ${[...byFlow.keys()].filter(id => swept.has(id)).length} flow(s) swept${inputs.flowNames.length ? ' that match `flow-name`' : ''}`
+    )
+    if (inputs.sweepAll && elsewhere.length)
+      log.info(
+        `Left alone ${elsewhere.length} failed run(s) of ${otherFlows} flow(s) that are not source dataflows (destinations, Adobe's internal flows): they are never re-triggered`
       )
-      open(withinLimit(candidates, shared, report))
-    } else {
-      // Flows named one by one give at most one run each: when they cannot exceed `max-runs`, no
-      // re-trigger waits; otherwise their runs must all be listed before the count is known.
-      const { maxRuns } = inputs
-      if (maxRuns === 0 || inputs.flowIds.length <= maxRuns) open(true)
-      await Promise.all(
-        inputs.flowIds.map(
-          id => new Promise<void>(done => queue.push(() => work(id).finally(done)))
+    if (gate === 'closed') {
+      const flowOf = (d: Decision): string => d.root.flowId ?? ''
+      const count = retriggers(
+        decisions.filter(
+          d => swept.has(flowOf(d)) && !disabled.has(flowOf(d)) && !namedRuns.has(d.root.id)
         )
       )
-      if (gate === 'closed') open(withinLimit(selected.length, shared, report))
+      open(withinLimit(count, shared, report))
     }
   } catch (err) {
     open(false)
@@ -57,98 +105,113 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
     await queue.drain()
   }
   if (report.maxRunsExceeded)
-    report.stepError = maxRunsMessage(report.maxRunsExceeded, selected, shared)
+    report.stepError = maxRunsMessage(report.maxRunsExceeded, report.results, shared)
 }
 
-/** Lists the sandbox's flows and hands on each one a sweep should look at; returns how many. */
-async function listCandidates(
-  shared: Shared,
-  report: Report,
-  take: (flowId: string, flowName?: string) => void
-): Promise<number> {
-  const { inputs, flowService } = shared
-  const matches = nameFilter(inputs.flowNames)
-  const named = new Set(inputs.flowIds)
-  let candidates = 0
-  let seen = 0
-  await flowService.listFlows(shared.sweepSince, page => {
-    for (const flow of page) {
-      seen++
-      if (!inputs.sweepAll && !named.delete(flow.id)) continue
-      if (!matches(flow.name)) continue
-      // Healthy, running or never run: costs nothing beyond the page it was on.
-      if (flow.lastRun?.status === 'success')
-        report.healthyFlows.push({ flowId: flow.id, flowName: flow.name, runId: flow.lastRun.id })
-      if (flow.lastRun?.status !== 'failed') continue
-      if (!flow.enabled) {
-        report.skippedFlows.push({
-          flowId: flow.id,
-          flowName: flow.name,
-          reason: `disabled; its last run ${flow.lastRun.id ?? ''} failed. Adobe re-triggers runs of enabled flows only`
-        })
-        continue
-      }
-      candidates++
-      take(flow.id, flow.name)
-    }
-  })
-  for (const flowId of named)
-    report.skippedFlows.push({ flowId, reason: 'no run started within the lookback' })
-  log.info(
-    `Listed ${seen} dataflow(s) with a run within the lookback; ${candidates} failed last time${inputs.flowNames.length ? ' and match `flow-name`' : ''}`
+interface WindowPlan {
+  failures: RunInfo[]
+  decisions: Decision[]
+  byFlow: Map<string, Decision[]>
+}
+
+/**
+ * The sandbox's failed windows within `lookback` and what to do about each. The ledger is read
+ * only when there is a failure to decide: a sweep with none does no cache work.
+ */
+async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
+  const { flowService, inputs } = shared
+  const failures = await flowService.listFailedRuns(since)
+  // The exact bound, now that the server's clock is known from its answers.
+  const from = flowService.serverTime() - inputs.lookbackMs
+  if (!failures.some(r => !shared.owns(r) && (r.startedAt ?? r.createdAt ?? 0) >= from))
+    return { failures, decisions: [], byFlow: new Map() }
+  // Only with a failure to decide: the runs of ours that may have retried it, and the ledger.
+  const [ours] = await Promise.all([
+    flowService.listRunsCreatedBy(inputs.apiKey, since),
+    shared.ledger.load()
+  ])
+  const runs = new Map<string, RunInfo>()
+  for (const run of [...failures, ...ours]) runs.set(run.id, run)
+  const { decisions, unclear } = decideWindows(
+    {
+      runs: [...runs.values()],
+      ledger: shared.ledger.entries(),
+      owns: shared.owns,
+      lookbackMs: inputs.lookbackMs
+    },
+    inputs.maxRetries
   )
-  return candidates
+  warnUnclear(unclear)
+  const byFlow = new Map<string, Decision[]>()
+  const inLookback = decisions.filter(d => (d.root.startedAt ?? d.root.createdAt ?? 0) >= from)
+  for (const d of inLookback) {
+    const flowId = d.root.flowId
+    if (!flowId) continue
+    byFlow.set(flowId, [...(byFlow.get(flowId) ?? []), d])
+  }
+  for (const flowId of byFlow.keys())
+    shared.flowRuns.seed(
+      flowId,
+      [...runs.values()].filter(r => r.flowId === flowId),
+      since
+    )
+  return { failures, decisions: inLookback, byFlow }
 }
 
-/** One flow's run to retry, added to the report, or undefined (the flow is noted as left alone). */
-async function select(
-  shared: Shared,
-  report: Report,
-  flowId: string,
-  flowName?: string
-): Promise<RunResult | undefined> {
-  const { inputs, histories } = shared
-  try {
-    const selection = await selectFromFlow(histories, flowId, shared.sweepSince, inputs.apiKey)
-    const label = `Flow ${flowId}${flowName ? ` (${flowName})` : ''}`
-    if (!selection.run) {
-      log.info(`${label}: nothing to retry (${selection.reason})`)
-      if (selection.healthy)
-        report.healthyFlows.push({ flowId, flowName, runId: selection.healthy.id })
-      report.skippedFlows.push({ flowId, flowName, reason: selection.reason })
-      return undefined
-    }
-    if (report.results.some(r => r.runId === selection.run.id)) return undefined
-    log.info(`${label}: latest run ${selection.run.id} failed`)
-    shared.listed.set(selection.run.id, selection.run)
-    const result: RunResult = {
-      runId: selection.run.id,
-      source: 'flow-id',
-      flowId,
-      flowName,
-      state: 'pending',
-      previousStatus: selection.run.rawStatus,
-      previousErrors: selection.run.errors.length ? selection.run.errors : undefined,
-      previousCauses: selection.run.causes
-    }
-    report.results.push(result)
-    shared.progress.total++
-    return result
-  } catch (err) {
-    const reason = `its runs could not be listed: ${errorMessage(err)}`
-    log.error(`Flow ${flowId}: ${reason}`)
-    report.skippedFlows.push({ flowId, flowName, reason, failed: true })
-    return undefined
+const retriggers = (decisions: Decision[]): number =>
+  decisions.filter(d => d.action === 'retrigger').length
+
+function countWindows(byFlow: Map<string, Decision[]>, swept: Set<string>): number {
+  let n = 0
+  for (const [flowId, list] of byFlow) if (swept.has(flowId)) n += list.length
+  return n
+}
+
+/** One result per failed window, in the report from the start: every window found is reported. */
+function resultFor(flow: FlowInfo, d: Decision): RunResult {
+  return {
+    runId: d.root.id,
+    source: 'flow-id',
+    flowId: flow.id,
+    flowName: flow.name,
+    state: 'pending',
+    previousStatus: d.root.rawStatus,
+    previousErrors: d.root.errors.length ? d.root.errors : undefined,
+    previousCauses: d.root.causes,
+    window: d.root.window,
+    startedAt: d.root.startedAt ?? d.root.createdAt
   }
 }
 
-/** Whether a sweep that selected `count` runs may re-trigger them (`max-runs`). */
+/** A flow's windows, oldest first, one at a time: each sees the retries made before it. */
+function dispatch(
+  flow: FlowInfo,
+  decisions: Decision[],
+  shared: Shared,
+  report: Report,
+  queue: WorkQueue
+): void {
+  const results = decisions.map(d => resultFor(flow, d))
+  report.results.push(...results)
+  shared.progress.total += results.length
+  log.info(
+    `Flow ${flow.id}${flow.name ? ` (${flow.name})` : ''}: ${decisions.length} failed window(s): runs ${decisions.map(d => d.root.id).join(', ')}`
+  )
+  queue.push(async () => {
+    for (const [i, d] of decisions.entries()) {
+      if (shared.signal.aborted) return
+      await handleWindow(results[i], d, shared)
+    }
+  })
+}
+
+/** Whether a sweep that would re-trigger `count` windows may (`max-runs`). */
 function withinLimit(count: number, shared: Shared, report: Report): boolean {
   const { maxRuns, dryRun } = shared.inputs
   if (maxRuns === 0 || count <= maxRuns) return true
   if (dryRun) {
     log.warning(
-      `The sweep selected ${count} failed runs, more than \`max-runs\` (${maxRuns}): a real run would re-trigger none of them.`
+      `The sweep found ${count} failed runs to re-trigger, more than \`max-runs\` (${maxRuns}): a real run would re-trigger none of them.`
     )
     return true
   }

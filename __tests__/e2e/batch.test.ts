@@ -36,12 +36,13 @@ describe('many runs in one step', () => {
     expect(run.summary).toMatch(/4 runs selected · 3 re-triggered · 1 not re-triggered/)
   })
 
-  it('sweeps flows: retries only a latest run that failed within the lookback', async () => {
+  it('sweeps flows: retries every run that failed within the lookback, not only the latest', async () => {
     const now = Date.now()
     const [failing, healthy, stale] = [randomUUID(), randomUUID(), randomUUID()]
     sim.addRun({ flowId: failing, status: 'success', records: 9, createdAt: now - 3 * HOUR })
     const latestFailure = sim.addRun({ flowId: failing, status: 'failed', createdAt: now - HOUR })
-    sim.addRun({ flowId: healthy, status: 'failed', createdAt: now - 3 * HOUR })
+    // Failed, then succeeded: the failed window's files are still not ingested.
+    const earlierFailure = sim.addRun({ flowId: healthy, status: 'failed', createdAt: now - 3 * HOUR })
     sim.addRun({ flowId: healthy, status: 'success', records: 4, createdAt: now - HOUR })
     sim.addRun({ flowId: stale, status: 'failed', createdAt: now - 30 * HOUR })
 
@@ -52,36 +53,32 @@ describe('many runs in one step', () => {
     }
     const run = await act(sim, inputs)
     expect(run.code).toBe(0)
-    expect(JSON.parse(run.outputs['run-ids'])).toEqual([latestFailure])
-    expect(JSON.parse(run.outputs.results)[0]).toMatchObject({
-      'run-id': latestFailure,
-      source: 'flow-id',
-      'flow-id': failing,
-      'previous-status': 'failed'
-    })
-    expect(JSON.parse(run.outputs['new-run-ids'])).toHaveLength(1)
-    expect(sim.count('retrigger')).toBe(1)
-    expect(run.summary).toContain(`\`${healthy}\`: latest run`)
+    expect(JSON.parse(run.outputs['run-ids']).sort()).toEqual([latestFailure, earlierFailure].sort())
+    expect(JSON.parse(run.outputs.results)).toContainEqual(
+      expect.objectContaining({
+        'run-id': latestFailure,
+        source: 'flow-id',
+        'flow-id': failing,
+        'previous-status': 'failed'
+      })
+    )
+    expect(JSON.parse(run.outputs['new-run-ids'])).toHaveLength(2)
+    expect(sim.count('retrigger')).toBe(2)
     expect(run.summary).toContain(`\`${stale}\`: no run within the lookback`)
 
-    // A repeated sweep finds the retry as the latest run and leaves the flow alone.
+    // A repeated sweep finds the retries and sends nothing.
     const again = await act(sim, inputs)
     expect(again.code).toBe(0)
-    expect(sim.count('retrigger')).toBe(1)
+    expect(sim.count('retrigger')).toBe(2)
     expect(JSON.parse(again.outputs['run-ids'])).toEqual([])
   })
 
-  it('follows continuation pages when listing a flow', async () => {
+  it('follows continuation pages of the sandbox-wide listing', async () => {
     await sim.stop()
     sim = await startSimulator({ pageSize: 2 })
     const flowId = randomUUID()
     for (let i = 5; i >= 1; i--)
-      sim.addRun({
-        flowId,
-        status: i === 1 ? 'failed' : 'success',
-        records: 1,
-        createdAt: Date.now() - i * 60_000
-      })
+      sim.addRun({ flowId, status: 'failed', records: 0, createdAt: Date.now() - i * 60_000 })
     const run = await act(sim, {
       ...baseInputs(sim),
       ...staticToken(sim),
@@ -89,11 +86,12 @@ describe('many runs in one step', () => {
       'dry-run': 'true'
     })
     expect(run.code).toBe(0)
-    expect(sim.count('listRuns')).toBe(3)
-    expect(sim.requests.filter(r => r.route === 'listRuns')[2].path).toContain(
-      'continuationToken=4'
+    const failedPages = sim.requests.filter(
+      r => r.route === 'listRuns' && decodeURIComponent(r.path).includes('status==failed')
     )
-    expect(JSON.parse(run.outputs['run-ids'])).toHaveLength(1)
+    expect(failedPages).toHaveLength(3)
+    expect(failedPages[2].path).toContain('continuationToken=4')
+    expect(JSON.parse(run.outputs['run-ids'])).toHaveLength(5)
   })
 
   it('dry run: authenticates, selects and pre-checks, sends no re-trigger, and outputs a matrix-ready run-ids', async () => {

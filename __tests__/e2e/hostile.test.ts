@@ -273,7 +273,13 @@ describe.each([
       const run = await action({ 'ims-url': 'ftp://svc:PW-hostile-99@127.0.0.1:1' })
       expect(run.code).toBe(1)
       expect(run.stdout + run.stderr).not.toContain('PW-hostile-99')
-      expect(server.hits).toEqual({ token: 0, getRun: 0, listRuns: 0, retrigger: 0 })
+      expect(server.hits).toEqual({
+        token: 0,
+        getRun: 0,
+        listRuns: 0,
+        listFlows: 0,
+        retrigger: 0
+      })
     })
   })
 

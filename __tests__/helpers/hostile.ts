@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import * as http from 'node:http'
 import { LoopbackServer } from '../../sim/loopback.js'
 
-export type HostileRoute = 'token' | 'getRun' | 'listRuns' | 'retrigger'
+export type HostileRoute = 'token' | 'getRun' | 'listRuns' | 'listFlows' | 'retrigger'
 export type Hook = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void
 
 export class HostileServer {
@@ -17,7 +17,13 @@ export class HostileServer {
   readonly apiKey = 'hostile-client-id'
   readonly orgId = 'ABCDEF0123456789@AdobeOrg'
   readonly token = `tok-${randomUUID()}-${randomUUID()}`
-  readonly hits: Record<HostileRoute, number> = { token: 0, getRun: 0, listRuns: 0, retrigger: 0 }
+  readonly hits: Record<HostileRoute, number> = {
+    token: 0,
+    getRun: 0,
+    listRuns: 0,
+    listFlows: 0,
+    retrigger: 0
+  }
   readonly hooks: Partial<Record<HostileRoute, Hook>> = {}
   /** Runs the default re-trigger created, as the listing shows them. */
   readonly created: Record<string, unknown>[] = []
@@ -56,6 +62,20 @@ export class HostileServer {
       json(res, 200, { items: [this.run({ id: url.pathname.split('/').pop() })] }),
     listRuns: (_req, res, url) =>
       json(res, 200, { items: this.listed(url, [this.run(), ...this.created]), _links: {} }),
+    // The one source flow, as a sweep's flow listing describes it.
+    listFlows: (_req, res) =>
+      json(res, 200, {
+        items: [
+          {
+            id: this.flowId,
+            name: 'hostile-flow',
+            state: 'enabled',
+            inheritedAttributes: { properties: { isSourceFlow: true } },
+            lastRunDetails: { id: this.runId, state: 'failed', startedAtUTC: Date.now() - 60_000 }
+          }
+        ],
+        _links: {}
+      }),
     retrigger: (_req, res) =>
       json(res, 200, { id: this.create(), etag: '"1100c53e-0000-0200-0000-627138980000"' })
   }
@@ -123,6 +143,7 @@ function routeOf(method: string, path: string): HostileRoute | undefined {
   const base = '/data/foundation/flowservice'
   if (method === 'POST' && path === '/ims/token/v3') return 'token'
   if (method === 'GET' && path === `${base}/runs`) return 'listRuns'
+  if (method === 'GET' && path === `${base}/flows`) return 'listFlows'
   if (method === 'GET' && path.startsWith(`${base}/runs/`)) return 'getRun'
   if (method === 'POST' && path.endsWith('/action')) return 'retrigger'
   return undefined

@@ -4,6 +4,7 @@ import * as net from 'node:net'
 import * as core from '../../__fixtures__/core.js'
 import type { Simulator } from '../../sim/simulator.js'
 import { startSimulator, STATIC_TOKEN } from '../helpers/e2e.js'
+import { ownedBy } from '../../src/identity.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { Transport, MAX_BODY_BYTES } = await import('../../src/http.js')
@@ -162,7 +163,7 @@ describe('retriggerSafely', () => {
     sim.fault('retrigger', { status: 500, act: true }, { status: 500, act: true })
     const fs = flowService()
     const claimed = new Set<string>()
-    const ours = { settleMs: 30, claimed, ourClient: sim.apiKey }
+    const ours = { settleMs: 30, claimed, owns: ownedBy(sim.apiKey) }
     const first = await retriggerSafely(fs, a, flowId, ours)
     const second = await retriggerSafely(fs, b, flowId, ours)
     expect(first.adopted).toBeTruthy()

@@ -20,7 +20,7 @@ const result = (i: number, over: Partial<RunResult> = {}): RunResult => ({
 describe('outputs', () => {
   it('sets new-run-id and etag only for exactly one re-triggered run, and JSON arrays always', () => {
     core.setOutput.mockClear()
-    writeOutputs({ results: [result(1)], skippedFlows: [], healthyFlows: [], issues: [] })
+    writeOutputs({ results: [result(1)], skippedFlows: [], sweptFlows: [], issues: [] })
     const set = Object.fromEntries(core.setOutput.mock.calls.map(c => [c[0], c[1]]))
     expect(set).toMatchObject({
       'new-run-id': result(1).newRunId,
@@ -37,7 +37,7 @@ describe('outputs', () => {
         result(3)
       ],
       skippedFlows: [],
-      healthyFlows: [],
+      sweptFlows: [],
       issues: []
     })
     const many = Object.fromEntries(core.setOutput.mock.calls.map(c => [c[0], c[1]]))
@@ -62,7 +62,7 @@ describe('summary', () => {
       result(i, { previousErrors: ['E'.repeat(300)] })
     )
     const text = renderSummary(
-      { results, skippedFlows: [], healthyFlows: [], issues: [] },
+      { results, skippedFlows: [], sweptFlows: [], issues: [] },
       undefined
     )
     expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024)
@@ -75,7 +75,7 @@ describe('summary', () => {
       {
         results: [result(1, { state: 'error', newRunId: undefined, error: 'a | b\nc' })],
         skippedFlows: [],
-        healthyFlows: [],
+        sweptFlows: [],
         issues: []
       },
       undefined

@@ -2,11 +2,11 @@ import type { FlowService } from './flow-service.js'
 import type { RunInfo } from './runs.js'
 
 /**
- * Each flow's runs, listed once per step (every page) and kept current with the runs this step
- * creates. Callers hold the flow's lock (see KeyedLock in pool.ts) while they read it, decide and
- * re-trigger, so a second failure of the same flow sees the first one's retry.
+ * The runs this step has read, by flow: listed once per flow for a named run (every page), or
+ * handed over by a sweep's sandbox-wide listings. Reconciliation compares against them
+ * (reconcile.ts: a new run is one not listed before the attempt).
  */
-export class FlowHistories {
+export class FlowRuns {
   private readonly flows = new Map<string, { since: number; runs: RunInfo[] }>()
 
   constructor(private readonly flowService: FlowService) {}
@@ -20,9 +20,19 @@ export class FlowHistories {
     return runs
   }
 
-  /** Records a run this step created (or adopted), so later decisions on the flow count it. */
+  /** Runs a sweep listed for a flow (its failures and the runs of ours). */
+  seed(flowId: string, runs: RunInfo[], since: number): void {
+    this.flows.set(flowId, { since, runs })
+  }
+
+  /** A run this step created: later decisions and reconciliations on the flow count it. */
   add(flowId: string, run: RunInfo): void {
     const cached = this.flows.get(flowId)
     if (cached && !cached.runs.some(r => r.id === run.id)) cached.runs.unshift(run)
+  }
+
+  /** What has been read of the flow so far. */
+  known(flowId: string): RunInfo[] | undefined {
+    return this.flows.get(flowId)?.runs
   }
 }

@@ -1,0 +1,251 @@
+// Every failed window retried exactly once: hourly sweeps played in simulated time, through the
+// bundled action as a runner runs it, with the retry ledger in the Actions cache stand-in (and
+// without it, where Adobe reports copy-activity windows).
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CacheService } from '../../sim/cache-service.js'
+import type { Simulator } from '../../sim/simulator.js'
+import { act, baseInputs, secretsOf, startSimulator, staticToken } from '../helpers/e2e.js'
+
+const HOUR = 3_600_000
+const MIN = 60_000
+let sim: Simulator
+let cache: CacheService
+let runnerTemp: string
+let workflowRun = 100
+
+beforeEach(async () => {
+  cache = await new CacheService().start()
+  runnerTemp = mkdtempSync(join(tmpdir(), 'aep-runner-'))
+})
+afterEach(async () => {
+  await sim.stop()
+  await cache.stop()
+  rmSync(runnerTemp, { recursive: true, force: true })
+})
+
+type Result = { 'run-id': string; state: string; 'new-run-id': string | null }
+const results = (outputs: Record<string, string>): Result[] => JSON.parse(outputs.results)
+/** Midnight of a simulated day some hours before real now (the clock then moves forward). */
+const day = (): number => Math.floor(Date.now() / HOUR) * HOUR - 8 * HOUR
+
+/** One workflow run on one runner: the cache's variables, its own run id, the runner's temp dir. */
+function runner(protocol: 'v1' | 'v2' | 'none' = 'v2'): Record<string, string> {
+  workflowRun++
+  return {
+    ...(protocol === 'none' ? {} : cache.env(protocol)),
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_RUN_ID: String(workflowRun),
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'sweep'
+  }
+}
+const sweep = (inputs: Record<string, string> = {}, env = runner()) =>
+  act(sim, { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all', ...inputs }, { env })
+
+describe('an hourly sweep finds every failed window', () => {
+  it('01:00 failed, 02:00 succeeded: the 02:17 sweep retries 01:00; the 03:17 sweep sends nothing', async () => {
+    sim = await startSimulator()
+    const t0 = day()
+    sim.setNow(t0)
+    const flowId = sim.addFlow({ name: 'crm-accounts' })
+    const schedule = sim.schedule(flowId, {
+      firstAt: t0 + HOUR,
+      durationMs: 10 * MIN,
+      outcome: slot => (slot === 0 ? 'failed' : 'success')
+    })
+    sim.setNow(t0 + 2 * HOUR + 17 * MIN)
+    const [failed] = schedule.runIds
+
+    const first = await sweep()
+    expect(first.code).toBe(0)
+    expect(sim.retriggerTargets()).toEqual([failed])
+    expect(results(first.outputs)).toEqual([
+      expect.objectContaining({ 'run-id': failed, state: 'retriggered' })
+    ])
+    expect(first.summary).toContain(failed)
+
+    sim.advance(HOUR)
+    const second = await sweep()
+    expect(second.code).toBe(0)
+    expect(sim.retriggerTargets()).toEqual([failed])
+    expect(results(second.outputs)).toEqual([
+      expect.objectContaining({
+        'run-id': failed,
+        state: 'already-retriggered',
+        'new-run-id': first.outputs['new-run-id']
+      })
+    ])
+  })
+
+  it('runs of 30 minutes that all fail: each is retried once it has failed, never while running', async () => {
+    sim = await startSimulator()
+    const t0 = day()
+    sim.setNow(t0)
+    const flowId = sim.addFlow({ name: 'web-events' })
+    const schedule = sim.schedule(flowId, {
+      firstAt: t0 + HOUR,
+      durationMs: 30 * MIN,
+      outcome: () => 'failed'
+    })
+    sim.nextLifecycle = { durationMs: 30 * MIN, final: 'success', records: 5 }
+    const sent: string[][] = []
+    for (let hour = 2; hour <= 5; hour++) {
+      sim.setNow(t0 + hour * HOUR + 17 * MIN)
+      const before = sim.retriggerTargets().length
+      const run = await sweep({ 'max-retries': '3' })
+      expect(run.code).toBe(0)
+      sent.push(sim.retriggerTargets().slice(before))
+    }
+    // At hh:17 the hh:00 run is still in progress; the run before it has failed and is retried.
+    const ids = schedule.runIds
+    expect(sent).toEqual([[ids[0]], [ids[1]], [ids[2]], [ids[3]]])
+  })
+
+  it('failures whose retries fail are retried up to max-retries, then exhausted naming each window; success later does not hide them', async () => {
+    sim = await startSimulator()
+    const t0 = day()
+    sim.setNow(t0)
+    const flowId = sim.addFlow({ name: 'crm-contacts' })
+    const schedule = sim.schedule(flowId, {
+      firstAt: t0 + HOUR,
+      durationMs: 5 * MIN,
+      outcome: slot => (slot < 3 ? 'failed' : 'success')
+    })
+    sim.nextLifecycle = {
+      durationMs: 5 * MIN,
+      final: 'failed',
+      errors: [{ code: 'CONNECTOR-1001-500', message: 'Copy from source failed' }]
+    }
+    const inputs = { 'max-retries': '2' }
+    const verdicts: (number | null)[] = []
+    for (let hour = 2; hour <= 7; hour++) {
+      sim.setNow(t0 + hour * HOUR + 17 * MIN)
+      verdicts.push((await sweep(inputs)).code)
+    }
+    const [f1, f2, f3] = schedule.runIds
+    // Each failure re-triggered once itself and once as its failed retry: max-retries 2, no more.
+    const targets = sim.retriggerTargets()
+    expect(targets).toHaveLength(6)
+    expect(targets.filter(t => [f1, f2, f3].includes(t)).sort()).toEqual([f1, f2, f3].sort())
+    expect(verdicts.slice(0, 2)).toEqual([0, 0])
+    const last = await sweep(inputs)
+    expect(last.code).toBe(1)
+    const exhausted = results(last.outputs).filter(r => r.state === 'retries-exhausted')
+    expect(exhausted.map(r => r['run-id']).sort()).toEqual([f1, f2, f3].sort())
+    for (const id of [f1, f2, f3]) expect(last.stdout).toContain(`run ${id} (window `)
+    expect(sim.retriggerTargets()).toHaveLength(6)
+    expect(verdicts.at(-1)).toBe(1)
+  })
+
+  it('a failed run of a destination or internal flow is never touched', async () => {
+    sim = await startSimulator()
+    const t0 = day()
+    sim.setNow(t0)
+    const destination = sim.addFlow({ name: 'to-s3', kind: 'destination' })
+    const internal = sim.addFlow({ name: 'Datalake to UIS Flow', kind: 'internal' })
+    const source = sim.addFlow({ name: 'crm' })
+    for (const flowId of [destination, internal, source])
+      sim.schedule(flowId, { firstAt: t0 + HOUR, durationMs: 5 * MIN, outcome: () => 'failed' })
+    sim.setNow(t0 + HOUR + 17 * MIN)
+    const run = await sweep()
+    expect(run.code).toBe(0)
+    expect(sim.retriggerTargets()).toHaveLength(1)
+    expect(sim.runsOf(source).map(r => r.id)).toContain(sim.retriggerTargets()[0])
+    expect(run.stdout).toMatch(/Left alone 2 failed run\(s\) of 2 flow\(s\) that are not source dataflows/)
+  })
+})
+
+describe('run-id given twice: a re-run sends nothing and reports the same new runs', () => {
+  it.each([
+    ['with the ledger, where Adobe reports no windows', 'v2', false],
+    ['with the ledger on GitHub Enterprise Server (cache v1)', 'v1', false],
+    ['with the cache unreachable, where Adobe reports windows', 'none', true]
+  ] as const)('%s', async (_, protocol, windows) => {
+    sim = await startSimulator({ windows })
+    const t0 = day()
+    sim.setNow(t0)
+    const flowId = sim.addFlow({ name: 'orders' })
+    const schedule = sim.schedule(flowId, {
+      firstAt: t0 + HOUR,
+      durationMs: 5 * MIN,
+      outcome: () => 'failed'
+    })
+    sim.nextLifecycle = { durationMs: 30 * MIN, final: 'success', records: 7 }
+    sim.setNow(t0 + 2 * HOUR + 10 * MIN)
+    const [a, b] = schedule.runIds
+    const inputs = { ...baseInputs(sim), ...staticToken(sim), 'run-id': `${a}\n${b}` }
+    if (protocol === 'none') cache.failAll(500)
+
+    const first = await act(sim, inputs, { env: runner(protocol) })
+    expect(first.code).toBe(0)
+    expect([...sim.retriggerTargets()].sort()).toEqual([a, b].sort())
+    const again = await act(sim, inputs, { env: runner(protocol) })
+    expect(again.code).toBe(0)
+    expect(sim.retriggerTargets()).toHaveLength(2)
+    expect(JSON.parse(again.outputs['new-run-ids']).sort()).toEqual(
+      JSON.parse(first.outputs['new-run-ids']).sort()
+    )
+    expect(results(again.outputs).map(r => r.state)).toEqual([
+      'already-retriggered',
+      'already-retriggered'
+    ])
+    if (protocol === 'none') {
+      expect(first.warnings.join('\n')).toMatch(/retry ledger could not be read/)
+    } else {
+      // The ledger holds what was retried, and no secret in any form.
+      const [entry] = cache.entries()
+      const stored = Object.values(cache.files(entry.key)).join('\n')
+      for (const id of [a, b, ...JSON.parse(first.outputs['new-run-ids'])])
+        expect(stored).toContain(id)
+      for (const secret of secretsOf(sim)) {
+        expect(stored).not.toContain(secret)
+        expect(stored).not.toContain(encodeURIComponent(secret))
+      }
+    }
+  })
+})
+
+describe('cache faults cost a warning, never the step or a duplicate', () => {
+  it.each([
+    ['the service answers 500 to everything', () => cache.failAll(500)],
+    ['every upload fails', () => cache.fault('upload', { status: 500 }, 20)],
+    ['the lookup hangs', () => cache.fault('lookup', { hang: true })],
+    ['the upload hangs', () => cache.fault('upload', { hang: true })]
+  ])('%s', async (_, inject) => {
+    sim = await startSimulator()
+    const t0 = day()
+    sim.setNow(t0)
+    const flowId = sim.addFlow({ name: 'orders' })
+    sim.schedule(flowId, {
+      firstAt: t0 + HOUR,
+      durationMs: 5 * MIN,
+      outcome: slot => (slot === 0 ? 'failed' : 'success')
+    })
+    sim.nextLifecycle = { durationMs: 30 * MIN, final: 'success', records: 7 }
+    sim.setNow(t0 + HOUR + 17 * MIN)
+    inject()
+    const run = await sweep({ 'request-timeout': '2s' })
+    expect(run.code).toBe(0)
+    expect(run.warnings.join('\n')).toMatch(/retry ledger/)
+    expect(sim.retriggerTargets()).toHaveLength(1)
+    cache.recover()
+    sim.advance(HOUR)
+    const again = await sweep()
+    expect(again.code).toBe(0)
+    expect(sim.retriggerTargets()).toHaveLength(1)
+  })
+
+  it('a sweep with nothing to re-trigger does no cache work', async () => {
+    sim = await startSimulator()
+    const flowId = sim.addFlow({ name: 'healthy' })
+    sim.setNow(day())
+    sim.schedule(flowId, { firstAt: day() + HOUR, durationMs: 5 * MIN })
+    sim.setNow(day() + 3 * HOUR)
+    const run = await sweep()
+    expect(run.code).toBe(0)
+    expect(cache.requests).toHaveLength(0)
+  })
+})

@@ -1,0 +1,249 @@
+// Every failed window and what to do about it: the decision behind "each failed run retried
+// exactly once", as tables over what was listed, the ledger and the identity.
+import { describe, expect, it } from '@jest/globals'
+import { decideNamedRun, decideWindows, type Listed } from '../../src/decide.js'
+import { ownedBy } from '../../src/identity.js'
+import type { LedgerEntry } from '../../src/ledger.js'
+import type { RunInfo, RunStatus } from '../../src/runs.js'
+
+const OURS = 'our-client-id'
+const SCHEDULER = 'acp_foundation_connectors'
+const HOUR = 3_600_000
+const FLOW = '00000000-0000-4000-8000-00000000f10a'
+const owns = ownedBy(OURS)
+
+let n = 0
+/** A run created at hour `h` (of the flow's hourly schedule) with window [h-1, h) unless told. */
+function run(
+  h: number,
+  status: RunStatus,
+  by = SCHEDULER,
+  window: number | null = h,
+  flowId = FLOW
+): RunInfo {
+  return {
+    id: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+    flowId,
+    createdAt: h * HOUR,
+    startedAt: h * HOUR,
+    createdClient: by,
+    status,
+    rawStatus: status,
+    ...(window === null ? {} : { window: { start: (window - 1) * HOUR, end: window * HOUR } }),
+    errors: [],
+    causes: []
+  }
+}
+const retry = (h: number, status: RunStatus, of: RunInfo, windows = true): RunInfo =>
+  run(h, status, OURS, windows && of.window ? of.window.end / HOUR : null)
+const entry = (of: RunInfo, made: RunInfo): LedgerEntry => ({
+  sandbox: 'prod',
+  flowId: FLOW,
+  retried: of.id,
+  newRun: made.id,
+  at: made.createdAt!
+})
+const listed = (runs: RunInfo[], ledger: LedgerEntry[] = []): Listed => ({
+  runs,
+  ledger,
+  owns,
+  lookbackMs: 24 * HOUR
+})
+/** Each decision as "action root → target|retry", for tables. */
+const summary = (runs: RunInfo[], ledger: LedgerEntry[] = [], maxRetries = 3) =>
+  decideWindows(listed(runs, ledger), maxRetries).decisions.map(d =>
+    d.action === 'retrigger'
+      ? ['retrigger', d.root.id, d.target.id]
+      : d.action === 'settled'
+        ? ['settled', d.root.id, d.retry.id]
+        : ['exhausted', d.root.id, d.retries.length]
+  )
+
+describe('decideWindows: every failed window, not only the latest run', () => {
+  it('a failure followed by a success is still a window to retry', () => {
+    const f1 = run(1, 'failed')
+    const s2 = run(2, 'success')
+    expect(summary([s2, f1])).toEqual([['retrigger', f1.id, f1.id]])
+  })
+
+  it('runs still in progress are not failures; once failed they are, oldest window first', () => {
+    const f1 = run(1, 'failed')
+    const p2 = run(2, 'in-progress')
+    const f3 = run(3, 'failed')
+    expect(summary([f3, p2, f1])).toEqual([
+      ['retrigger', f1.id, f1.id],
+      ['retrigger', f3.id, f3.id]
+    ])
+  })
+
+  it.each([
+    ['running', 'in-progress', 'settled'],
+    ['succeeded', 'success', 'settled'],
+    ['partly succeeded', 'partial-success', 'settled']
+  ] as const)('a retry that is %s settles its window: nothing is sent', (_, status, action) => {
+    const f1 = run(1, 'failed')
+    const r = retry(2, status, f1)
+    expect(summary([f1, r])).toEqual([[action, f1.id, r.id]])
+  })
+
+  it('a failed retry is retried itself, up to max-retries, then the window is exhausted', () => {
+    const f1 = run(1, 'failed')
+    const r1 = retry(2, 'failed', f1)
+    const r2 = retry(3, 'failed', f1)
+    expect(summary([f1, r1], [], 3)).toEqual([['retrigger', f1.id, r1.id]])
+    expect(summary([f1, r1, r2], [], 3)).toEqual([['retrigger', f1.id, r2.id]])
+    expect(summary([f1, r1, r2], [], 2)).toEqual([['exhausted', f1.id, 2]])
+    expect(summary([f1, r1, r2], [], 0)).toEqual([['retrigger', f1.id, r2.id]])
+  })
+
+  it('three failed windows with failed retries: each decided on its own chain', () => {
+    const f = [run(1, 'failed'), run(2, 'failed'), run(3, 'failed')]
+    const retries = f.map((x, i) => retry(4 + i / 10, 'failed', x))
+    const s4 = run(4, 'success')
+    expect(summary([...f, ...retries, s4], [], 1)).toEqual(
+      f.map(x => ['exhausted', x.id, 1])
+    )
+    expect(summary([...f, ...retries, s4], [], 3)).toEqual(
+      f.map((x, i) => ['retrigger', x.id, retries[i].id])
+    )
+  })
+
+  it('failures of ours are retries, not windows of their own', () => {
+    const f1 = run(1, 'failed')
+    const r1 = retry(2, 'failed', f1)
+    expect(summary([r1, f1]).map(d => d[1])).toEqual([f1.id])
+  })
+
+  it("a failure the UI retried with the same window stays one window: its newest run decides", () => {
+    const f1 = run(1, 'failed')
+    const ui = run(1.5, 'failed', 'exc_app', 1)
+    expect(summary([f1, ui])).toEqual([['retrigger', f1.id, ui.id]])
+  })
+})
+
+describe('which run retried which: ledger, then windows, then timing', () => {
+  it('the ledger ties retries to their failures when windows are not reported', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const f2 = run(2, 'failed', SCHEDULER, null)
+    const r1 = retry(2.5, 'success', f1)
+    const r2 = retry(2.6, 'in-progress', f2)
+    const result = decideWindows(listed([f1, f2, r1, r2], [entry(f1, r1), entry(f2, r2)]), 3)
+    expect(result.unclear).toEqual([])
+    expect(summary([f1, f2, r1, r2], [entry(f1, r1), entry(f2, r2)])).toEqual([
+      ['settled', f1.id, r1.id],
+      ['settled', f2.id, r2.id]
+    ])
+  })
+
+  it('the ledger follows a chain of retries of retries', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const f2 = run(2, 'failed', SCHEDULER, null)
+    const r1 = retry(3, 'failed', f1)
+    const r2 = retry(4, 'failed', f1)
+    const ledger = [entry(f1, r1), entry(r1, r2)]
+    expect(summary([f1, f2, r1, r2], ledger)).toEqual([
+      ['retrigger', f1.id, r2.id],
+      ['retrigger', f2.id, f2.id]
+    ])
+  })
+
+  it('equal windows tie retries to their failures without a ledger', () => {
+    const f1 = run(1, 'failed')
+    const f2 = run(2, 'failed')
+    const r1 = retry(2.5, 'success', f1)
+    const r2 = retry(2.6, 'success', f2)
+    const result = decideWindows(listed([f1, f2, r1, r2]), 3)
+    expect(result.unclear).toEqual([])
+    expect(summary([f1, f2, r1, r2])).toEqual([
+      ['settled', f1.id, r1.id],
+      ['settled', f2.id, r2.id]
+    ])
+  })
+
+  it('a retry whose window matches no listed failure is nobody\'s (it retried an older window)', () => {
+    const old = run(-30, 'failed')
+    const f1 = run(1, 'failed')
+    const r = retry(2, 'success', old)
+    expect(summary([f1, r])).toEqual([['retrigger', f1.id, f1.id]])
+  })
+
+  it('timing ties a retry to the only failure before it', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const r1 = retry(1.5, 'success', f1, false)
+    const f2 = run(2, 'failed', SCHEDULER, null)
+    expect(summary([f1, r1, f2])).toEqual([
+      ['settled', f1.id, r1.id],
+      ['retrigger', f2.id, f2.id]
+    ])
+  })
+
+  it('timing that cannot tell two failures apart ties the retry to neither and names them', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const f2 = run(2, 'failed', SCHEDULER, null)
+    const r = retry(3, 'success', f1, false)
+    const result = decideWindows(listed([f1, f2, r]), 3)
+    expect(result.unclear).toEqual([{ run: r, candidates: [f1, f2] }])
+    expect(summary([f1, f2, r])).toEqual([
+      ['retrigger', f1.id, f1.id],
+      ['retrigger', f2.id, f2.id]
+    ])
+  })
+
+  it('the ledger wins over timing; runs of other flows never count', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const f2 = run(2, 'failed', SCHEDULER, null)
+    const other = run(2, 'failed', SCHEDULER, null, '00000000-0000-4000-8000-0000000000ff')
+    const r = retry(3, 'success', f2, false)
+    expect(summary([f1, f2, other, r], [entry(f2, r)])).toEqual([
+      ['retrigger', f1.id, f1.id],
+      ['settled', f2.id, r.id],
+      ['retrigger', other.id, other.id]
+    ])
+  })
+
+  it('a loop in a ledger ends', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const a = retry(2, 'failed', f1, false)
+    const b = retry(3, 'failed', f1, false)
+    expect(() => summary([f1, a, b], [entry(a, b), entry(b, a)])).not.toThrow()
+  })
+})
+
+describe('decideNamedRun: a run given as run-id', () => {
+  it('a failure already retried is settled: a re-run sends nothing', () => {
+    const f1 = run(1, 'failed')
+    const f2 = run(2, 'failed')
+    const r1 = retry(3, 'in-progress', f1)
+    const r2 = retry(3.1, 'in-progress', f2)
+    for (const [given, made] of [
+      [f1, r1],
+      [f2, r2]
+    ]) {
+      const { decision } = decideNamedRun(given, listed([f1, f2, r1, r2]), 3)
+      expect(decision).toMatchObject({ action: 'settled', root: given, retry: made })
+    }
+  })
+
+  it('a retry of ours given by id stands for the failure it retried', () => {
+    const f1 = run(1, 'failed')
+    const r1 = retry(2, 'failed', f1)
+    const { decision } = decideNamedRun(r1, listed([f1, r1]), 3)
+    expect(decision).toMatchObject({ action: 'retrigger', root: f1, target: r1 })
+  })
+
+  it('a retry whose failure is out of view (ledger only) starts its own chain', () => {
+    const f0 = run(-40, 'failed', SCHEDULER, null)
+    const r1 = retry(1, 'failed', f0, false)
+    const r2 = retry(2, 'failed', f0, false)
+    const { decision } = decideNamedRun(r1, listed([r1, r2], [entry(f0, r1), entry(r1, r2)]), 3)
+    expect(decision).toMatchObject({ action: 'retrigger', root: r1, target: r2 })
+  })
+
+  it('a run not yet listed is its own window', () => {
+    const f1 = run(1, 'failed')
+    expect(decideNamedRun(f1, listed([]), 3).decision).toMatchObject({
+      action: 'retrigger',
+      target: f1
+    })
+  })
+})
