@@ -18,6 +18,7 @@ import {
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { CacheService } from '../sim/cache-service.js'
 import { GitHubStandIn } from '../sim/github.js'
 import { Simulator, type SimulatorOptions } from '../sim/simulator.js'
 import { DIST_ACTION as ACTION, parseOutputFile } from '../sim/run-action.js'
@@ -36,6 +37,7 @@ interface Sample {
   rssMiB?: number
   code: number | null
   outputs: Record<string, string>
+  stdout: string
 }
 
 /** Runs one process the way a runner does and measures its wall time and peak RSS. */
@@ -61,7 +63,9 @@ function measure(
     : [process.execPath, [script]]
   const started = performance.now()
   return new Promise(resolve => {
-    const child = spawn(cmd, argv, { env, stdio: 'ignore' })
+    const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'ignore'] })
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.on('close', code => {
       const wallMs = performance.now() - started
       const rssKiB = hasTime ? Number(readFileSync(rss, 'utf8').trim().split('\n').pop()) : NaN
@@ -69,7 +73,8 @@ function measure(
         wallMs,
         rssMiB: Number.isFinite(rssKiB) ? rssKiB / 1024 : undefined,
         code,
-        outputs: parseOutputFile(readFileSync(output, 'utf8'))
+        outputs: parseOutputFile(readFileSync(output, 'utf8')),
+        stdout
       }
       rmSync(dir, { recursive: true, force: true })
       resolve(sample)
@@ -155,7 +160,10 @@ const baselines = args
     const dir = join(root, 'bench/.build', `baseline-${rev.replace(/[^\w.-]/g, '_')}`)
     rmSync(dir, { recursive: true, force: true })
     execFileSync('mkdir', ['-p', dir])
-    const archive = execFileSync('git', ['archive', rev, 'dist'], { cwd: root })
+    const archive = execFileSync('git', ['archive', rev, 'dist'], {
+      cwd: root,
+      maxBuffer: 256 * 2 ** 20
+    })
     execFileSync('tar', ['-x', '--strip-components=1', '-C', dir], { input: archive })
     return { rev, script: join(dir, 'index.js') }
   })
@@ -241,7 +249,6 @@ const CONCURRENCY = 4
 const batchRuns = quick ? 40 : 500
 const sweepFlows = quick ? 10 : 100
 const sandboxFlows = quick ? 100 : 1000
-const sandboxFailed = sandboxFlows / 10
 
 interface BatchResult {
   name: string
@@ -250,6 +257,21 @@ interface BatchResult {
   wallMs: number
   failed: number
   limited: number
+  rssMiB?: number
+  /** The retry ledger's restore and save, as the step logged them (ms). */
+  ledger?: string
+}
+
+// Each batch gets a fresh Actions cache stand-in, so its sweep restores and saves its own retry
+// ledger as on a runner (`cache: false`: a runner without one, to show what the ledger costs).
+const runnerTemp = mkdtempSync(join(tmpdir(), 'aep-bench-runner-'))
+const ledgerFigures = (stdout: string): string | undefined => {
+  const restored = /Restored the retry ledger: .*\((\d+) ms\)|No retry ledger saved yet/.exec(
+    stdout
+  )
+  const saved = /Saved the retry ledger: (\d+) re-trigger.*\((\d+) ms\)/.exec(stdout)
+  if (!restored && !saved) return undefined
+  return `restore ${restored?.[1] ?? (restored ? 'miss' : '–')}${restored?.[1] ? ' ms' : ''}, save ${saved ? `${saved[2]} ms (${saved[1]} entries)` : '–'}`
 }
 
 // `--match TEXT`: only the batches whose name holds TEXT (with --batches, while tuning).
@@ -258,9 +280,22 @@ const match = args.includes('--match') ? args[args.indexOf('--match') + 1] : und
 async function batch(
   name: string,
   options: SimulatorOptions,
-  setup: (sim: Simulator) => Record<string, string>
+  setup: (sim: Simulator) => Record<string, string>,
+  {
+    script = ACTION,
+    accept = (state: string) => state === 'retriggered',
+    expected,
+    cache = true
+  }: {
+    script?: string
+    accept?: (state: string) => boolean
+    /** How many runs the row must re-trigger: what a baseline misses counts as not re-triggered. */
+    expected?: number
+    cache?: boolean
+  } = {}
 ): Promise<BatchResult | undefined> {
   if (match && !name.includes(match)) return undefined
+  const cacheService = await new CacheService().start()
   return withSimulator({ latencyMs: LATENCY, ...options }, async sim => {
     const inputs = {
       ...common(sim),
@@ -268,7 +303,11 @@ async function batch(
       ...setup(sim),
       concurrency: String(CONCURRENCY)
     }
-    const sample = await measure(ACTION, inputs)
+    const sample = await measure(script, inputs, {
+      ...(cache ? cacheService.env('v2') : {}),
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_RUN_ID: String(Date.now())
+    }).finally(() => cacheService.stop())
     if (!sample.outputs.results)
       throw new Error(`${name}: the action wrote no results (exit ${sample.code})`)
     const results = JSON.parse(sample.outputs.results ?? '[]') as { state: string }[]
@@ -284,8 +323,13 @@ async function batch(
       requests: accepted,
       idealMs: Math.max(latencyBound, rateBound),
       wallMs: sample.wallMs,
-      failed: results.filter(r => r.state !== 'retriggered').length + (sample.code === 0 ? 0 : 1),
-      limited: sim.rateLimitedCount
+      failed:
+        (expected === undefined
+          ? results.filter(r => !accept(r.state)).length
+          : expected - results.filter(r => accept(r.state)).length) + (sample.code === 0 ? 0 : 1),
+      limited: sim.rateLimitedCount,
+      rssMiB: sample.rssMiB,
+      ledger: ledgerFigures(sample.stdout)
     }
   })
 }
@@ -300,25 +344,69 @@ const failingFlows = (sim: Simulator, n: number) =>
     return flowId
   }).join('\n')
 
-/** A sandbox of `flows` dataflows, one in ten of whose last run failed an hour ago. */
+/**
+ * A sandbox of `flows` source dataflows, hourly, whose runs of the last day succeeded but for 100
+ * failed windows over 40 flows (3 each for 20 flows, 2 each for 20): every one must be found,
+ * though most of those flows' latest runs succeeded.
+ */
 const sandbox = (sim: Simulator, flows: number) => {
+  const now = Date.now()
+  const failingFlows = Math.min(40, flows)
   for (let i = 0; i < flows; i++) {
     const flowId = sim.addFlow({ name: `flow-${i}` })
-    const failed = i % (flows / sandboxFailed) === 0
-    sim.addRun({
-      flowId,
-      status: failed ? 'failed' : 'success',
-      records: 5,
-      createdAt: Date.now() - 3_600_000
-    })
+    const failures = i < failingFlows ? (i < failingFlows / 2 ? 3 : 2) : 0
+    for (let h = 1; h <= Math.max(failures, 1) + 1; h++)
+      sim.addRun({
+        flowId,
+        status: h > 1 && h - 1 <= failures ? 'failed' : 'success',
+        records: 5,
+        createdAt: now - h * 3_600_000,
+        window: { start: now - (h + 1) * 3_600_000, end: now - h * 3_600_000 }
+      })
   }
   return { 'flow-id': 'all', 'max-runs': '0' }
+}
+const sandboxWindows = (flows: number) => {
+  const f = Math.min(40, flows)
+  return (f / 2) * 3 + (f / 2) * 2
+}
+
+/** 20,000 failed runs listed in one sweep (1,000 flows, 20 failed windows each), decided in a dry run. */
+const crowded = (sim: Simulator) => {
+  const now = Date.now()
+  for (let i = 0; i < 1000; i++) {
+    const flowId = sim.addFlow({ name: `flow-${i}` })
+    for (let h = 1; h <= 20; h++)
+      sim.addRun({ flowId, status: 'failed', createdAt: now - h * 3_600_000 })
+  }
+  return { 'flow-id': 'all', 'max-runs': '0', 'dry-run': 'true' }
 }
 
 console.log(
   `Batches: ${batchRuns} run ids and a sweep of ${sweepFlows} flows, ${LATENCY} ms per request, concurrency ${CONCURRENCY}…`
 )
 const rateLimit = { requests: 40, windowMs: 1000, retryAfterSeconds: 1 }
+/** The sandbox sweep, with and without a rate limit, then the same on each baseline's dist/. */
+async function sandboxRows(): Promise<(BatchResult | undefined)[]> {
+  const name = `sandbox sweep: ${sandboxFlows} flows, ${sandboxWindows(sandboxFlows)} failed windows in ${Math.min(40, sandboxFlows)} flows`
+  const rows: (BatchResult | undefined)[] = []
+  const expected = sandboxWindows(sandboxFlows)
+  const sweep = (sim: Simulator) => sandbox(sim, sandboxFlows)
+  for (const [who, script] of [
+    ['', ACTION],
+    ...baselines.map(b => [`baseline ${b.rev}: `, b.script])
+  ]) {
+    rows.push(await batch(`${who}${name}`, {}, sweep, { script, expected }))
+    rows.push(
+      await batch(`${who}${name}, rate-limited to ${rateLimit.requests}/s`, { rateLimit }, sweep, {
+        script,
+        expected
+      })
+    )
+  }
+  rows.push(await batch(`${name}, no cache service`, {}, sweep, { expected, cache: false }))
+  return rows
+}
 const batches = [
   await batch(`${batchRuns} run ids (pre-check + re-trigger)`, {}, sim => ({
     'run-id': failedRuns(sim, batchRuns)
@@ -337,14 +425,12 @@ const batches = [
     { rateLimit },
     sim => ({ 'flow-id': failingFlows(sim, sweepFlows), 'max-runs': '0' })
   ),
-  await batch(`sandbox sweep: ${sandboxFlows} flows, ${sandboxFailed} failed`, {}, sim =>
-    sandbox(sim, sandboxFlows)
-  ),
-  await batch(
-    `sandbox sweep: ${sandboxFlows} flows, ${sandboxFailed} failed, rate-limited to ${rateLimit.requests}/s`,
-    { rateLimit },
-    sim => sandbox(sim, sandboxFlows)
-  )
+  ...(await sandboxRows()),
+  quick
+    ? undefined
+    : await batch('20,000 failed runs listed, decided (dry run)', { pageSize: 100 }, crowded, {
+        accept: state => state === 'would-retrigger'
+      })
 ]
 
 // --- report -------------------------------------------------------------------------------------
@@ -385,18 +471,19 @@ const lines = [
   '',
   `The simulator adds ${LATENCY} ms to every request; the action runs at concurrency ${CONCURRENCY}. Ideal = requests × latency ÷ concurrency.`,
   '',
-  '| Batch | Requests | 429s | Ideal | Wall | × ideal | Runs not re-triggered |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
+  '| Batch | Requests | 429s | Ideal | Wall | × ideal | Runs not re-triggered | Peak RSS | Retry ledger |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...batches
     .filter((b): b is BatchResult => !!b)
     .map(
       b =>
-        `| ${b.name} | ${b.requests} | ${b.limited} | ${fmt(b.idealMs)} | ${fmt(b.wallMs)} | ${(b.wallMs / b.idealMs).toFixed(2)} | ${b.failed} |`
+        `| ${b.name} | ${b.requests} | ${b.limited} | ${fmt(b.idealMs)} | ${fmt(b.wallMs)} | ${(b.wallMs / b.idealMs).toFixed(2)} | ${b.failed} | ${b.rssMiB === undefined ? 'n/a' : `${b.rssMiB.toFixed(1)} MiB`} | ${b.ledger ?? '–'} |`
     ),
   '',
-  'Requests counts those Adobe accepted. Rate-limited rows: the simulator answers 429 with `Retry-After: 1` past its limit per second; their ideal is the larger of the latency bound and the rate bound (whole windows the accepted requests need). Wall time includes the process start-up.',
+  "Runs not re-triggered counts the failed windows a row should have re-triggered (would have, in the dry run) and did not, plus one for a failed step; a baseline that looks only at each flow's latest run shows the windows it misses there. Retry ledger: the step's own figures for restoring and saving it in the Actions cache stand-in. Requests counts those Adobe accepted. Rate-limited rows: the simulator answers 429 with `Retry-After: 1` past its limit per second; their ideal is the larger of the latency bound and the rate bound (whole windows the accepted requests need). Wall time includes the process start-up.",
   ''
 ]
+rmSync(runnerTemp, { recursive: true, force: true })
 const table = lines.join('\n')
 console.log(`\n${table}`)
 if (write && !onlyBatches) {

@@ -9,9 +9,13 @@ export const modules = {
 /* harmony export */   fileIssues: () => (/* binding */ fileIssues)
 /* harmony export */ });
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(5625);
-/* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(665);
-/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(7194);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5625);
+/* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(665);
+/* harmony import */ var _runs_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(5681);
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(7194);
+/* harmony import */ var _ids_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(2325);
 /**
  * Escalation through GitHub: one open issue per failing flow, found by the first label and a
  * hidden marker with the flow id; commented while the flow keeps failing, closed when it
@@ -23,8 +27,27 @@ export const modules = {
 
 
 
+
+
+
 const marker = (flowId) => `<!-- aep-flow: ${flowId} -->`;
 const MARKER = /<!-- aep-flow: ([0-9a-f-]{36}) -->/;
+// What the issue last said, so a sweep comments only when something changed: a digest of the
+// state, and the failed runs whose windows are still missing (to know one that left `lookback`).
+const stateMarker = (state, missing) => `<!-- aep-state: ${state} -->\n<!-- aep-missing: ${missing.slice(0, MAX_MISSING_IDS).join(',')} -->`;
+const STATE = /<!-- aep-state: ([\w:-]{1,100}) -->/;
+const MISSING = /<!-- aep-missing: ([0-9a-f,-]*) -->/;
+const MAX_MISSING_IDS = 500;
+// The windows listed in an issue's table; the marker holds more.
+const MAX_WINDOW_ROWS = 50;
+/** A short digest of what an incident says, times left out: equal digests, nothing new to say. */
+function digest(incident) {
+    const parts = [
+        incident.headline.replace(/"[^"]*"/g, ''),
+        ...incident.missing.map(r => `${r.runId}:${r.state}:${r.newRunId ?? ''}:${r.finalStatus ?? ''}`)
+    ];
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.createHash)('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
+}
 // One list call covers 100 open issues; a repository with more of ours is read up to this many pages.
 const MAX_PAGES = 10;
 /** Files what needs a person and closes what recovered; records each action in the report. */
@@ -53,38 +76,72 @@ async function fileIssues(settings, work, report, ctx) {
     ];
     const fileIncident = async (incident, open) => {
         const existing = open.get(incident.flowId);
+        const state = digest(incident);
+        const missing = incident.missing.map(r => r.runId);
         const body = describe(incident, ctx);
         if (existing) {
+            if (existing.state === state) {
+                _log_js__WEBPACK_IMPORTED_MODULE_2__/* .info */ .pq(`Flow ${incident.flowId}: issue #${existing.number} already says this; no comment`);
+                return;
+            }
             await comment(existing.number, body);
+            await github.rest.issues.update({
+                owner,
+                repo,
+                issue_number: existing.number,
+                body: `${marker(incident.flowId)}\n${stateMarker(state, missing)}\n${body}`,
+                request: request()
+            });
+            existing.state = state;
             report.issues.push({ flowId: incident.flowId, ...existing, action: 'commented' });
-            _log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq(`Flow ${incident.flowId}: commented on issue #${existing.number}`);
+            _log_js__WEBPACK_IMPORTED_MODULE_2__/* .info */ .pq(`Flow ${incident.flowId}: commented on issue #${existing.number}`);
             return;
         }
         const { data } = await github.rest.issues.create({
             owner,
             repo,
-            title: (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(`AEP dataflow ${incident.flowName ? `"${oneLineTitle(incident.flowName)}" ` : ''}(${incident.flowId}) needs attention`),
-            body: `${marker(incident.flowId)}\n${body}`,
+            title: (0,_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)(`AEP dataflow ${incident.flowName ? `"${oneLineTitle(incident.flowName)}" ` : ''}(${incident.flowId}) needs attention`),
+            body: `${marker(incident.flowId)}\n${stateMarker(state, missing)}\n${body}`,
             labels: settings.labels,
             request: request()
         });
-        open.set(incident.flowId, { number: data.number, url: data.html_url });
+        open.set(incident.flowId, { number: data.number, url: data.html_url, state, missing });
         report.issues.push({
             flowId: incident.flowId,
             number: data.number,
             url: data.html_url,
             action: 'opened'
         });
-        _log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq(`Flow ${incident.flowId}: opened issue #${data.number}`);
+        _log_js__WEBPACK_IMPORTED_MODULE_2__/* .info */ .pq(`Flow ${incident.flowId}: opened issue #${data.number}`);
         const labelled = (data.labels ?? []).some(l => (typeof l === 'string' ? l : l.name) === settings.labels[0]);
         if (!labelled)
-            _log_js__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`Issue #${data.number} was opened without the label "${settings.labels[0]}", so a later run cannot find it: the token may lack permission to set labels.`);
+            _log_js__WEBPACK_IMPORTED_MODULE_2__/* .warning */ .$e(`Issue #${data.number} was opened without the label "${settings.labels[0]}", so a later run cannot find it: the token may lack permission to set labels.`);
     };
     const closeRecovered = async (recovery, open) => {
         const existing = open.get(recovery.flowId);
         if (!existing)
             return;
-        const body = `${recovery.runId ? `Run \`${recovery.runId}\`` : 'The latest run'} of dataflow \`${recovery.flowId}\` in sandbox \`${ctx.sandbox}\` succeeded: the flow has recovered. Closing.${ctx.runUrl ? `\n\nSeen by [this workflow run](${ctx.runUrl}).` : ''}`;
+        // A window the issue named that this sweep no longer sees left `lookback` unrecovered.
+        const gone = existing.missing.filter(id => !recovery.settled.includes(id));
+        if (gone.length > 0) {
+            const state = `gone-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.createHash)('sha256').update(gone.join(',')).digest('hex').slice(0, 12)}`;
+            if (existing.state === state)
+                return;
+            const text = (0,_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)(`The failed window(s) of run(s) ${gone.map(id => `\`${id}\``).join(', ')} left the sweep's \`lookback\` without a run that succeeded: the action no longer retries them, and their data is missing. Recover them by hand (\`run-id\` with \`force: true\`, once the cause is fixed), then close this issue.${ctx.runUrl ? `\n\nSeen by [this workflow run](${ctx.runUrl}).` : ''}`);
+            await comment(existing.number, text);
+            await github.rest.issues.update({
+                owner,
+                repo,
+                issue_number: existing.number,
+                body: `${marker(recovery.flowId)}\n${stateMarker(state, existing.missing)}\n${text}`,
+                request: request()
+            });
+            existing.state = state;
+            report.issues.push({ flowId: recovery.flowId, ...existing, action: 'commented' });
+            _log_js__WEBPACK_IMPORTED_MODULE_2__/* .warning */ .$e(`Flow ${recovery.flowId}: issue #${existing.number} stays open: ${gone.length} failed window(s) left the lookback unrecovered`);
+            return;
+        }
+        const body = `Every failed window of dataflow \`${recovery.flowId}\` in sandbox \`${ctx.sandbox}\` that the action saw has been ingested${recovery.recoveredBy.length ? ` (by run${recovery.recoveredBy.length === 1 ? '' : 's'} ${recovery.recoveredBy.map(id => `\`${id}\``).join(', ')})` : ''}: the flow has recovered. Closing.${ctx.runUrl ? `\n\nSeen by [this workflow run](${ctx.runUrl}).` : ''}`;
         await comment(existing.number, body);
         await github.rest.issues.update({
             owner,
@@ -95,7 +152,7 @@ async function fileIssues(settings, work, report, ctx) {
             request: request()
         });
         report.issues.push({ flowId: recovery.flowId, ...existing, action: 'closed' });
-        _log_js__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq(`Flow ${recovery.flowId} recovered: closed issue #${existing.number}`);
+        _log_js__WEBPACK_IMPORTED_MODULE_2__/* .info */ .pq(`Flow ${recovery.flowId} recovered: closed issue #${existing.number}`);
     };
     let next = 0;
     try {
@@ -105,7 +162,7 @@ async function fileIssues(settings, work, report, ctx) {
     }
     catch (err) {
         const left = tasks.slice(next).map(t => t.what);
-        _log_js__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`Could not file GitHub issues (${why(err)}). Not done: ${left.slice(0, 5).join('; ')}${left.length > 5 ? `; and ${left.length - 5} more` : ''}. The step's result is unchanged.`);
+        _log_js__WEBPACK_IMPORTED_MODULE_2__/* .warning */ .$e(`Could not file GitHub issues (${why(err)}). Not done: ${left.slice(0, 5).join('; ')}${left.length > 5 ? `; and ${left.length - 5} more` : ''}. The step's result is unchanged.`);
     }
 }
 /** The open issues of this action, by the flow id in their marker: one list call per 100. */
@@ -122,9 +179,15 @@ async function openIssues(github, owner, repo, label, request) {
             request: request()
         });
         for (const issue of data) {
-            const flowId = MARKER.exec(issue.body ?? '')?.[1];
+            const body = issue.body ?? '';
+            const flowId = MARKER.exec(body)?.[1];
             if (flowId && !issue.pull_request && !open.has(flowId))
-                open.set(flowId, { number: issue.number, url: issue.html_url });
+                open.set(flowId, {
+                    number: issue.number,
+                    url: issue.html_url,
+                    state: STATE.exec(body)?.[1],
+                    missing: (MISSING.exec(body)?.[1] ?? '').split(',').filter(id => _ids_js__WEBPACK_IMPORTED_MODULE_6__/* .UUID */ .kk.test(id))
+                });
         }
         if (data.length < 100)
             break;
@@ -137,13 +200,13 @@ function describe(incident, ctx) {
     const rows = [
         [
             'Dataflow',
-            `${incident.flowName ? `${(0,_report_js__WEBPACK_IMPORTED_MODULE_2__/* .escape */ .ih)(incident.flowName)} ` : ''}\`${incident.flowId}\``
+            `${incident.flowName ? `${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(incident.flowName)} ` : ''}\`${incident.flowId}\``
         ],
         ['Sandbox', `\`${ctx.sandbox}\``],
         ['Failed run', `\`${r.runId}\``],
         ...(r.newRunId
             ? [
-                ['New run', `\`${r.newRunId}\`${r.finalStatus ? ` (${(0,_report_js__WEBPACK_IMPORTED_MODULE_2__/* .escape */ .ih)(r.finalStatus)})` : ''}`]
+                ['New run', `\`${r.newRunId}\`${r.finalStatus ? ` (${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(r.finalStatus)})` : ''}`]
             ]
             : []),
         ...(r.earlierRetries?.length
@@ -156,24 +219,39 @@ function describe(incident, ctx) {
     ];
     const causes = [...(r.newRunErrors ?? []), ...(r.previousErrors ?? [])];
     const lines = [
-        `**This dataflow needs a person:** ${(0,_report_js__WEBPACK_IMPORTED_MODULE_2__/* .escape */ .ih)(incident.headline)}.`,
+        `**This dataflow needs a person:** ${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(incident.headline)}.`,
         '',
         '| | |',
         '|---|---|',
         ...rows.map(([k, v]) => `| ${k} | ${v} |`),
-        ...(r.error ? ['', `**What the action saw:** ${(0,_report_js__WEBPACK_IMPORTED_MODULE_2__/* .escape */ .ih)(r.error, 2000)}`] : []),
+        ...(r.error ? ['', `**What the action saw:** ${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(r.error, 2000)}`] : []),
+        ...(incident.missing.length
+            ? [
+                '',
+                `**Failed windows not yet recovered (${incident.missing.length})**`,
+                '',
+                '| Failed run | Window | State |',
+                '|---|---|---|',
+                ...incident.missing
+                    .slice(0, MAX_WINDOW_ROWS)
+                    .map(m => `| \`${m.runId}\` | ${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)((0,_runs_js__WEBPACK_IMPORTED_MODULE_4__/* .windowLabel */ .Hf)(m) || '—')} | ${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(m.state)} |`),
+                ...(incident.missing.length > MAX_WINDOW_ROWS
+                    ? [`| … | ${incident.missing.length - MAX_WINDOW_ROWS} more | |`]
+                    : [])
+            ]
+            : []),
         ...(causes.length
             ? [
                 '',
                 '**Errors reported by Adobe**',
                 '',
-                ...[...new Set(causes)].slice(0, 20).map(c => `- ${(0,_report_js__WEBPACK_IMPORTED_MODULE_2__/* .escape */ .ih)(c)}`)
+                ...[...new Set(causes)].slice(0, 20).map(c => `- ${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(c)}`)
             ]
             : []),
         '',
-        '_Filed by the AEP dataflow retry action. It comments here while the flow keeps failing and closes this issue when the flow recovers._'
+        '_Filed by the AEP dataflow retry action. It comments here when something changes and closes this issue once every failed window of the flow has been ingested._'
     ];
-    return (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(lines.join('\n'));
+    return (0,_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)(lines.join('\n'));
 }
 function oneLineTitle(name) {
     return name.replace(/[\r\n\u0000-\u001f]+/g, ' ').slice(0, 100); // eslint-disable-line no-control-regex
@@ -181,7 +259,7 @@ function oneLineTitle(name) {
 /** GitHub's refusal in words a workflow author can act on; never a stack trace, never the token. */
 function why(err) {
     const status = err.status;
-    const message = (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(err instanceof Error ? err.message : String(err))
+    const message = (0,_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)(err instanceof Error ? err.message : String(err))
         .split('\n')[0]
         .slice(0, 300);
     if (status === 403)

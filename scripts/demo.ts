@@ -1,8 +1,11 @@
 /**
  * `npm run demo`: starts the simulator, seeds a failed run, and runs the bundled action against
  * it exactly as a runner would (OAuth credentials, pre-check, re-trigger, wait), then prints the
- * action's log, its outputs and its job summary.
+ * action's log, its outputs and its job summary. Then it sweeps a seeded sandbox (`flow-id: all`)
+ * twice: the first sweep finds the failed window a later success hides, retries a failed retry
+ * and leaves the destination flow alone; the second, a repeat, sends nothing.
  */
+import { sweepableSandbox } from '../sim/scenarios.js'
 import { Simulator } from '../sim/simulator.js'
 import { runAction } from '../sim/run-action.js'
 
@@ -34,7 +37,6 @@ const result = await runAction({
   'poll-interval': '500ms',
   'wait-timeout': '1m'
 })
-await sim.stop()
 
 const line = '─'.repeat(72)
 console.log(
@@ -46,4 +48,29 @@ console.log(`\n${line}\nJob summary (GITHUB_STEP_SUMMARY)\n${line}\n${result.sum
 console.log(
   `${line}\nExit code ${result.code} in ${Math.round(result.durationMs)} ms; ${sim.requests.length} requests reached the simulator.`
 )
-process.exitCode = result.code === 0 ? 0 : 1
+
+// A sandbox sweep, twice: what an hourly schedule does, and what a re-run of it does.
+const seeded = sweepableSandbox(sim)
+sim.nextLifecycle = { inProgressReads: 1, final: 'success', records: 310 }
+const sweepInputs = {
+  'flow-id': 'all',
+  sandbox: 'prod',
+  'org-id': sim.orgId,
+  'client-id': sim.apiKey,
+  'client-secret': sim.clientSecret,
+  'platform-url': url,
+  'ims-url': url
+}
+const posts = (): number => sim.requests.filter(r => r.route === 'retrigger').length
+const before = posts()
+const sweep = await runAction(sweepInputs)
+const afterFirst = posts()
+const again = await runAction(sweepInputs)
+await sim.stop()
+console.log(
+  `${line}\nA sandbox sweep (flow-id: all): the job summary\n${line}\n${sweep.summary}\n` +
+    `The sweep re-triggered ${afterFirst - before} run(s): the failed window of crm-accounts (run ${seeded.missedWindow.failedRunId}) that its next run's success hides, and the failed retry of crm-contacts; the destination flow's failure was left alone. ` +
+    `The same sweep again re-triggered ${posts() - afterFirst} (exit ${again.code}).`
+)
+process.exitCode =
+  result.code === 0 && sweep.code === 0 && again.code === 0 && posts() === afterFirst ? 0 : 1

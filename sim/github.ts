@@ -115,6 +115,7 @@ export class GitHubStandIn {
     if (req.method === 'PATCH') {
       if (body.state === 'closed' || body.state === 'open') issue.state = body.state
       if (typeof body.state_reason === 'string') issue.state_reason = body.state_reason
+      if (typeof body.body === 'string') issue.body = body.body
       return send(200, view(issue))
     }
     send(404, { message: 'Not Found' })

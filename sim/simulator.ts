@@ -1,9 +1,13 @@
 /**
  * A Flow Service + IMS simulator on loopback, for the tests, the demo and the benchmark. It
  * answers as Adobe's Flow Service OpenAPI spec and its "Retry failed dataflow runs" tutorial
- * describe, checks the
- * headers the real API requires, plays run lifecycles and injects faults on demand. It is never
- * part of the action's bundle.
+ * describe, checks the headers the real API requires, plays run lifecycles (by reads, or in
+ * simulated time), schedules hourly runs, and injects faults on demand. It is never part of the
+ * action's bundle.
+ *
+ * Time: every timestamp it makes comes from `sim.clock` (real time plus an offset, 0 unless a test
+ * moves it), and every answer carries a `Date` header from that clock. Token expiry and the rate
+ * limit stay on real time.
  */
 import { randomUUID } from 'node:crypto'
 import * as http from 'node:http'
@@ -31,22 +35,52 @@ export interface Fault {
   meanwhile?: () => void
 }
 
+/** An error as a run reports it; `recordCount` shows on the copy activity (default: failed records). */
+export interface RunError {
+  code: string
+  message: string
+  recordCount?: number
+}
+
+/** The files a scheduled run processes: source files stamped within [start, end) (epoch ms). */
+export interface CopyWindow {
+  start: number
+  end: number
+}
+
 export interface RunSpec {
   id?: string
   flowId?: string
+  /** The run's status; with `completesAt` or `durationMs`, the status it ends in. Default `failed`. */
   status?: string
   createdAt?: number
   startedAt?: number
   completedAt?: number
+  /** Records ingested (`inputRecordCount` and `outputRecordCount`). */
   records?: number
-  errors?: { code: string; message: string }[]
+  /** Records that failed (`failedRecordCount`), e.g. a `success` with partial ingestion. */
+  failedRecords?: number
+  errors?: RunError[]
   sandbox?: string
   /** Who created the run: the scheduler by default, the caller's `x-api-key` for re-triggered runs. */
   createdClient?: string
+  /**
+   * Time-based lifecycle: the run reads `inProgress` (in GET, in listings, in its flow's
+   * `lastRunDetails`) until the simulated clock reaches this moment, then `status` with its errors
+   * and `completedAtUTC` = this moment.
+   */
+  completesAt?: number
+  /** The same as `completesAt`, counted from `startedAt`. */
+  durationMs?: number
+  /** The copy activity's window (`activities[].durationSummary.extensions.windowStart/windowEnd`). */
+  window?: CopyWindow
 }
 
 /** The client Adobe's scheduler creates runs with (Adobe's samples). */
 export const SCHEDULER = 'acp_foundation_connectors'
+
+/** `source`: a sources dataflow (the only kind that can be retried); the others are listed too. */
+export type FlowKind = 'source' | 'destination' | 'internal'
 
 export interface FlowSpec {
   id?: string
@@ -54,6 +88,10 @@ export interface FlowSpec {
   state?: 'enabled' | 'disabled'
   /** The source's spec: batch sources can be retried, streaming ones cannot (1333-400). */
   streaming?: boolean
+  /** Default `source`. Destination and internal flows (e.g. "Datalake to UIS Flow") refuse retries. */
+  kind?: FlowKind
+  /** The sandbox the flow lives in (default `prod`); its runs default to it. */
+  sandbox?: string
 }
 
 /** How a re-triggered run behaves when polled. */
@@ -62,9 +100,37 @@ export interface Lifecycle {
   notFoundReads?: number
   /** In progress for this many reads, then final. Infinity: never finishes. */
   inProgressReads?: number
+  /** In progress for this long in simulated time after it starts, then final (instead of reads). */
+  durationMs?: number
   final?: string
   records?: number
-  errors?: { code: string; message: string }[]
+  errors?: RunError[]
+}
+
+/** Scheduled runs of a flow, played as the simulated clock passes each slot. */
+export interface ScheduleSpec {
+  /** Time between slots; default one hour. */
+  everyMs?: number
+  /** How long each run stays `inProgress`; default 5 minutes. */
+  durationMs?: number
+  /** The first slot (epoch ms); default the next multiple of `everyMs` after now. */
+  firstAt?: number
+  /** No slot after this moment. */
+  until?: number
+  /** Each slot's final status, by slot index from 0; default `success`. */
+  outcome?: (slot: number) => string
+  /** Errors of a failed slot; default a `CONNECTOR-1001-500` copy failure. */
+  errors?: RunError[] | ((slot: number) => RunError[] | undefined)
+  /** Records a successful slot ingests; default 10. */
+  records?: number
+}
+
+export interface Schedule {
+  readonly flowId: string
+  /** Runs created so far, oldest first. */
+  readonly runIds: string[]
+  /** No more slots. */
+  stop(): void
 }
 
 export interface SimulatorOptions {
@@ -79,6 +145,13 @@ export interface SimulatorOptions {
   /** Answer 429 past this many requests per window. */
   rateLimit?: { requests: number; windowMs: number; retryAfterSeconds: number }
   pageSize?: number
+  /** Report copy-activity windows (default true); `sim.windows` switches it later. */
+  windows?: boolean
+  /**
+   * A run whose flow was never added makes a batch source flow of that id, listed by `GET /flows`
+   * (default true, as every Adobe run belongs to a dataflow); false: such runs have no flow.
+   */
+  implicitFlows?: boolean
 }
 
 export interface RecordedRequest {
@@ -90,14 +163,95 @@ export interface RecordedRequest {
   at: number
 }
 
+/** The simulated clock: real time plus an offset (0 by default). */
+export class SimClock {
+  offsetMs = 0
+
+  constructor(private readonly moved: (deltaMs: number) => void = () => undefined) {}
+
+  now(): number {
+    return Date.now() + this.offsetMs
+  }
+
+  /** Moves the clock by `ms` (may be negative) and plays what became due. */
+  advance(ms: number): number {
+    this.offsetMs += ms
+    this.moved(ms)
+    return this.now()
+  }
+
+  /** Sets the clock to `epochMs` from now on (it keeps ticking in real time). */
+  setNow(epochMs: number): number {
+    return this.advance(epochMs - this.now())
+  }
+
+  /** Moves the clock forward to `epochMs`; never backwards. */
+  advanceTo(epochMs: number): number {
+    return this.advance(Math.max(0, epochMs - this.now()))
+  }
+}
+
+const HOUR = 3_600_000
+const DEFAULT_FAILURE: RunError[] = [
+  { code: 'CONNECTOR-1001-500', message: 'Copy from source failed' }
+]
+
+/** What a run reports: its status, errors and record counts. */
+interface Outcome {
+  status: string
+  errors?: RunError[]
+  input: number
+  output: number
+  failed: number
+}
+
 interface StoredRun {
+  /** The run as answered; updated in place when its state changes. */
   run: Record<string, unknown>
   lifecycle?: Lifecycle
   reads: number
+  id: string
+  flowId: string
+  sandbox: string
+  createdAt: number
+  createdClient: string
+  eTag: string
+  activityId: string
+  startedAt: number
+  completedAt?: number
+  updatedAt: number
+  current: Outcome
+  /** Time-based lifecycle: the outcome it reaches at `completesAt`. */
+  completesAt?: number
+  final?: Outcome
+  window?: CopyWindow
 }
+
+interface StoredFlow {
+  id: string
+  name: string
+  state: 'enabled' | 'disabled'
+  streaming: boolean
+  kind: FlowKind
+  sandbox: string
+  latest?: StoredRun
+}
+
+interface StoredSchedule {
+  flowId: string
+  spec: ScheduleSpec
+  everyMs: number
+  next: number
+  slot: number
+  runIds: string[]
+  stopped: boolean
+}
+
+type Item = Record<string, unknown>
 
 const BASE = '/data/foundation/flowservice'
 const UUID = '[0-9a-fA-F-]{36}'
+const CACHED_QUERIES = 256
 
 export class Simulator {
   readonly orgId: string
@@ -111,21 +265,32 @@ export class Simulator {
   rateLimitedCount = 0
   /** The lifecycle given to runs created by re-trigger from now on. */
   nextLifecycle: Lifecycle = { inProgressReads: 1, final: 'success', records: 42 }
+  /** The simulated clock every timestamp and `Date` header comes from. */
+  readonly clock: SimClock
 
   private readonly runs = new Map<string, StoredRun>()
-  /** Runs by flow, so a sandbox of a thousand flows lists in time proportional to its size. */
+  /** Runs by flow (lower-case id), so a sandbox of a thousand flows lists in time proportional to its size. */
   private readonly byFlow = new Map<string, StoredRun[]>()
-  private readonly flows = new Map<string, Required<FlowSpec>>()
+  private readonly flows = new Map<string, StoredFlow>()
   private readonly tokens = new Map<string, number>()
   private readonly faults = new Map<Route, Fault[]>()
   private readonly server: LoopbackServer
-  private window = { start: 0, count: 0 }
+  private rateWindow = { start: 0, count: 0 }
+  /** Runs with a time-based lifecycle, and those of them not yet final. */
+  private readonly timed: StoredRun[] = []
+  private readonly pending = new Set<StoredRun>()
+  private readonly schedules: StoredSchedule[] = []
+  /** Filtered and sorted listings by query, dropped whenever a run or flow changes. */
+  private readonly cache = new Map<string, Item[]>()
+  private reportWindows: boolean
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.orgId = options.orgId ?? '5C1328435BF324E90A49402A@AdobeOrg'
     this.apiKey = options.apiKey ?? 'sim-client-id'
     this.clientSecret = options.clientSecret ?? 'sim-client-secret-p8e-XyZ'
+    this.reportWindows = options.windows ?? true
     for (const token of options.staticTokens ?? []) this.tokens.set(token, Infinity)
+    this.clock = new SimClock(delta => this.tick(delta < 0))
     this.server = new LoopbackServer((req, res) => void this.handle(req, res))
   }
 
@@ -138,6 +303,37 @@ export class Simulator {
     return this.server.stop()
   }
 
+  /** The simulated now (epoch ms). */
+  now(): number {
+    return this.clock.now()
+  }
+
+  /** Moves the simulated clock by `ms`, creating scheduled runs and finishing timed ones on the way. */
+  advance(ms: number): number {
+    return this.clock.advance(ms)
+  }
+
+  /** Moves the simulated clock forward to `epochMs` (never backwards). */
+  advanceTo(epochMs: number): number {
+    return this.clock.advanceTo(epochMs)
+  }
+
+  /** Sets the simulated clock to `epochMs`, backwards too (timed runs then read in progress again). */
+  setNow(epochMs: number): number {
+    return this.clock.setNow(epochMs)
+  }
+
+  /** Whether runs report their copy-activity window; false: a sandbox where Adobe reports none. */
+  get windows(): boolean {
+    return this.reportWindows
+  }
+
+  set windows(on: boolean) {
+    this.reportWindows = on
+    for (const stored of this.runs.values()) this.render(stored)
+    this.changed()
+  }
+
   /** Queues faults for the next requests on a route, in order. */
   fault(route: Route, ...faults: Fault[]): this {
     this.faults.set(route, [...(this.faults.get(route) ?? []), ...faults])
@@ -146,79 +342,283 @@ export class Simulator {
 
   addRun(spec: RunSpec = {}, lifecycle?: Lifecycle): string {
     const id = spec.id ?? randomUUID()
-    const now = Date.now()
-    const status = spec.status ?? 'failed'
-    const finished = status !== 'inProgress'
+    const now = this.clock.now()
     const flowId = spec.flowId ?? randomUUID()
+    // Every run belongs to a dataflow, as in Adobe: a run of a flow never added makes a batch
+    // source flow of that id (listed by GET /flows), unless `implicitFlows` is false.
+    const flow =
+      this.flows.get(flowId) ??
+      (this.options.implicitFlows === false
+        ? undefined
+        : this.storeFlow({ id: flowId, sandbox: spec.sandbox }))
+    const createdAt = spec.createdAt ?? now - 60_000
+    const startedAt = spec.startedAt ?? spec.createdAt ?? now - 60_000
+    const records = spec.records ?? 0
+    const createdClient = spec.createdClient ?? SCHEDULER
     const stored: StoredRun = {
-      run: {
-        id,
-        flowId,
-        createdAt: spec.createdAt ?? now - 60_000,
-        updatedAt: now,
-        createdClient: spec.createdClient ?? SCHEDULER,
-        createdBy: `${spec.createdClient ?? SCHEDULER}@AdobeID`,
-        sandboxName: spec.sandbox ?? 'prod',
-        imsOrgId: this.orgId,
-        eTag: `"${randomUUID()}"`,
-        metrics: {
-          durationSummary: {
-            startedAtUTC: spec.startedAt ?? spec.createdAt ?? now - 60_000,
-            ...(finished ? { completedAtUTC: spec.completedAt ?? now - 30_000 } : {})
-          },
-          recordSummary: {
-            inputRecordCount: spec.records ?? 0,
-            outputRecordCount: spec.records ?? 0,
-            failedRecordCount: 0
-          },
-          statusSummary: {
-            status,
-            ...(spec.errors ? { errors: spec.errors } : {})
-          }
-        },
-        activities: spec.errors
-          ? [
-              {
-                id: randomUUID(),
-                name: 'Copy Activity',
-                statusSummary: { status, errors: spec.errors }
-              }
-            ]
-          : []
-      },
+      run: {},
       lifecycle,
-      reads: 0
+      reads: 0,
+      id,
+      flowId,
+      sandbox: spec.sandbox ?? flow?.sandbox ?? 'prod',
+      createdAt,
+      createdClient,
+      eTag: `"${randomUUID()}"`,
+      activityId: randomUUID(),
+      startedAt,
+      updatedAt: now,
+      current: {
+        status: spec.status ?? 'failed',
+        errors: spec.errors,
+        input: records,
+        output: records,
+        failed: spec.failedRecords ?? 0
+      },
+      window: spec.window && { start: spec.window.start, end: spec.window.end }
     }
+    const completesAt =
+      lifecycle?.durationMs !== undefined
+        ? startedAt + lifecycle.durationMs
+        : (spec.completesAt ??
+          (spec.durationMs !== undefined ? startedAt + spec.durationMs : undefined))
+    if (completesAt !== undefined) {
+      stored.completesAt = completesAt
+      stored.final =
+        lifecycle?.durationMs !== undefined ? lifecycleOutcome(lifecycle) : stored.current
+      stored.current = inProgress()
+      this.timed.push(stored)
+      this.pending.add(stored)
+      this.settle(stored, now)
+    } else if (stored.current.status !== 'inProgress') {
+      stored.completedAt = spec.completedAt ?? now - 30_000
+    }
+    this.render(stored)
     this.runs.set(id, stored)
-    this.byFlow.set(flowId, [...(this.byFlow.get(flowId) ?? []), stored])
+    const key = flowId.toLowerCase()
+    const list = this.byFlow.get(key)
+    if (list) list.push(stored)
+    else this.byFlow.set(key, [stored])
+    if (flow && (!flow.latest || createdAt > flow.latest.createdAt)) flow.latest = stored
+    this.changed()
     return id
   }
 
   /** A dataflow, listed by `GET /flows` with its `lastRunDetails` kept in step with its runs. */
   addFlow(spec: FlowSpec = {}): string {
+    const flow = this.storeFlow(spec)
+    // Runs added before their flow still count for its lastRunDetails.
+    for (const stored of this.byFlow.get(flow.id.toLowerCase()) ?? [])
+      if (!flow.latest || stored.createdAt > flow.latest.createdAt) flow.latest = stored
+    this.changed()
+    return flow.id
+  }
+
+  private storeFlow(spec: FlowSpec): StoredFlow {
     const id = spec.id ?? randomUUID()
-    this.flows.set(id, {
+    const flow: StoredFlow = {
       id,
       name: spec.name ?? `flow-${id.slice(0, 8)}`,
       state: spec.state ?? 'enabled',
-      streaming: spec.streaming ?? false
-    })
-    return id
+      streaming: spec.streaming ?? false,
+      kind: spec.kind ?? 'source',
+      sandbox: spec.sandbox ?? 'prod'
+    }
+    // A flow added again (or after its runs made it implicitly) is listed as if added now.
+    this.flows.delete(id)
+    this.flows.set(id, flow)
+    return flow
+  }
+
+  /**
+   * Runs of a flow on a schedule: each slot, when the clock passes it, becomes a run created by
+   * Adobe's scheduler, with the window of the interval before the slot, `inProgress` for
+   * `durationMs`, then its outcome. Slots already past are created at once. Disabled flows skip
+   * their slots.
+   */
+  schedule(flowId: string, spec: ScheduleSpec = {}): Schedule {
+    const everyMs = spec.everyMs ?? HOUR
+    if (!(everyMs > 0)) throw new Error('schedule: everyMs must be positive')
+    const next = spec.firstAt ?? Math.ceil(this.clock.now() / everyMs) * everyMs
+    const stored: StoredSchedule = {
+      flowId,
+      spec,
+      everyMs,
+      next,
+      slot: 0,
+      runIds: [],
+      stopped: false
+    }
+    this.schedules.push(stored)
+    this.tick()
+    return {
+      flowId,
+      runIds: stored.runIds,
+      stop: () => {
+        stored.stopped = true
+      }
+    }
   }
 
   run(id: string): Record<string, unknown> | undefined {
+    this.tick()
     return this.runs.get(id)?.run
+  }
+
+  /** The window a run processes, reported or not (see `windows`). */
+  windowOf(id: string): CopyWindow | undefined {
+    const window = this.runs.get(id)?.window
+    return window && { ...window }
   }
 
   /** Runs of a flow, newest first. */
   runsOf(flowId: string): Record<string, unknown>[] {
-    return (this.byFlow.get(flowId) ?? [])
+    this.tick()
+    return (this.byFlow.get(flowId.toLowerCase()) ?? [])
+      .filter(s => s.flowId === flowId)
+      .sort((a, b) => b.createdAt - a.createdAt)
       .map(s => s.run)
-      .sort((a, b) => (b.createdAt as number) - (a.createdAt as number))
   }
 
   count(route: Route): number {
     return this.requests.filter(r => r.route === route).length
+  }
+
+  /** The run ids every re-trigger request named, in order, whether Adobe accepted it or not. */
+  retriggerTargets(): string[] {
+    return this.requests
+      .filter(r => r.route === 'retrigger')
+      .map(r => /\/runs\/([^/?]+)\/action/.exec(r.path)?.[1] ?? '')
+  }
+
+  /** Plays schedules and time-based lifecycles up to the simulated now. */
+  private tick(backwards = false): void {
+    const now = this.clock.now()
+    for (const s of this.schedules) this.play(s, now)
+    for (const stored of backwards ? this.timed : [...this.pending]) this.settle(stored, now)
+  }
+
+  private play(s: StoredSchedule, now: number): void {
+    while (!s.stopped && s.next <= now && (s.spec.until === undefined || s.next <= s.spec.until)) {
+      const at = s.next
+      const slot = s.slot++
+      s.next += s.everyMs
+      if (this.flows.get(s.flowId)?.state === 'disabled') continue
+      const status = s.spec.outcome?.(slot) ?? 'success'
+      const failed = status === 'failed'
+      const errors =
+        typeof s.spec.errors === 'function'
+          ? s.spec.errors(slot)
+          : failed
+            ? s.spec.errors
+            : undefined
+      s.runIds.push(
+        this.addRun({
+          flowId: s.flowId,
+          status,
+          createdAt: at,
+          startedAt: at,
+          durationMs: s.spec.durationMs ?? 5 * 60_000,
+          records: failed ? 0 : (s.spec.records ?? 10),
+          errors: failed ? (errors ?? DEFAULT_FAILURE) : errors,
+          window: { start: at - s.everyMs, end: at },
+          createdClient: SCHEDULER
+        })
+      )
+    }
+  }
+
+  /** A timed run's state at `now`: in progress before `completesAt`, final from then on. */
+  private settle(stored: StoredRun, now: number): void {
+    const done = now >= stored.completesAt!
+    if (done === !this.pending.has(stored)) return
+    if (done) {
+      this.pending.delete(stored)
+      stored.current = stored.final!
+      stored.completedAt = stored.completesAt
+    } else {
+      this.pending.add(stored)
+      stored.current = inProgress()
+      stored.completedAt = undefined
+    }
+    stored.updatedAt = Math.max(stored.startedAt, Math.min(now, stored.completesAt!))
+    this.render(stored)
+    this.changed()
+  }
+
+  /** Something a listing could show changed: cached listings are stale. */
+  private changed(): void {
+    this.cache.clear()
+  }
+
+  /** The run as Adobe answers it, from its state. */
+  private render(stored: StoredRun): void {
+    const o = stored.current
+    const finished = stored.completedAt !== undefined
+    const durations = {
+      startedAtUTC: stored.startedAt,
+      ...(finished ? { completedAtUTC: stored.completedAt } : {})
+    }
+    const recordSummary = {
+      inputRecordCount: o.input,
+      outputRecordCount: o.output,
+      failedRecordCount: o.failed
+    }
+    const errors = o.errors?.map(e => ({ code: e.code, message: e.message }))
+    const window = this.reportWindows ? stored.window : undefined
+    const activities =
+      o.errors || stored.window
+        ? [
+            {
+              id: stored.activityId,
+              name: 'Copy Activity',
+              updatedAtUTC: stored.updatedAt,
+              durationSummary: {
+                ...durations,
+                ...(window
+                  ? { extensions: { windowStart: window.start, windowEnd: window.end } }
+                  : {})
+              },
+              recordSummary,
+              statusSummary: {
+                status: o.status,
+                ...(errors
+                  ? {
+                      errors,
+                      extensions: {
+                        errors: o.errors!.map(e => ({
+                          code: e.code,
+                          message: e.message,
+                          recordCount: e.recordCount ?? o.failed
+                        }))
+                      }
+                    }
+                  : {})
+              }
+            }
+          ]
+        : []
+    Object.assign(stored.run, {
+      id: stored.id,
+      flowId: stored.flowId,
+      createdAt: stored.createdAt,
+      updatedAt: stored.updatedAt,
+      createdClient: stored.createdClient,
+      // With a service token, createdBy is the credential's client id, like createdClient.
+      createdBy:
+        stored.createdClient === this.apiKey
+          ? stored.createdClient
+          : `${stored.createdClient}@AdobeID`,
+      sandboxName: stored.sandbox,
+      imsOrgId: this.orgId,
+      eTag: stored.eTag,
+      metrics: {
+        durationSummary: durations,
+        recordSummary,
+        statusSummary: { status: o.status, ...(errors ? { errors } : {}) }
+      },
+      activities
+    })
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -231,7 +631,7 @@ export class Simulator {
       route,
       headers: req.headers,
       body: '',
-      at: Date.now()
+      at: this.clock.now()
     }
     this.requests.push(recorded)
     if (fault?.reset === 'before') {
@@ -241,10 +641,13 @@ export class Simulator {
     const body = (recorded.body = await readBody(req))
     fault?.meanwhile?.()
     if (this.options.latencyMs) await delay(this.options.latencyMs)
+    this.tick()
+    const send = (status: number, text: string, headers: Record<string, string>): void =>
+      sendAnswer(res, status, text, { date: this.httpDate(), ...headers })
 
     const limited = this.rateLimited()
     if (limited)
-      return send(res, 429, adobeError('429', 'Too many requests'), {
+      return send(429, adobeError('429', 'Too many requests'), {
         'retry-after': String(limited)
       })
 
@@ -267,14 +670,19 @@ export class Simulator {
         const body = Buffer.from(answer.body)
         res.writeHead(answer.status, {
           'content-type': 'application/json',
-          'content-length': body.length
+          'content-length': body.length,
+          date: this.httpDate()
         })
         res.write(body.subarray(0, body.length >> 1))
         setTimeout(() => req.socket.destroy(), 20)
         return
       }
       if (fault.bodyBytes) {
-        res.writeHead(fault.status ?? 500, { 'content-type': 'application/json', ...fault.headers })
+        res.writeHead(fault.status ?? 500, {
+          'content-type': 'application/json',
+          date: this.httpDate(),
+          ...fault.headers
+        })
         const chunk = Buffer.alloc(64 * 1024, 'x')
         let left = fault.bodyBytes
         const pump = (): void => {
@@ -294,20 +702,24 @@ export class Simulator {
           (status >= 400
             ? adobeError(String(status), http.STATUS_CODES[status] ?? 'Error')
             : answer.body)
-        return send(res, status, text, fault.headers ?? {})
+        return send(status, text, fault.headers ?? {})
       }
       if (fault.headers) answer.headers = { ...answer.headers, ...fault.headers }
     }
-    send(res, answer.status, answer.body, answer.headers ?? {})
+    send(answer.status, answer.body, answer.headers ?? {})
+  }
+
+  private httpDate(): string {
+    return new Date(this.clock.now()).toUTCString()
   }
 
   private rateLimited(): number | undefined {
     const limit = this.options.rateLimit
     if (!limit) return undefined
     const now = Date.now()
-    if (now - this.window.start >= limit.windowMs) this.window = { start: now, count: 0 }
-    this.window.count++
-    if (this.window.count <= limit.requests) return undefined
+    if (now - this.rateWindow.start >= limit.windowMs) this.rateWindow = { start: now, count: 0 }
+    this.rateWindow.count++
+    if (this.rateWindow.count <= limit.requests) return undefined
     this.rateLimitedCount++
     return limit.retryAfterSeconds
   }
@@ -405,21 +817,14 @@ export class Simulator {
     if (route === 'token') return this.token(body)
     const refused = this.checkHeaders(req)
     if (refused) return refused
+    const sandbox = String(req.headers['x-sandbox-name'])
     const id = /\/runs\/([^/]+)/.exec(url.pathname)?.[1]
     // Runs live in one sandbox: asked for from another, they do not exist.
     const stored = id ? this.runs.get(id) : undefined
-    if (stored && stored.run.sandboxName !== req.headers['x-sandbox-name']) return notFound(id!)
+    if (stored && stored.sandbox !== sandbox) return notFound(id!)
     if (route === 'getRun') return this.getRun(id!)
-    if (route === 'listRuns') {
-      // Listings by flow (the action's only kind) read that flow's runs alone.
-      const flowId = url.searchParams
-        .getAll('property')
-        .map(p => /^flowId==(.+)$/.exec(p)?.[1])
-        .find(Boolean)
-      const runs = flowId ? this.runsOf(flowId) : [...this.runs.values()].map(s => s.run)
-      return this.listing(runs, url, '/runs')
-    }
-    if (route === 'listFlows') return this.listing(this.flowItems(), url, '/flows')
+    if (route === 'listRuns') return this.listing('runs', sandbox, url)
+    if (route === 'listFlows') return this.listing('flows', sandbox, url)
     return this.retrigger(id!, url, String(req.headers['x-api-key']))
   }
 
@@ -436,84 +841,117 @@ export class Simulator {
     return { status: 200, body: JSON.stringify({ items: [stored.run] }) }
   }
 
+  /** The end of a read-count lifecycle (time-based ones end by the clock). */
   private finish(stored: StoredRun): void {
     const life = stored.lifecycle!
-    const metrics = stored.run.metrics as Record<string, Record<string, unknown>>
-    if (metrics.statusSummary.status !== 'inProgress') return
-    const records = life.records ?? 0
-    metrics.statusSummary = {
-      status: life.final ?? 'success',
-      ...(life.errors ? { errors: life.errors } : {})
-    }
-    metrics.durationSummary = {
-      ...metrics.durationSummary,
-      completedAtUTC: (metrics.durationSummary.startedAtUTC as number) + 95_000
-    }
-    metrics.recordSummary = {
-      inputRecordCount: records,
-      outputRecordCount: life.final === 'failed' ? 0 : records,
-      failedRecordCount: life.final === 'failed' ? records : 0
-    }
+    if (stored.completesAt !== undefined || stored.current.status !== 'inProgress') return
+    stored.current = lifecycleOutcome(life)
+    stored.completedAt = stored.startedAt + 95_000
+    stored.updatedAt = this.clock.now()
+    this.render(stored)
+    this.changed()
   }
 
   /** Flows as `GET /flows` describes them (FlowItemDTO), with each one's latest run. */
-  private flowItems(): Record<string, unknown>[] {
-    return [...this.flows.values()].map(flow => {
-      const [latest] = this.runsOf(flow.id)
-      const metrics = latest?.metrics as Record<string, Record<string, unknown>> | undefined
-      return {
+  private flowItems(sandbox: string): Item[] {
+    const items: Item[] = []
+    for (const flow of this.flows.values()) {
+      if (flow.sandbox !== sandbox) continue
+      const latest = flow.latest
+      items.push({
         id: flow.id,
         name: flow.name,
         state: flow.state,
-        flowSpec: { id: flow.streaming ? 'streaming-spec' : 'batch-spec', version: '1.0' },
+        flowSpec: { id: specIdOf(flow), version: '1.0' },
+        inheritedAttributes: {
+          properties: {
+            isSourceFlow: flow.kind === 'source',
+            isDestinationFlow: flow.kind === 'destination'
+          }
+        },
         ...(latest
           ? {
               lastRunDetails: {
                 id: latest.id,
-                state: String(metrics!.statusSummary.status),
-                startedAtUTC: metrics!.durationSummary.startedAtUTC,
-                completedAtUTC: metrics!.durationSummary.completedAtUTC
+                state: latest.current.status,
+                startedAtUTC: latest.startedAt,
+                completedAtUTC: latest.completedAt
               }
             }
           : {})
-      }
-    })
+      })
+    }
+    return items
+  }
+
+  /**
+   * Everything a query matches, filtered and sorted once per query until something changes. A
+   * `flowId==` filter reads that flow's runs alone (newest first, as a flow's listing always was);
+   * the sandbox-wide listing reads every run of the sandbox asked for, oldest first.
+   */
+  private matching(
+    kind: 'runs' | 'flows',
+    sandbox: string,
+    filters: Predicate[],
+    query: string,
+    order: string | null
+  ): Item[] {
+    const key = `${kind}\n${sandbox}\n${query}\n${order ?? ''}`
+    const hit = this.cache.get(key)
+    if (hit) return hit
+    let base: Item[]
+    if (kind === 'flows') base = this.flowItems(sandbox)
+    else {
+      const flowId = filters.find(f => f.path === 'flowId' && f.op === '==')?.raw
+      const runs = flowId
+        ? [...(this.byFlow.get(flowId.toLowerCase()) ?? [])].sort(
+            (a, b) => b.createdAt - a.createdAt
+          )
+        : [...this.runs.values()]
+      base = []
+      for (const s of runs) if (s.sandbox === sandbox) base.push(s.run)
+    }
+    const items = filters.length ? base.filter(item => filters.every(f => f.test(item))) : base
+    if (order) sortBy(items, order)
+    if (this.cache.size >= CACHED_QUERIES) this.cache.delete(this.cache.keys().next().value!)
+    this.cache.set(key, items)
+    return items
   }
 
   /** One page of a listing: `property` filters (ANDed), `orderby`, `limit` and continuation. */
-  private listing(all: Record<string, unknown>[], url: URL, path: string): Answer {
-    const filters = url.searchParams.getAll('property').flatMap(p => p.split(','))
-    let runs = all
-    for (const filter of filters) {
-      const m = /^([\w.]+)(==|!=|>=|<=|>|<)(.*)$/.exec(filter)
-      if (!m)
+  private listing(kind: 'runs' | 'flows', sandbox: string, url: URL): Answer {
+    const raw = url.searchParams.getAll('property').flatMap(p => p.split(','))
+    const filters: Predicate[] = []
+    for (const text of raw) {
+      const filter = predicate(text)
+      if (!filter)
         return {
           status: 400,
-          body: adobeError('FLOW-1100-400', 'Bad request', `Invalid property filter ${filter}`)
+          body: adobeError('FLOW-1100-400', 'Bad request', `Invalid property filter ${text}`)
         }
-      const [, path, op, value] = m
-      runs = runs.filter(run => compare(pick(run, path), op, value))
+      filters.push(filter)
     }
+    const token = url.searchParams.get('continuationToken') ?? '0'
+    const offset = Number(token)
+    if (!Number.isInteger(offset) || offset < 0)
+      return {
+        status: 400,
+        body: adobeError('FLOW-1100-400', 'Bad request', `Invalid continuationToken ${token}`)
+      }
     const order = url.searchParams.get('orderby')
-    if (order) {
-      const field = order.replace(/^[-+]/, '')
-      const sign = order.startsWith('-') ? -1 : 1
-      runs.sort((a, b) => sign * ((pick(a, field) as number) - (pick(b, field) as number)))
-    }
-    const size = Math.min(
-      Number(url.searchParams.get('limit') ?? this.options.pageSize ?? 100),
-      this.options.pageSize ?? 100
-    )
-    const offset = Number(url.searchParams.get('continuationToken') ?? 0)
-    const page = runs.slice(offset, offset + size)
-    const more = offset + size < runs.length
+    const items = this.matching(kind, sandbox, filters, raw.join('\n'), order)
+    const pageSize = this.options.pageSize ?? 100
+    const asked = Number(url.searchParams.get('limit') ?? pageSize)
+    const size = Math.min(asked > 0 ? Math.floor(asked) : pageSize, pageSize)
+    const page = items.slice(offset, offset + size)
+    const more = offset + size < items.length
     const next = new URLSearchParams(url.searchParams)
     next.set('continuationToken', String(offset + size))
     return {
       status: 200,
       body: JSON.stringify({
         items: page,
-        _links: more ? { next: { href: `${path}?${next.toString()}` } } : {}
+        _links: more ? { next: { href: `/${kind}?${next.toString()}` } } : {}
       })
     }
   }
@@ -531,14 +969,14 @@ export class Simulator {
     }
     const stored = this.runs.get(id)
     if (!stored) return notFound(id)
-    const flow = this.flows.get(stored.run.flowId as string)
-    if (flow?.streaming)
+    const flow = this.flows.get(stored.flowId)
+    if (flow && (flow.streaming || flow.kind !== 'source'))
       return {
         status: 400,
         body: adobeError(
           'FLOW-1333-400',
           'Bad request',
-          `The flowRunAction=re-trigger is not supported for source with spec id=streaming-spec`
+          `The flowRunAction=re-trigger is not supported for source with spec id=${specIdOf(flow)}`
         )
       }
     if (flow?.state === 'disabled')
@@ -550,9 +988,8 @@ export class Simulator {
           'The flow must be in enabled state for re-triggering'
         )
       }
-    const metrics = stored.run.metrics as Record<string, Record<string, unknown>>
-    const status = String(metrics.statusSummary.status).toLowerCase()
-    const ingested = Number(metrics.recordSummary.outputRecordCount ?? 0)
+    const status = stored.current.status.toLowerCase()
+    const ingested = stored.current.output
     if (!(status === 'failed' || (status === 'success' && ingested === 0))) {
       return {
         status: 400,
@@ -563,18 +1000,21 @@ export class Simulator {
         )
       }
     }
-    const now = Date.now()
+    const now = this.clock.now()
+    // A retry processes the files of the original run's window.
     const newId = this.addRun(
       {
-        flowId: stored.run.flowId as string,
+        flowId: stored.flowId,
         status: 'inProgress',
         createdAt: now,
         startedAt: now,
-        createdClient: caller
+        createdClient: caller,
+        sandbox: stored.sandbox,
+        window: stored.window
       },
       this.nextLifecycle
     )
-    const etag = (this.runs.get(newId)!.run.eTag as string) ?? ''
+    const etag = this.runs.get(newId)!.eTag
     return { status: 200, body: JSON.stringify({ id: newId, etag }), created: newId }
   }
 }
@@ -584,6 +1024,28 @@ interface Answer {
   body: string
   headers?: Record<string, string>
   created?: string
+}
+
+function inProgress(): Outcome {
+  return { status: 'inProgress', input: 0, output: 0, failed: 0 }
+}
+
+function lifecycleOutcome(life: Lifecycle): Outcome {
+  const records = life.records ?? 0
+  const failed = life.final === 'failed'
+  return {
+    status: life.final ?? 'success',
+    errors: life.errors,
+    input: records,
+    output: failed ? 0 : records,
+    failed: failed ? records : 0
+  }
+}
+
+function specIdOf(flow: StoredFlow): string {
+  if (flow.kind === 'destination') return 'destination-spec'
+  if (flow.kind === 'internal') return 'internal-spec'
+  return flow.streaming ? 'streaming-spec' : 'batch-spec'
 }
 
 function routeOf(method: string, path: string): Route | undefined {
@@ -615,36 +1077,117 @@ function notFound(id: string): Answer {
   }
 }
 
-function pick(obj: Record<string, unknown>, path: string): unknown {
-  return path
-    .split('.')
-    .reduce<unknown>(
-      (v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined),
-      obj
-    )
+/** One `property=` filter, compiled. */
+interface Predicate {
+  path: string
+  op: string
+  raw: string
+  test: (item: Item) => boolean
 }
 
-function compare(actual: unknown, op: string, expected: string): boolean {
-  if (typeof actual === 'number') {
-    const n = Number(expected)
-    return op === '=='
-      ? actual === n
+/**
+ * `path op value` on any dotted path (through arrays: any element matches). Numbers compare
+ * numerically, strings and booleans case-insensitively; a missing value matches only `!=`.
+ */
+function predicate(text: string): Predicate | undefined {
+  const m = /^([\w.]+)(==|!=|>=|<=|>|<)(.*)$/.exec(text)
+  if (!m) return undefined
+  const [, path, op, raw] = m
+  const keys = path.split('.')
+  const expected = raw.toLowerCase()
+  const n = raw.trim() === '' ? NaN : Number(raw)
+  const holds = (c: number): boolean =>
+    op === '=='
+      ? c === 0
       : op === '!='
-        ? actual !== n
+        ? c !== 0
         : op === '>'
-          ? actual > n
+          ? c > 0
           : op === '<'
-            ? actual < n
+            ? c < 0
             : op === '>='
-              ? actual >= n
-              : actual <= n
+              ? c >= 0
+              : c <= 0
+  const one = (v: unknown): boolean => {
+    if (typeof v === 'number') return Number.isNaN(n) ? op === '!=' : holds(v - n)
+    if (typeof v === 'boolean') {
+      if (op !== '==' && op !== '!=') return false
+      return holds(String(v) === expected ? 0 : 1)
+    }
+    if (typeof v === 'string') {
+      const a = v.toLowerCase()
+      return holds(a < expected ? -1 : a > expected ? 1 : 0)
+    }
+    return op === '!='
   }
-  const a = (typeof actual === 'string' ? actual : '').toLowerCase()
-  const e = expected.toLowerCase()
-  return op === '==' ? a === e : op === '!=' ? a !== e : false
+  return {
+    path,
+    op,
+    raw,
+    test: item => {
+      const values = pickAll(item, keys)
+      return values.length ? values.some(one) : op === '!='
+    }
+  }
 }
 
-function send(
+function pickAll(obj: unknown, keys: string[]): unknown[] {
+  let values: unknown[] = [obj]
+  for (const key of keys) {
+    const next: unknown[] = []
+    for (const v of values) {
+      const child = v && typeof v === 'object' && !Array.isArray(v) ? (v as Item)[key] : undefined
+      if (Array.isArray(child)) next.push(...(child as unknown[]))
+      else if (child !== undefined && child !== null) next.push(child)
+      else if (Array.isArray(v))
+        for (const e of v as unknown[])
+          if (e && typeof e === 'object') {
+            const c = (e as Item)[key]
+            if (c !== undefined && c !== null) next.push(c)
+          }
+    }
+    values = next
+    if (!values.length) break
+  }
+  return values
+}
+
+/** `orderby=-createdAt` (newest first), `+name`, or several comma-separated; missing values last. */
+function sortBy(items: Item[], order: string): void {
+  const keys = order
+    .split(',')
+    .map(o => o.trim())
+    .filter(Boolean)
+    .map(o => ({ path: o.replace(/^[-+]/, '').split('.'), sign: o.startsWith('-') ? -1 : 1 }))
+  // Each item's sort values read once, not once per comparison.
+  const decorated = items.map(item => ({
+    item,
+    values: keys.map(({ path }) => {
+      const v = pickAll(item, path)[0]
+      return typeof v === 'number' || v === undefined
+        ? v
+        : typeof v === 'string'
+          ? v.toLowerCase()
+          : JSON.stringify(v)
+    })
+  }))
+  decorated.sort((a, b) => {
+    for (let i = 0; i < keys.length; i++) {
+      const x = a.values[i]
+      const y = b.values[i]
+      if (x === y) continue
+      if (x === undefined) return 1
+      if (y === undefined) return -1
+      const c =
+        typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1
+      if (c) return keys[i].sign * c
+    }
+    return 0
+  })
+  decorated.forEach((d, i) => (items[i] = d.item))
+}
+
+function sendAnswer(
   res: http.ServerResponse,
   status: number,
   body: string,

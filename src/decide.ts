@@ -144,7 +144,9 @@ export function decideWindows(
   const decisions = listed.runs
     .filter(r => r.status === 'failed' && !listed.owns(r) && !attribution.parent.has(r.id))
     .sort((a, b) => windowTime(a) - windowTime(b) || byAge(a, b))
-    .map(root => decideWindow({ root, retries: retries.get(root.id) ?? [] }, listed.owns, maxRetries))
+    .map(root =>
+      decideWindow({ root, retries: retries.get(root.id) ?? [] }, listed.owns, maxRetries)
+    )
   return { decisions, unclear: attribution.unclear }
 }
 

@@ -38,8 +38,9 @@ export interface Retriggered {
 
 // Bounds on one listing, whatever the server sends: pages, items across pages, and time.
 const PAGE_SIZE = 100
-const MAX_PAGES = 100
 const MAX_ITEMS = 20_000
+// Enough pages for MAX_ITEMS at our page size, and no more whatever a server's pages hold.
+const MAX_PAGES = MAX_ITEMS / PAGE_SIZE
 
 /** The Flow Service calls this action makes: read a run, list a flow's runs, re-trigger a run. */
 export class FlowService {
@@ -80,37 +81,44 @@ export class FlowService {
    * clock): the sandbox-wide listing, as Adobe's own SDK reads flow errors. The filters are
    * applied again here (status compared case-insensitively), whatever the server did with them.
    */
-  listFailedRuns(startedSince: number): Promise<RunInfo[]> {
+  listFailedRuns(startedSince: number, signal?: AbortSignal): Promise<RunInfo[]> {
     return this.listRunsWhere(
       [
         'metrics.statusSummary.status==failed',
         `metrics.durationSummary.startedAtUTC>=${Math.floor(startedSince)}`
       ],
       'Listing the failed runs of the sandbox',
-      run => run.status === 'failed' && (run.startedAt ?? run.createdAt ?? 0) >= startedSince
+      run => run.status === 'failed' && (run.startedAt ?? run.createdAt ?? 0) >= startedSince,
+      signal
     )
   }
 
   /** The sandbox's runs created by `createdClient` (this credential) since `createdSince`. */
-  listRunsCreatedBy(createdClient: string, createdSince: number): Promise<RunInfo[]> {
+  listRunsCreatedBy(
+    createdClient: string,
+    createdSince: number,
+    signal?: AbortSignal
+  ): Promise<RunInfo[]> {
     return this.listRunsWhere(
       [`createdClient==${createdClient}`, `createdAt>=${Math.floor(createdSince)}`],
       'Listing the runs this credential created',
-      run => run.createdClient === createdClient && (run.createdAt ?? 0) >= createdSince
+      run => run.createdClient === createdClient && (run.createdAt ?? 0) >= createdSince,
+      signal
     )
   }
 
   private async listRunsWhere(
     filters: string[],
     what: string,
-    keep: (run: RunInfo) => boolean
+    keep: (run: RunInfo) => boolean,
+    signal?: AbortSignal
   ): Promise<RunInfo[]> {
     const query = new URLSearchParams([
       ...filters.map((f): [string, string] => ['property', f]),
       ['orderby', '-createdAt'],
       ['limit', String(PAGE_SIZE)]
     ])
-    const runs = await this.list(`/runs?${query.toString()}`, what, parseRun)
+    const runs = await this.list(`/runs?${query.toString()}`, what, parseRun, undefined, signal)
     // Sorted here too: the order is what makes "the newest retry" safe, so it is not left to the server.
     return runs.filter(keep).sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))
   }
@@ -144,7 +152,9 @@ export class FlowService {
     path: string,
     what: string,
     parse: (item: unknown) => T | undefined,
-    onPage?: (items: T[]) => void
+    onPage?: (items: T[]) => void,
+    /** Ends this listing early (a sibling listing failed, so its answer is not needed). */
+    signal?: AbortSignal
   ): Promise<T[]> {
     const deadline = Date.now() + this.listTimeoutMs()
     const items: T[] = []
@@ -157,7 +167,9 @@ export class FlowService {
         throw new Error(
           `${what}: still paging after ${formatDuration(this.listTimeoutMs())} (${page - 1} pages); narrow \`lookback\` or retry later`
         )
-      const answer = Object(parseJsonAnswer(await this.send('GET', url, what), what)) as {
+      const answer = Object(
+        parseJsonAnswer(await this.send('GET', url, what, undefined, undefined, signal), what)
+      ) as {
         items?: unknown
         _links?: { next?: { href?: unknown } }
       }
@@ -221,8 +233,13 @@ export class FlowService {
     url: string,
     what: string,
     runId?: string,
-    budget = this.config.budget
+    budget = this.config.budget,
+    stop?: AbortSignal
   ): Promise<HttpResponse> {
+    const signal =
+      stop && this.config.signal
+        ? AbortSignal.any([this.config.signal, stop])
+        : (stop ?? this.config.signal)
     const { tokens, sandbox } = this.config
     const transport = method === 'GET' ? this.config.reads : this.config.writes
     const refused = (res: HttpResponse): Error =>
@@ -246,7 +263,7 @@ export class FlowService {
             method,
             url,
             headers: this.headers(token),
-            signal: this.config.signal
+            signal
           }),
         {
           what,
@@ -254,7 +271,7 @@ export class FlowService {
           idempotent: method === 'GET',
           budget,
           pacer: this.config.pacer,
-          signal: this.config.signal,
+          signal,
           fail: refused
         }
       )

@@ -266,10 +266,7 @@ function describe(incident: Incident, ctx: IssueContext): string {
           '|---|---|---|',
           ...incident.missing
             .slice(0, MAX_WINDOW_ROWS)
-            .map(
-              m =>
-                `| \`${m.runId}\` | ${escape(windowLabel(m) || '—')} | ${escape(m.state)} |`
-            ),
+            .map(m => `| \`${m.runId}\` | ${escape(windowLabel(m) || '—')} | ${escape(m.state)} |`),
           ...(incident.missing.length > MAX_WINDOW_ROWS
             ? [`| … | ${incident.missing.length - MAX_WINDOW_ROWS} more | |`]
             : [])

@@ -40,8 +40,7 @@ export async function handleRun(result: RunResult, shared: Shared): Promise<void
     // One decision and re-trigger per flow at a time: the second failure of a flow sees the
     // first one's retry, and reconciliation can tell whose new run is whose.
     await shared.perFlow.run(result.flowId ?? result.runId, async () => {
-      if (!failed?.flowId || inputs.force)
-        return carryOut(result, unread(result.runId), shared)
+      if (!failed?.flowId || inputs.force) return carryOut(result, unread(result.runId), shared)
       await shared.ledger.load()
       const since = (failed.createdAt ?? flowService.serverTime()) - inputs.lookbackMs
       const runs = await shared.flowRuns.runs(failed.flowId, since)

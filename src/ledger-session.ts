@@ -49,8 +49,8 @@ export class LedgerSession {
   /** Saves when this step re-triggered something; a failure to save is a warning. */
   async save(): Promise<void> {
     if (this.added.length === 0) return
-    // Entries restored later than the step began are still worth keeping: wait for the restore.
-    await this.restoring
+    // What earlier steps recorded is kept: restore it first if no decision needed it.
+    await this.load()
     const { saveLedger } = await import('./ledger-store.js')
     const entries = this.entries()
     const saved = await saveLedger(this.scope, entries, this.timeoutMs)
@@ -63,7 +63,9 @@ export class LedgerSession {
       return
     }
     this.figures.saved = { ...saved, entries: entries.length }
-    log.info(`Saved the retry ledger: ${entries.length} re-trigger(s) under ${saved.key} (${saved.ms} ms)`)
+    log.info(
+      `Saved the retry ledger: ${entries.length} re-trigger(s) under ${saved.key} (${saved.ms} ms)`
+    )
   }
 
   private async restore(): Promise<void> {
@@ -79,7 +81,11 @@ export class LedgerSession {
         return
       }
       this.earlier = restored.entries
-      this.figures.restored = { entries: restored.entries.length, key: restored.key, ms: restored.ms }
+      this.figures.restored = {
+        entries: restored.entries.length,
+        key: restored.key,
+        ms: restored.ms
+      }
       log.info(
         restored.key
           ? `Restored the retry ledger: ${restored.entries.length} re-trigger(s) from ${restored.key} (${restored.ms} ms)`

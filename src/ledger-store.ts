@@ -22,9 +22,7 @@ export interface LedgerScope {
   sandbox: string
 }
 
-export type Restored =
-  | { entries: LedgerEntry[]; key?: string; ms: number }
-  | Problem
+export type Restored = { entries: LedgerEntry[]; key?: string; ms: number } | Problem
 
 /** Why the cache did not serve; `abandoned` when a call was given up on while still pending. */
 export interface Problem {

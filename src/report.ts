@@ -1,7 +1,9 @@
 import * as core from '@actions/core'
+import { formatDuration } from './duration.js'
 import type { Inputs } from './inputs.js'
 import type { LedgerFigures } from './ledger-session.js'
 import { isFailure, type RunResult } from './result.js'
+import { windowLabel } from './runs.js'
 import { oneLine } from './log.js'
 import { redact } from './secrets.js'
 
@@ -70,6 +72,11 @@ function publicResult(r: RunResult): Record<string, unknown> {
     'flow-id': r.flowId ?? null,
     'flow-name': r.flowName ?? null,
     'previous-status': r.previousStatus === undefined ? null : redact(r.previousStatus),
+    // The failed window's files, when Adobe reports them (ISO times), else when the run started.
+    window: r.window
+      ? { start: new Date(r.window.start).toISOString(), end: new Date(r.window.end).toISOString() }
+      : null,
+    'started-at': r.startedAt === undefined ? null : new Date(r.startedAt).toISOString(),
     state: r.state,
     'new-run-id': r.newRunId ?? null,
     etag: r.etag ?? null,
@@ -122,6 +129,13 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   if (report.cancelled)
     lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
 
+  if (report.sweptFlows.length > 0 || (inputs && (inputs.sweepAll || inputs.flowIds.length))) {
+    const windows = results.filter(r => r.source === 'flow-id')
+    lines.push(
+      `Swept ${report.sweptFlows.length} source dataflow(s) with a run within \`lookback\`${inputs ? ` (${formatDuration(inputs.lookbackMs)})` : ''}: ${windows.length} failed window(s) found${windows.length ? ` — ${windows.filter(r => r.state === 'retriggered' || r.state === 'would-retrigger').length} to re-trigger, ${windows.filter(r => r.state === 'already-retriggered').length} already retried` : ''}.`,
+      ''
+    )
+  }
   const causes = groupByCause(results)
   if (causes.length > 0) {
     lines.push(
@@ -137,9 +151,11 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   }
   if (results.length > 0) {
     const waited = results.some(r => r.finalStatus)
+    const windows = results.some(r => r.window || r.startedAt)
     const header = [
       'Run',
       'Flow',
+      ...(windows ? ['Window'] : []),
       'Previous status',
       'Result',
       'New run',
@@ -153,6 +169,7 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
       const row = `| ${[
         code(r.runId),
         `${r.flowName ? `${escape(r.flowName)} ` : ''}${code(r.flowId)}`,
+        ...(windows ? [escape(windowLabel(r))] : []),
         escape(r.previousStatus ?? ''),
         outcome(r),
         code(r.newRunId),

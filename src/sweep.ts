@@ -46,9 +46,12 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
   }
 
   try {
-    void plan.then(p => {
-      if (inputs.maxRuns === 0 || retriggers(p.decisions) <= inputs.maxRuns) open(true)
-    }, () => undefined)
+    void plan.then(
+      p => {
+        if (inputs.maxRuns === 0 || retriggers(p.decisions) <= inputs.maxRuns) open(true)
+      },
+      () => undefined
+    )
     let seen = 0
     await flowService.listSourceFlows(listedSince, page => {
       for (const flow of page) {
@@ -57,21 +60,24 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
         named.delete(flow.id)
         swept.add(flow.id)
         report.sweptFlows.push({ flowId: flow.id, flowName: flow.name })
-        void plan.then(p => {
-          // A window named in `run-id` is handled (and reported) there.
-          const decisions = (p.byFlow.get(flow.id) ?? []).filter(d => !namedRuns.has(d.root.id))
-          if (decisions.length === 0) return
-          if (!flow.enabled && decisions.some(d => d.action === 'retrigger')) {
-            disabled.add(flow.id)
-            report.skippedFlows.push({
-              flowId: flow.id,
-              flowName: flow.name,
-              reason: `disabled, with ${decisions.length} failed window(s) (runs ${decisions.map(d => d.root.id).join(', ')}). Adobe re-triggers runs of enabled flows only`
-            })
-            return
-          }
-          take(flow, decisions)
-        }, () => undefined)
+        void plan.then(
+          p => {
+            // A window named in `run-id` is handled (and reported) there.
+            const decisions = (p.byFlow.get(flow.id) ?? []).filter(d => !namedRuns.has(d.root.id))
+            if (decisions.length === 0) return
+            if (!flow.enabled && decisions.some(d => d.action === 'retrigger')) {
+              disabled.add(flow.id)
+              report.skippedFlows.push({
+                flowId: flow.id,
+                flowName: flow.name,
+                reason: `disabled, with ${decisions.length} failed window(s) (runs ${decisions.map(d => d.root.id).join(', ')}). Adobe re-triggers runs of enabled flows only`
+              })
+              return
+            }
+            take(flow, decisions)
+          },
+          () => undefined
+        )
       }
     })
     const { decisions, byFlow, failures } = await plan
@@ -117,19 +123,25 @@ interface WindowPlan {
 /**
  * The sandbox's failed windows within `lookback` and what to do about each. The ledger is read
  * only when there is a failure to decide: a sweep with none does no cache work.
- */
-async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
+ */ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
   const { flowService, inputs } = shared
-  const failures = await flowService.listFailedRuns(since)
+  // Side by side; when either fails, the other is not needed: it stops at its next page.
+  const sibling = new AbortController()
+  const [failures, ours] = await Promise.all([
+    flowService.listFailedRuns(since, sibling.signal),
+    flowService.listRunsCreatedBy(inputs.apiKey, since, sibling.signal)
+  ]).catch((err: unknown) => {
+    sibling.abort()
+    throw err
+  })
   // The exact bound, now that the server's clock is known from its answers.
   const from = flowService.serverTime() - inputs.lookbackMs
   if (!failures.some(r => !shared.owns(r) && (r.startedAt ?? r.createdAt ?? 0) >= from))
     return { failures, decisions: [], byFlow: new Map() }
-  // Only with a failure to decide: the runs of ours that may have retried it, and the ledger.
-  const [ours] = await Promise.all([
-    flowService.listRunsCreatedBy(inputs.apiKey, since),
-    shared.ledger.load()
-  ])
+  // The ledger ties runs of ours to what they retried: a flow with no run of ours in view has
+  // nothing for it to say, so only flows with one wait for it (see decide.ts).
+  const flowsWithOurs = new Set(ours.map(r => r.flowId))
+  if (failures.some(r => flowsWithOurs.has(r.flowId))) await shared.ledger.load()
   const runs = new Map<string, RunInfo>()
   for (const run of [...failures, ...ours]) runs.set(run.id, run)
   const { decisions, unclear } = decideWindows(
@@ -155,6 +167,8 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
       [...runs.values()].filter(r => r.flowId === flowId),
       since
     )
+  // What this step re-triggers is saved with what earlier steps recorded: restore it meanwhile.
+  if (!inputs.dryRun && inLookback.some(d => d.action === 'retrigger')) void shared.ledger.load()
   return { failures, decisions: inLookback, byFlow }
 }
 

@@ -42,7 +42,11 @@ describe('many runs in one step', () => {
     sim.addRun({ flowId: failing, status: 'success', records: 9, createdAt: now - 3 * HOUR })
     const latestFailure = sim.addRun({ flowId: failing, status: 'failed', createdAt: now - HOUR })
     // Failed, then succeeded: the failed window's files are still not ingested.
-    const earlierFailure = sim.addRun({ flowId: healthy, status: 'failed', createdAt: now - 3 * HOUR })
+    const earlierFailure = sim.addRun({
+      flowId: healthy,
+      status: 'failed',
+      createdAt: now - 3 * HOUR
+    })
     sim.addRun({ flowId: healthy, status: 'success', records: 4, createdAt: now - HOUR })
     sim.addRun({ flowId: stale, status: 'failed', createdAt: now - 30 * HOUR })
 
@@ -53,7 +57,9 @@ describe('many runs in one step', () => {
     }
     const run = await act(sim, inputs)
     expect(run.code).toBe(0)
-    expect(JSON.parse(run.outputs['run-ids']).sort()).toEqual([latestFailure, earlierFailure].sort())
+    expect(JSON.parse(run.outputs['run-ids']).sort()).toEqual(
+      [latestFailure, earlierFailure].sort()
+    )
     expect(JSON.parse(run.outputs.results)).toContainEqual(
       expect.objectContaining({
         'run-id': latestFailure,

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CacheService } from '../../sim/cache-service.js'
+import { GitHubStandIn } from '../../sim/github.js'
 import type { Simulator } from '../../sim/simulator.js'
 import { act, baseInputs, secretsOf, startSimulator, staticToken } from '../helpers/e2e.js'
 
@@ -154,7 +155,9 @@ describe('an hourly sweep finds every failed window', () => {
     expect(run.code).toBe(0)
     expect(sim.retriggerTargets()).toHaveLength(1)
     expect(sim.runsOf(source).map(r => r.id)).toContain(sim.retriggerTargets()[0])
-    expect(run.stdout).toMatch(/Left alone 2 failed run\(s\) of 2 flow\(s\) that are not source dataflows/)
+    expect(run.stdout).toMatch(
+      /Left alone 2 failed run\(s\) of 2 flow\(s\) that are not source dataflows/
+    )
   })
 })
 
@@ -247,5 +250,92 @@ describe('cache faults cost a warning, never the step or a duplicate', () => {
     const run = await sweep()
     expect(run.code).toBe(0)
     expect(cache.requests).toHaveLength(0)
+  })
+})
+
+describe('escalation: a flow has recovered only when every failed window has', () => {
+  it('three exhausted windows keep their issue open through a later success, commented only on change; leaving lookback is said once', async () => {
+    sim = await startSimulator()
+    const github = await new GitHubStandIn().start()
+    try {
+      const t0 = day()
+      sim.setNow(t0)
+      const flowId = sim.addFlow({ name: 'crm-contacts' })
+      const schedule = sim.schedule(flowId, {
+        firstAt: t0 + HOUR,
+        durationMs: 5 * MIN,
+        outcome: slot => (slot < 3 ? 'failed' : 'success')
+      })
+      sim.nextLifecycle = { durationMs: 5 * MIN, final: 'failed' }
+      const inputs = {
+        'max-retries': '1',
+        'issue-on-failure': 'true',
+        'github-token': github.token
+      }
+      const env = () => ({ ...runner(), GITHUB_API_URL: github.url })
+      const comments: number[] = []
+      for (let hour = 2; hour <= 6; hour++) {
+        sim.setNow(t0 + hour * HOUR + 17 * MIN)
+        await sweep(inputs, env())
+        comments.push(github.issues[0]?.comments.length ?? -1)
+      }
+      const [f1, f2, f3] = schedule.runIds
+      expect(github.issues).toHaveLength(1)
+      const [issue] = github.issues
+      // 04:00 and 05:00 succeeded, yet three windows are missing: the issue stays open.
+      expect(issue.state).toBe('open')
+      for (const id of [f1, f2, f3]) expect(issue.body).toContain(id)
+      // 02:17 retries 01:00 and 02:00; 03:17 finds both exhausted (issue opened) and retries
+      // 03:00; 04:17 finds that one exhausted too (a comment); 05:17 and 06:17 change nothing.
+      expect(comments).toEqual([-1, 0, 1, 1, 1])
+
+      // The windows leave a shorter lookback unrecovered: still open, said once.
+      sim.setNow(t0 + 7 * HOUR + 17 * MIN)
+      await sweep({ ...inputs, lookback: '2h' }, env())
+      await sweep({ ...inputs, lookback: '2h' }, env())
+      expect(issue.state).toBe('open')
+      expect(issue.comments).toHaveLength(2)
+      expect(issue.comments.at(-1)).toMatch(
+        /left the sweep's `lookback` without a run that succeeded/
+      )
+    } finally {
+      await github.stop()
+    }
+  })
+})
+
+describe('the ledger is saved when the step is cancelled', () => {
+  it('SIGTERM during a sweep: the re-triggers made until then are in the cache', async () => {
+    sim = await startSimulator()
+    const t0 = day()
+    sim.setNow(t0)
+    const flowId = sim.addFlow({ name: 'orders' })
+    const schedule = sim.schedule(flowId, {
+      firstAt: t0 + HOUR,
+      durationMs: 5 * MIN,
+      outcome: () => 'failed'
+    })
+    sim.setNow(t0 + 2 * HOUR + 17 * MIN)
+    // The second window's re-trigger hangs, and the job is cancelled meanwhile.
+    sim.fault('retrigger', {}, { delayMs: 20_000 })
+    const run = await act(
+      sim,
+      { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all', 'request-timeout': '30s' },
+      {
+        env: runner(),
+        onSpawn: child => {
+          const poll = setInterval(() => {
+            if (sim.count('retrigger') < 2) return
+            clearInterval(poll)
+            child.kill('SIGTERM')
+          }, 20)
+        }
+      }
+    )
+    expect(run.code).toBe(1)
+    const [first] = results(run.outputs)
+    expect(first).toMatchObject({ 'run-id': schedule.runIds[0], state: 'retriggered' })
+    const [entry] = cache.entries()
+    expect(Object.values(cache.files(entry.key)).join('\n')).toContain(first['new-run-id'])
   })
 })

@@ -100,9 +100,7 @@ describe('decideWindows: every failed window, not only the latest run', () => {
     const f = [run(1, 'failed'), run(2, 'failed'), run(3, 'failed')]
     const retries = f.map((x, i) => retry(4 + i / 10, 'failed', x))
     const s4 = run(4, 'success')
-    expect(summary([...f, ...retries, s4], [], 1)).toEqual(
-      f.map(x => ['exhausted', x.id, 1])
-    )
+    expect(summary([...f, ...retries, s4], [], 1)).toEqual(f.map(x => ['exhausted', x.id, 1]))
     expect(summary([...f, ...retries, s4], [], 3)).toEqual(
       f.map((x, i) => ['retrigger', x.id, retries[i].id])
     )
@@ -114,7 +112,7 @@ describe('decideWindows: every failed window, not only the latest run', () => {
     expect(summary([r1, f1]).map(d => d[1])).toEqual([f1.id])
   })
 
-  it("a failure the UI retried with the same window stays one window: its newest run decides", () => {
+  it('a failure the UI retried with the same window stays one window: its newest run decides', () => {
     const f1 = run(1, 'failed')
     const ui = run(1.5, 'failed', 'exc_app', 1)
     expect(summary([f1, ui])).toEqual([['retrigger', f1.id, ui.id]])
@@ -160,7 +158,7 @@ describe('which run retried which: ledger, then windows, then timing', () => {
     ])
   })
 
-  it('a retry whose window matches no listed failure is nobody\'s (it retried an older window)', () => {
+  it("a retry whose window matches no listed failure is nobody's (it retried an older window)", () => {
     const old = run(-30, 'failed')
     const f1 = run(1, 'failed')
     const r = retry(2, 'success', old)

@@ -61,10 +61,7 @@ describe('summary', () => {
     const results = Array.from({ length: 10_000 }, (_, i) =>
       result(i, { previousErrors: ['E'.repeat(300)] })
     )
-    const text = renderSummary(
-      { results, skippedFlows: [], sweptFlows: [], issues: [] },
-      undefined
-    )
+    const text = renderSummary({ results, skippedFlows: [], sweptFlows: [], issues: [] }, undefined)
     expect(Buffer.byteLength(text)).toBeLessThan(1024 * 1024)
     expect(text).toMatch(/_\d+ more runs are not shown/)
     expect(text).toContain('10000 runs selected · 10000 re-triggered')

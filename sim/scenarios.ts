@@ -1,0 +1,241 @@
+/**
+ * Scenario builders on the simulator, so tests, the CLI and the demo say what a sandbox holds
+ * instead of repeating its set-up: flows of each kind, scheduled runs with their copy windows,
+ * retries made with the action's own credential, hourly histories.
+ *
+ * Runs are finished by the simulated now unless a `durationMs` says otherwise: a run started at
+ * `at` takes 2 minutes, or less when `at` is closer to now than that.
+ */
+import {
+  SCHEDULER,
+  type CopyWindow,
+  type FlowSpec,
+  type RunError,
+  type Simulator
+} from './simulator.js'
+
+export const MINUTE = 60_000
+export const HOUR = 60 * MINUTE
+
+/** The error a failed scheduled run reports by default: the copy from the source failed. */
+export const COPY_FAILED: RunError = {
+  code: 'CONNECTOR-1001-500',
+  message: 'Copy from source failed'
+}
+
+type FlowOptions = Omit<FlowSpec, 'kind' | 'name'>
+
+/** A batch sources dataflow (`isSourceFlow: true`), the only kind that can be retried. */
+export function sourceFlow(sim: Simulator, name?: string, options: FlowOptions = {}): string {
+  return sim.addFlow({ ...options, name, kind: 'source' })
+}
+
+/** A destination dataflow (`isSourceFlow: false`): its runs are listed, a retry is refused. */
+export function destinationFlow(
+  sim: Simulator,
+  name = 'Amazon S3 export',
+  options: FlowOptions = {}
+): string {
+  return sim.addFlow({ ...options, name, kind: 'destination' })
+}
+
+/** One of Adobe's internal dataflows (`isSourceFlow: false`), e.g. "Datalake to UIS Flow". */
+export function internalFlow(
+  sim: Simulator,
+  name = 'Datalake to UIS Flow',
+  options: FlowOptions = {}
+): string {
+  return sim.addFlow({ ...options, name, kind: 'internal' })
+}
+
+/** The hour before a scheduled run's start: the files it processes. */
+export function hourBefore(at: number): CopyWindow {
+  return { start: at - HOUR, end: at }
+}
+
+/** The start of the hour `t` falls in. */
+export function startOfHour(t: number): number {
+  return Math.floor(t / HOUR) * HOUR
+}
+
+export interface ScheduledRunOptions {
+  /** Default: a new source flow. */
+  flowId?: string
+  /** When the run started (its schedule slot); default 10 minutes ago. */
+  at?: number
+  /** Default: the hour before `at`. */
+  window?: CopyWindow
+  /** A failed run's default: `COPY_FAILED`. */
+  errors?: RunError[]
+  /** Records ingested; a successful run's default is 10. */
+  records?: number
+  failedRecords?: number
+  /** How long it runs; default 2 minutes, or up to now when `at` is closer. */
+  durationMs?: number
+  sandbox?: string
+  /** Default: Adobe's scheduler (`acp_foundation_connectors`); `exc_app` for the Platform UI. */
+  createdClient?: string
+}
+
+/** A run Adobe's scheduler made, ending in `status`; returns its id. */
+export function scheduledRun(
+  sim: Simulator,
+  status: string,
+  options: ScheduledRunOptions = {}
+): string {
+  const now = sim.now()
+  const at = options.at ?? now - 10 * MINUTE
+  const failed = status === 'failed'
+  return sim.addRun({
+    flowId: options.flowId ?? sourceFlow(sim),
+    status,
+    createdAt: at,
+    startedAt: at,
+    durationMs: options.durationMs ?? defaultDuration(at, now),
+    records: options.records ?? (failed ? 0 : 10),
+    failedRecords: options.failedRecords,
+    errors: options.errors ?? (failed ? [COPY_FAILED] : undefined),
+    window: options.window ?? hourBefore(at),
+    sandbox: options.sandbox,
+    createdClient: options.createdClient ?? SCHEDULER
+  })
+}
+
+/** A scheduled run that failed (window: the hour before `at`). */
+export function failedRun(sim: Simulator, options: ScheduledRunOptions = {}): string {
+  return scheduledRun(sim, 'failed', options)
+}
+
+/** A scheduled run that succeeded (window: the hour before `at`). */
+export function succeededRun(sim: Simulator, options: ScheduledRunOptions = {}): string {
+  return scheduledRun(sim, 'success', options)
+}
+
+export interface RetryOptions {
+  /** Default `success`. */
+  status?: string
+  /** When the retry started; default a minute after the original ended, at most now. */
+  at?: number
+  /** Default: the simulator's API key, i.e. the action's own credential. */
+  createdClient?: string
+  /** A failed retry's default: the original's errors (a data error fails again). */
+  errors?: RunError[]
+  records?: number
+  durationMs?: number
+}
+
+/**
+ * A retry of `ofRunId`, as a re-trigger creates it: same flow and sandbox, the window of the run it
+ * retries (reported while `sim.windows` is on), created by `createdClient`. Returns its id.
+ */
+export function addRetry(sim: Simulator, ofRunId: string, options: RetryOptions = {}): string {
+  const original = sim.run(ofRunId)
+  if (!original) throw new Error(`addRetry: no run ${ofRunId}`)
+  const metrics = original.metrics as {
+    durationSummary: { startedAtUTC?: number; completedAtUTC?: number }
+    statusSummary: { errors?: RunError[] }
+  }
+  const now = sim.now()
+  const ended =
+    metrics.durationSummary.completedAtUTC ?? metrics.durationSummary.startedAtUTC ?? now
+  const at = options.at ?? Math.min(ended + MINUTE, now)
+  const status = options.status ?? 'success'
+  const failed = status === 'failed'
+  return sim.addRun({
+    flowId: original.flowId as string,
+    sandbox: original.sandboxName as string,
+    status,
+    createdAt: at,
+    startedAt: at,
+    durationMs: options.durationMs ?? defaultDuration(at, now),
+    records: options.records ?? (failed ? 0 : 10),
+    errors:
+      options.errors ?? (failed ? (metrics.statusSummary.errors ?? [COPY_FAILED]) : undefined),
+    window: sim.windowOf(ofRunId),
+    createdClient: options.createdClient ?? sim.apiKey
+  })
+}
+
+export interface HourlyHistoryOptions {
+  /** How many hourly runs. */
+  hours: number
+  /** Which of them (0 = the oldest) failed. */
+  failed?: number[]
+  /** The newest run's slot; default the start of the hour 5 minutes ago. */
+  lastAt?: number
+  errors?: RunError[]
+}
+
+/** A flow's past hourly runs, oldest first, each with the window of the hour before it. */
+export function hourlyHistory(
+  sim: Simulator,
+  flowId: string,
+  options: HourlyHistoryOptions
+): string[] {
+  const lastAt = options.lastAt ?? startOfHour(sim.now() - 5 * MINUTE)
+  return Array.from({ length: options.hours }, (_, i) =>
+    scheduledRun(sim, options.failed?.includes(i) ? 'failed' : 'success', {
+      flowId,
+      at: lastAt - (options.hours - 1 - i) * HOUR,
+      errors: options.errors
+    })
+  )
+}
+
+/** What `sweepableSandbox` seeded. */
+export interface SweepableSandbox {
+  /** Failed at one slot, succeeded at the next: the flow reads healthy, the window is missed. */
+  missedWindow: { flowId: string; failedRunId: string; nextRunId: string }
+  /** Failed, and the action's retry of it failed too (same window, same data error). */
+  failedRetry: { flowId: string; failedRunId: string; retryId: string }
+  /** A destination flow with a failed run: listed sandbox-wide, never to be re-triggered. */
+  destination: { flowId: string; failedRunId: string }
+  /** Every run succeeded. */
+  healthy: { flowId: string; runIds: string[] }
+}
+
+/**
+ * A small sandbox to sweep by hand (`npm run sim`) or in tests: a missed window hidden behind a
+ * later success, a retry that failed, a failed destination run, and a healthy flow.
+ */
+export function sweepableSandbox(sim: Simulator): SweepableSandbox {
+  const lastAt = startOfHour(sim.now() - 5 * MINUTE)
+  const crm = sourceFlow(sim, 'crm-accounts')
+  const [, failedRunId, nextRunId] = hourlyHistory(sim, crm, {
+    hours: 3,
+    failed: [1],
+    lastAt,
+    errors: [{ code: 'CONNECTOR-2001-500', message: 'Source file could not be read' }]
+  })
+  const contacts = sourceFlow(sim, 'crm-contacts')
+  const mapping: RunError = {
+    code: 'MAPPER-3700-400',
+    message: 'Mapper transform error: email is not a string',
+    recordCount: 12
+  }
+  const contactsFailed = failedRun(sim, {
+    flowId: contacts,
+    at: lastAt - HOUR,
+    errors: [mapping],
+    failedRecords: 12
+  })
+  const retryId = addRetry(sim, contactsFailed, { status: 'failed' })
+  const s3 = destinationFlow(sim, 'Amazon S3 export')
+  const s3Failed = failedRun(sim, {
+    flowId: s3,
+    at: lastAt,
+    errors: [{ code: 'DESTINATION-3001-500', message: 'Export to the bucket failed' }]
+  })
+  const web = sourceFlow(sim, 'web-events')
+  const healthy = hourlyHistory(sim, web, { hours: 3, lastAt })
+  return {
+    missedWindow: { flowId: crm, failedRunId, nextRunId },
+    failedRetry: { flowId: contacts, failedRunId: contactsFailed, retryId },
+    destination: { flowId: s3, failedRunId: s3Failed },
+    healthy: { flowId: web, runIds: healthy }
+  }
+}
+
+function defaultDuration(at: number, now: number): number {
+  return Math.max(0, Math.min(2 * MINUTE, now - at))
+}
