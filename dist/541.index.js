@@ -30,6 +30,7 @@ export const modules = {
 
 
 
+
 const marker = (flowId) => `<!-- aep-flow: ${flowId} -->`;
 const MARKER = /<!-- aep-flow: ([0-9a-f-]{36}) -->/;
 // What the issue last said, so a sweep comments only when something changed: a digest of the
@@ -217,7 +218,6 @@ function describe(incident, ctx) {
             ? [['Workflow run', `[${ctx.runUrl}](${ctx.runUrl})`]]
             : [])
     ];
-    const causes = [...(r.newRunErrors ?? []), ...(r.previousErrors ?? [])];
     const lines = [
         `**This dataflow needs a person:** ${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(incident.headline)}.`,
         '',
@@ -240,18 +240,78 @@ function describe(incident, ctx) {
                     : [])
             ]
             : []),
-        ...(causes.length
-            ? [
-                '',
-                '**Errors reported by Adobe**',
-                '',
-                ...[...new Set(causes)].slice(0, 20).map(c => `- ${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(c)}`)
-            ]
-            : []),
+        ...errorsByRun(incident.missing.length ? incident.missing : [r]),
+        ...nextSteps(incident, ctx),
         '',
         '_Filed by the AEP dataflow retry action. It comments here when something changes and closes this issue once every failed window of the flow has been ingested._'
     ];
     return (0,_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .redact */ .E$)(lines.join('\n'));
+}
+// Windows whose errors an issue spells out; the rest are in the job summary.
+const MAX_ERROR_WINDOWS = 10;
+/** Adobe's errors, run by run: the failure's, each failed retry's, the new run's, and diagnostics. */
+function errorsByRun(windows) {
+    const list = (errors) => errors
+        .slice(0, 5)
+        .map(e => (0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(e))
+        .join('; ');
+    const lines = windows.slice(0, MAX_ERROR_WINDOWS).flatMap(w => {
+        const d = w.diagnostics;
+        return [
+            `- Failed run \`${w.runId}\`${(0,_runs_js__WEBPACK_IMPORTED_MODULE_4__/* .windowLabel */ .Hf)(w) ? ` (${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)((0,_runs_js__WEBPACK_IMPORTED_MODULE_4__/* .windowLabel */ .Hf)(w))})` : ''}: ${w.previousErrors?.length ? list(w.previousErrors) : 'no error reported'}`,
+            ...(w.retryErrors ?? []).map((x, i) => `  - retry ${i + 1}, run \`${x.runId}\` (${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(x.status)}): ${list(x.errors)}`),
+            ...(w.newRunErrors?.length
+                ? [
+                    `  - new run \`${w.newRunId}\` (${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(w.finalStatus ?? '')}): ${list(w.newRunErrors)}`
+                ]
+                : []),
+            ...(d?.errorDetail ? [`  - the connector said: ${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(d.errorDetail, 600)}`] : []),
+            ...(d?.failedRecords ? [`  - failed records: \`${escapeCode(d.failedRecords)}\``] : []),
+            ...(d?.sampleErrors ? [`  - sample errors: \`${escapeCode(d.sampleErrors)}\``] : [])
+        ];
+    });
+    return lines.length ? ['', '**Errors reported by Adobe, run by run**', '', ...lines] : [];
+}
+const escapeCode = (text) => (0,_log_js__WEBPACK_IMPORTED_MODULE_2__/* .oneLine */ .TN)(text).replace(/`/g, "'").slice(0, 500);
+/** What the action will do next on its own, and how a person retries a window once it is fixed. */
+function nextSteps(incident, ctx) {
+    const manual = incident.missing.filter(m => m.state === 'retries-exhausted' || m.state === 'needs-fix' || m.state === 'error');
+    const automatic = incident.missing.filter(m => !manual.includes(m));
+    const action = actionReference();
+    return [
+        '',
+        '**What happens next**',
+        '',
+        ...(automatic.length
+            ? [
+                `- The next sweep retries ${automatic.length === 1 ? 'its window' : `${automatic.length} of these windows`} again on its own, up to \`max-retries\` (${ctx.maxRetries || 'no limit'}), while ${automatic.length === 1 ? 'it started' : 'they started'} within \`lookback\`.`
+            ]
+            : []),
+        ...(manual.length
+            ? [
+                `- The action will not retry ${manual.length === 1 ? 'this window' : `these ${manual.length} windows`} again (${[...new Set(manual.map(m => (m.state === 'needs-fix' ? `its error is in \`skip-errors\`` : m.state === 'error' ? 'Adobe refused it' : '`max-retries` reached')))].join('; ')}). Once the cause is fixed, retry by hand from a workflow:`,
+                '',
+                '```yaml',
+                `- uses: ${action}`,
+                '  with:',
+                `    run-id: ${manual.length === 1 ? manual[0].runId : `|\n${manual.map(m => `      ${m.runId}`).join('\n')}`}`,
+                '    force: true # past max-retries and skip-errors',
+                `    sandbox: ${ctx.sandbox}`,
+                '    org-id: ${{ secrets.AEP_ORG_ID }}',
+                '    client-id: ${{ secrets.AEP_CLIENT_ID }}',
+                '    client-secret: ${{ secrets.AEP_CLIENT_SECRET }}',
+                '```'
+            ]
+            : [])
+    ];
+}
+/** `owner/repo@ref` of this action as the runner names it, else a placeholder to fill in. */
+function actionReference(env = process.env) {
+    const repo = env.GITHUB_ACTION_REPOSITORY ?? '';
+    const ref = env.GITHUB_ACTION_REF ?? '';
+    return /^[\w.-]+\/[\w.-]+$/.test(repo) && /^[\w./-]{1,100}$/.test(ref)
+        ? `${repo}@${ref}`
+        : '<owner>/<repo>@v1';
 }
 function oneLineTitle(name) {
     return name.replace(/[\r\n\u0000-\u001f]+/g, ' ').slice(0, 100); // eslint-disable-line no-control-regex

@@ -13,6 +13,7 @@
  *      could be, the run is tied to none and named in `unclear`, and each of those failures is
  *      decided as if it had no retry yet: a window is never left unretried on a guess.
  */
+import { glob } from './glob.js'
 import type { Owns } from './identity.js'
 import type { LedgerEntry } from './ledger.js'
 import { sameWindow, type RunInfo } from './runs.js'
@@ -46,7 +47,12 @@ export type Decision = FailedWindow &
     | { action: 'retrigger'; target: RunInfo }
     | { action: 'settled'; retry: RunInfo }
     | { action: 'exhausted' }
+    /** The newest failure has an error a retry will not fix (`skip-errors`): the code. */
+    | { action: 'needs-fix'; code: string }
   )
+
+/** Which error code, if any, says a retry will not fix a run (`skip-errors`). */
+export type NeedsFix = (run: Pick<RunInfo, 'causes'>) => string | undefined
 
 const failedOrCancelled = (run: RunInfo): boolean =>
   run.status === 'failed' || run.status === 'cancelled'
@@ -106,17 +112,29 @@ export function rootId(runId: string, { parent }: Attribution): string {
 export function decideWindow(
   { root, retries }: FailedWindow,
   owns: Owns,
-  maxRetries: number
+  maxRetries: number,
+  needsFix: NeedsFix = () => undefined
 ): Decision {
   const newest = retries.at(-1)
+  // The newest retry is running or finished well: it is the retry; send nothing.
+  if (newest && !failedOrCancelled(newest))
+    return { root, retries, action: 'settled', retry: newest }
+  // The newest failure says a retry will not fix it: a person first.
+  const code = needsFix(newest ?? root)
+  if (code) return { root, retries, action: 'needs-fix', code }
   // No retry yet: re-trigger the failure itself.
   if (!newest) return { root, retries, action: 'retrigger', target: root }
-  // The newest retry is running or finished well: it is the retry; send nothing.
-  if (!failedOrCancelled(newest)) return { root, retries, action: 'settled', retry: newest }
   // It failed: re-trigger it (it processes the same window) while the chain is short enough.
   const ours = retries.filter(owns).length
   if (maxRetries > 0 && ours >= maxRetries) return { root, retries, action: 'exhausted' }
   return { root, retries, action: 'retrigger', target: newest }
+}
+
+/** `skip-errors` patterns (`MAPPER-*`) as a NeedsFix: the first of a run's codes that matches. */
+export function skipErrors(patterns: readonly string[]): NeedsFix {
+  if (patterns.length === 0) return () => undefined
+  const res = patterns.map(glob)
+  return run => run.causes.map(c => c.code).find(code => res.some(re => re.test(code)))
 }
 
 /** The retries of each root among `runs`, oldest first. */
@@ -137,7 +155,8 @@ function chains(runs: readonly RunInfo[], attribution: Attribution): Map<string,
  */
 export function decideWindows(
   listed: Listed,
-  maxRetries: number
+  maxRetries: number,
+  needsFix?: NeedsFix
 ): { decisions: Decision[]; unclear: Attribution['unclear'] } {
   const attribution = attribute(listed)
   const retries = chains(listed.runs, attribution)
@@ -145,7 +164,7 @@ export function decideWindows(
     .filter(r => r.status === 'failed' && !listed.owns(r) && !attribution.parent.has(r.id))
     .sort((a, b) => windowTime(a) - windowTime(b) || byAge(a, b))
     .map(root =>
-      decideWindow({ root, retries: retries.get(root.id) ?? [] }, listed.owns, maxRetries)
+      decideWindow({ root, retries: retries.get(root.id) ?? [] }, listed.owns, maxRetries, needsFix)
     )
   return { decisions, unclear: attribution.unclear }
 }
@@ -157,7 +176,8 @@ export function decideWindows(
 export function decideNamedRun(
   run: RunInfo,
   listed: Listed,
-  maxRetries: number
+  maxRetries: number,
+  needsFix?: NeedsFix
 ): { decision: Decision; unclear: Attribution['unclear'] } {
   const runs = listed.runs.some(r => r.id === run.id) ? listed.runs : [...listed.runs, run]
   const attribution = attribute({ ...listed, runs })
@@ -170,7 +190,7 @@ export function decideNamedRun(
     ? { root: rootRun, retries: chain }
     : { root: chain[0] ?? run, retries: chain.slice(1) }
   return {
-    decision: decideWindow(window, listed.owns, maxRetries),
+    decision: decideWindow(window, listed.owns, maxRetries, needsFix),
     unclear: attribution.unclear
   }
 }

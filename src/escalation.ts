@@ -37,6 +37,8 @@ const refusedForTheRun = (r: RunResult): boolean =>
   ![401, 403, 429].includes(r.refusal.status)
 
 function headline(r: RunResult): string | undefined {
+  if (r.state === 'needs-fix')
+    return `its run failed with ${r.skippedFor}, an error a retry will not fix (\`skip-errors\`)`
   if (r.state === 'retries-exhausted')
     return `its retries are exhausted (${r.earlierRetries?.length ?? 0} made, all failed)`
   if (r.finalStatus === 'failed' || r.finalStatus === 'cancelled')

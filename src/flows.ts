@@ -1,3 +1,4 @@
+import { glob } from './glob.js'
 import { asUuid } from './ids.js'
 import { normaliseStatus, type RunStatus } from './runs.js'
 
@@ -43,11 +44,16 @@ export function parseFlow(value: unknown): FlowInfo | undefined {
  * matches an include (or there is none) and no exclude. Case-insensitive: names are typed by people.
  */
 export function nameFilter(patterns: string[]): (name: string | undefined) => boolean {
-  const compile = (glob: string): RegExp =>
-    new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i')
-  const includes = patterns.filter(p => !p.startsWith('!')).map(compile)
-  const excludes = patterns.filter(p => p.startsWith('!')).map(p => compile(p.slice(1)))
+  const includes = patterns.filter(p => !p.startsWith('!')).map(p => glob(p))
+  const excludes = patterns.filter(p => p.startsWith('!')).map(p => glob(p.slice(1)))
   return name =>
     (includes.length === 0 || includes.some(re => re.test(name ?? ''))) &&
     !excludes.some(re => re.test(name ?? ''))
+}
+
+/** The include patterns of `flow-name` that match none of `names`: a typo, or flows not listed. */
+export function unmatchedPatterns(patterns: string[], names: (string | undefined)[]): string[] {
+  return patterns
+    .filter(p => !p.startsWith('!'))
+    .filter(p => !names.some(name => glob(p).test(name ?? '')))
 }

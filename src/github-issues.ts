@@ -9,7 +9,9 @@ import { getOctokit } from '@actions/github'
 import { createHash } from 'node:crypto'
 import type { Incident, Recovery } from './escalation.js'
 import type { IssueSettings } from './inputs.js'
+import type { RunResult } from './result.js'
 import * as log from './log.js'
+import { oneLine } from './log.js'
 import type { Report } from './report.js'
 import { escape } from './report.js'
 import { windowLabel } from './runs.js'
@@ -20,6 +22,8 @@ type Octokit = ReturnType<typeof getOctokit>
 
 export interface IssueContext {
   sandbox: string
+  /** `max-retries`, for what the next sweep will do. */
+  maxRetries: number
   runUrl?: string
   requestTimeoutMs: number
   signal: AbortSignal
@@ -249,7 +253,6 @@ function describe(incident: Incident, ctx: IssueContext): string {
       ? ([['Workflow run', `[${ctx.runUrl}](${ctx.runUrl})`]] as [string, string][])
       : [])
   ]
-  const causes = [...(r.newRunErrors ?? []), ...(r.previousErrors ?? [])]
   const lines = [
     `**This dataflow needs a person:** ${escape(incident.headline)}.`,
     '',
@@ -272,18 +275,88 @@ function describe(incident: Incident, ctx: IssueContext): string {
             : [])
         ]
       : []),
-    ...(causes.length
-      ? [
-          '',
-          '**Errors reported by Adobe**',
-          '',
-          ...[...new Set(causes)].slice(0, 20).map(c => `- ${escape(c)}`)
-        ]
-      : []),
+    ...errorsByRun(incident.missing.length ? incident.missing : [r]),
+    ...nextSteps(incident, ctx),
     '',
     '_Filed by the AEP dataflow retry action. It comments here when something changes and closes this issue once every failed window of the flow has been ingested._'
   ]
   return redact(lines.join('\n'))
+}
+
+// Windows whose errors an issue spells out; the rest are in the job summary.
+const MAX_ERROR_WINDOWS = 10
+
+/** Adobe's errors, run by run: the failure's, each failed retry's, the new run's, and diagnostics. */
+function errorsByRun(windows: RunResult[]): string[] {
+  const list = (errors: string[]): string =>
+    errors
+      .slice(0, 5)
+      .map(e => escape(e))
+      .join('; ')
+  const lines = windows.slice(0, MAX_ERROR_WINDOWS).flatMap(w => {
+    const d = w.diagnostics
+    return [
+      `- Failed run \`${w.runId}\`${windowLabel(w) ? ` (${escape(windowLabel(w))})` : ''}: ${w.previousErrors?.length ? list(w.previousErrors) : 'no error reported'}`,
+      ...(w.retryErrors ?? []).map(
+        (x, i) => `  - retry ${i + 1}, run \`${x.runId}\` (${escape(x.status)}): ${list(x.errors)}`
+      ),
+      ...(w.newRunErrors?.length
+        ? [
+            `  - new run \`${w.newRunId}\` (${escape(w.finalStatus ?? '')}): ${list(w.newRunErrors)}`
+          ]
+        : []),
+      ...(d?.errorDetail ? [`  - the connector said: ${escape(d.errorDetail, 600)}`] : []),
+      ...(d?.failedRecords ? [`  - failed records: \`${escapeCode(d.failedRecords)}\``] : []),
+      ...(d?.sampleErrors ? [`  - sample errors: \`${escapeCode(d.sampleErrors)}\``] : [])
+    ]
+  })
+  return lines.length ? ['', '**Errors reported by Adobe, run by run**', '', ...lines] : []
+}
+
+const escapeCode = (text: string): string => oneLine(text).replace(/`/g, "'").slice(0, 500)
+
+/** What the action will do next on its own, and how a person retries a window once it is fixed. */
+function nextSteps(incident: Incident, ctx: IssueContext): string[] {
+  const manual = incident.missing.filter(
+    m => m.state === 'retries-exhausted' || m.state === 'needs-fix' || m.state === 'error'
+  )
+  const automatic = incident.missing.filter(m => !manual.includes(m))
+  const action = actionReference()
+  return [
+    '',
+    '**What happens next**',
+    '',
+    ...(automatic.length
+      ? [
+          `- The next sweep retries ${automatic.length === 1 ? 'its window' : `${automatic.length} of these windows`} again on its own, up to \`max-retries\` (${ctx.maxRetries || 'no limit'}), while ${automatic.length === 1 ? 'it started' : 'they started'} within \`lookback\`.`
+        ]
+      : []),
+    ...(manual.length
+      ? [
+          `- The action will not retry ${manual.length === 1 ? 'this window' : `these ${manual.length} windows`} again (${[...new Set(manual.map(m => (m.state === 'needs-fix' ? `its error is in \`skip-errors\`` : m.state === 'error' ? 'Adobe refused it' : '`max-retries` reached')))].join('; ')}). Once the cause is fixed, retry by hand from a workflow:`,
+          '',
+          '```yaml',
+          `- uses: ${action}`,
+          '  with:',
+          `    run-id: ${manual.length === 1 ? manual[0].runId : `|\n${manual.map(m => `      ${m.runId}`).join('\n')}`}`,
+          '    force: true # past max-retries and skip-errors',
+          `    sandbox: ${ctx.sandbox}`,
+          '    org-id: ${{ secrets.AEP_ORG_ID }}',
+          '    client-id: ${{ secrets.AEP_CLIENT_ID }}',
+          '    client-secret: ${{ secrets.AEP_CLIENT_SECRET }}',
+          '```'
+        ]
+      : [])
+  ]
+}
+
+/** `owner/repo@ref` of this action as the runner names it, else a placeholder to fill in. */
+function actionReference(env = process.env): string {
+  const repo = env.GITHUB_ACTION_REPOSITORY ?? ''
+  const ref = env.GITHUB_ACTION_REF ?? ''
+  return /^[\w.-]+\/[\w.-]+$/.test(repo) && /^[\w./-]{1,100}$/.test(ref)
+    ? `${repo}@${ref}`
+    : '<owner>/<repo>@v1'
 }
 
 function oneLineTitle(name: string): string {

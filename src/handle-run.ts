@@ -1,4 +1,4 @@
-import { decideNamedRun, type Decision } from './decide.js'
+import { decideNamedRun, type Decision, type NeedsFix } from './decide.js'
 import { ApiError, CancelledError, errorMessage } from './errors.js'
 import type { FlowService } from './flow-service.js'
 import type { FlowRuns } from './flow-runs.js'
@@ -19,6 +19,8 @@ export interface Shared {
   /** Runs of the flows named runs belong to, listed once per flow. */
   flowRuns: FlowRuns
   ledger: LedgerSession
+  /** `skip-errors`: which failures a retry will not fix. */
+  needsFix: NeedsFix
   progress: { done: number; total: number }
   /** New run ids this step owns (see reconcile.ts). */
   claimed: Set<string>
@@ -47,7 +49,8 @@ export async function handleRun(result: RunResult, shared: Shared): Promise<void
       const { decision, unclear } = decideNamedRun(
         failed,
         { runs, ledger: shared.ledger.entries(), owns: shared.owns, lookbackMs: inputs.lookbackMs },
-        inputs.maxRetries
+        inputs.maxRetries,
+        shared.needsFix
       )
       warnUnclear(unclear)
       if (decision.root.id !== failed.id)
@@ -93,8 +96,17 @@ export function warnUnclear(unclear: { run: RunInfo; candidates: RunInfo[] }[]):
 async function carryOut(result: RunResult, decision: Decision, shared: Shared): Promise<void> {
   const { flowService, inputs, signal } = shared
   if (decision.retries.length > 0) result.earlierRetries = decision.retries.map(r => r.id)
+  const failedRetries = decision.retries.filter(r => r.errors.length > 0)
+  if (failedRetries.length > 0)
+    result.retryErrors = failedRetries.map(r => ({
+      runId: r.id,
+      status: r.rawStatus,
+      errors: r.errors
+    }))
+  result.diagnostics ??= decision.root.diagnostics
   if (decision.action === 'settled') return adopt(result, decision.retry, shared)
   if (decision.action === 'exhausted') return exhausted(result, decision, shared)
+  if (decision.action === 'needs-fix') return needsFix(result, decision, shared)
   const target = decision.target
   // A window reached twice in one step (named in `run-id` and found by the sweep) is sent once.
   const already = shared.sent.get(target.id)
@@ -189,13 +201,29 @@ function adopt(result: RunResult, run: RunInfo, shared: Shared): void {
   done(shared)
 }
 
+function needsFix(
+  result: RunResult,
+  decision: Decision & { action: 'needs-fix' },
+  shared: Shared
+): void {
+  result.state = 'needs-fix'
+  result.skippedFor = decision.code
+  const newest = decision.retries.at(-1) ?? decision.root
+  result.error = `Flow ${result.flowId ?? '?'}: run ${newest.id}${windowText(decision.root)} failed with ${decision.code}, which \`skip-errors\` lists as an error a retry will not fix: not re-triggered. Fix the cause (the data, the mapping or the source), then retry the window by hand with \`run-id: ${result.runId}\` and \`force: true\`.`
+  shared.progress.done++
+  if (shared.progress.total > 1) log.error(result.error)
+  else log.info(result.error)
+}
+
 function exhausted(result: RunResult, decision: Decision, shared: Shared): void {
   const { maxRetries } = shared.inputs
   const chain = decision.retries
   result.state = 'retries-exhausted'
   result.error = `Flow ${result.flowId ?? '?'}: run ${result.runId}${windowText(decision.root)} has been re-triggered ${chain.filter(shared.owns).length} time(s) by this action (runs ${chain.map(r => r.id).join(', ')}) and the latest retry ended "${chain.at(-1)!.rawStatus}"; \`max-retries\` is ${maxRetries}, so it is not re-triggered again. A retry will not fix this: look at the runs' errors; set \`force: true\` to re-trigger anyway.`
   shared.progress.done++
-  log.error(result.error)
+  // One run: the step's verdict is this message; several: each is an annotation of its own.
+  if (shared.progress.total > 1) log.error(result.error)
+  else log.info(result.error)
 }
 
 /** " (window …)" for a message, when anything is known of it. */
@@ -218,6 +246,7 @@ function checkRun(result: RunResult, run: RunInfo, force: boolean): void {
   result.previousCauses = run.causes
   result.window = run.window
   result.startedAt = run.startedAt ?? run.createdAt
+  result.diagnostics = run.diagnostics
   const decision = precheck(run, force)
   if (!decision.retrigger) throw new Error(`Not re-triggered: ${decision.reason}`)
   const why = run.errors.length ? `: ${run.errors.join('; ')}` : ''

@@ -50,6 +50,12 @@ export const INPUT_TABLE = [
       "With `flow-id`: when a sweep would re-trigger more failed windows than this, it re-triggers none and fails, naming their most common error codes (a mass failure has one cause a retry will not fix). Windows already retried don't count, nor do runs listed in `run-id`. `dry-run` still lists them. `0`: no limit."
   },
   {
+    name: 'skip-errors',
+    kind: 'text',
+    description:
+      'Adobe error codes a retry will not fix, as patterns (`MAPPER-*`, `INGEST-1212-400`; one per line or comma-separated, `*` as wildcard, case-insensitive): a failed window whose newest failure has one is not re-triggered but reported as needing a fix, and with `issue-on-failure` escalated at once. Default: nothing skipped.'
+  },
+  {
     name: 'sandbox',
     kind: 'text',
     default: 'prod',

@@ -19,6 +19,8 @@ export interface Inputs {
   sweepAll: boolean
   /** `flow-name` patterns (`*`, leading `!` excludes). */
   flowNames: string[]
+  /** `skip-errors`: Adobe error-code patterns a retry will not fix. */
+  skipErrors: string[]
   /** Most runs a sweep may re-trigger; 0: no limit. */
   maxRuns: number
   sandbox: string
@@ -65,6 +67,8 @@ const PRINTABLE = /^[^\p{Cc}]+$/u
 // An HTTP header value we are willing to send: visible ASCII, no spaces, no CR/LF.
 const HEADER_TOKEN = /^[\x21-\x7e]+$/
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
+// An IMS organization ID: letters and digits, then `@AdobeOrg`.
+const ORG_ID = /^[A-Za-z0-9]{1,64}@AdobeOrg$/
 
 type Read = (name: string) => string
 type Value = string | string[] | boolean | number
@@ -90,6 +94,14 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
     .split(/[\n,]+/)
     .map(p => p.trim())
     .filter(Boolean)
+  const skipErrors = text('skip-errors')
+    .split(/[\n,]+/)
+    .map(p => p.trim())
+    .filter(Boolean)
+  if (skipErrors.some(p => !/^[\w*.-]{1,100}$/.test(p)))
+    problems.push(
+      '`skip-errors` holds Adobe error codes or patterns such as `MAPPER-*` or `INGEST-1212-400` (letters, digits, `-`, `_`, `.` and `*`)'
+    )
   if (flowNames.length > 0 && flowIds.length === 0 && !sweepAll)
     problems.push('`flow-name` narrows a sweep: set `flow-id` to `all` or to flow IDs')
   if (
@@ -111,7 +123,10 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
   }
   const orgId = text('org-id')
   if (!orgId) problems.push('set `org-id` to your IMS organization ID (ends with `@AdobeOrg`)')
-  else headerSafe('org-id', orgId, problems)
+  else if (headerSafe('org-id', orgId, problems) && !ORG_ID.test(orgId))
+    problems.push(
+      `\`org-id\` must be an IMS organization ID such as 5C1328435BF324E90A49402A@AdobeOrg (Adobe Developer Console > your project > Credentials), not ${quote(orgId)}`
+    )
 
   const credentials = readCredentials(text, problems)
   // The API key is the credential's client ID, whichever way the token comes.
@@ -131,6 +146,7 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
     flowIds: flowIds.filter(id => id !== ALL),
     sweepAll,
     flowNames,
+    skipErrors,
     maxRuns: number('max-runs'),
     sandbox,
     orgId,
@@ -157,13 +173,16 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
 
 /** One input's value by its kind in the table; a problem is recorded, never thrown. */
 function parse(spec: InputSpec, given: string, problems: string[]): Value {
-  const raw = given || spec.default || ''
+  // A default that is an expression (`${{ github.token }}`) is the runner's to fill in: given
+  // empty, the workflow passed an empty value (a missing secret), and that is what it is.
+  const fallback = spec.default?.startsWith('${{') ? '' : (spec.default ?? '')
+  const raw = given || fallback
   const { name } = spec
   switch (spec.kind) {
     case 'ids':
       return idList(raw, name, problems, name === 'flow-id')
     case 'url':
-      return serviceUrl(name, raw, problems)
+      return serviceUrl(name, raw, problems, { baseOnly: true })
     case 'flag': {
       const value = raw.toLowerCase()
       if (['true', 'yes', 'on'].includes(value)) return true
@@ -215,7 +234,9 @@ function readIssueSettings(
     .filter(Boolean)
   const repository = (process.env.GITHUB_REPOSITORY ?? '').trim()
   if (!token)
-    problems.push('`issue-on-failure` needs `github-token` (it defaults to `${{ github.token }}`)')
+    problems.push(
+      '`github-token` is empty: `issue-on-failure` needs a token that may write issues. Leave the input out to use `${{ github.token }}` (with `permissions: issues: write`), or check that the secret you pass exists in this repository'
+    )
   else headerSafe('github-token', token, problems)
   if (labels.length === 0) problems.push('`issue-labels` needs at least one label')
   if (labels.some(l => l.length > 50 || !PRINTABLE.test(l)))
@@ -277,12 +298,13 @@ function idList(raw: string, name: string, problems: string[], allowAll: boolean
   return [...seen]
 }
 
-function headerSafe(name: string, value: string, problems: string[]): void {
-  if (!HEADER_TOKEN.test(value)) {
-    problems.push(
-      `\`${name}\` contains spaces, line breaks or non-ASCII characters; paste the value alone`
-    )
-  }
+/** Records a problem and answers false when `value` cannot be sent as an HTTP header. */
+function headerSafe(name: string, value: string, problems: string[]): boolean {
+  if (HEADER_TOKEN.test(value)) return true
+  problems.push(
+    `\`${name}\` contains spaces, line breaks or non-ASCII characters; paste the value alone`
+  )
+  return false
 }
 
 /**
@@ -290,7 +312,12 @@ function headerSafe(name: string, value: string, problems: string[]): void {
  * trailing slash. A URL that carries credentials is refused without quoting it: the password
  * must not reach the log.
  */
-export function serviceUrl(name: string, raw: string, problems: string[]): string {
+export function serviceUrl(
+  name: string,
+  raw: string,
+  problems: string[],
+  { baseOnly = false } = {}
+): string {
   // Base URLs never hold an `@`; where one is, it introduces a user name or password.
   if (raw.includes('@')) {
     problems.push(
@@ -313,6 +340,11 @@ export function serviceUrl(name: string, raw: string, problems: string[]): strin
   } else if (url.search || url.hash) {
     problems.push(
       `\`${name}\` must not carry a query or a fragment: ${quote(url.origin + url.pathname)}`
+    )
+  } else if (baseOnly && url.pathname.replace(/\/+$/, '') !== '') {
+    // The action appends the API's own paths (`/data/foundation/flowservice/…`, `/ims/token/v3`).
+    problems.push(
+      `\`${name}\` must be the service's base URL without a path, such as ${quote(url.origin)}: the action adds the API paths itself, not ${quote(url.origin + url.pathname)}`
     )
   }
   return url.origin + url.pathname.replace(/\/+$/, '')

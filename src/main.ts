@@ -3,6 +3,7 @@ import { createTokenSource } from './auth.js'
 import { CancelledError, errorMessage } from './errors.js'
 import { FlowService } from './flow-service.js'
 import { handleRun, type Shared } from './handle-run.js'
+import { skipErrors } from './decide.js'
 import { FlowRuns } from './flow-runs.js'
 import { Transport } from './http.js'
 import { ownedBy } from './identity.js'
@@ -97,6 +98,7 @@ async function retrigger(
     owns: ownedBy(inputs.apiKey),
     flowRuns: new FlowRuns(flowService),
     ledger,
+    needsFix: skipErrors(inputs.skipErrors),
     progress: { done: 0, total: report.results.length },
     claimed: new Set(),
     sent: new Map(),
@@ -132,6 +134,7 @@ async function retrigger(
         intervalMs: inputs.pollIntervalMs,
         timeoutMs: inputs.waitTimeoutMs,
         concurrency: inputs.concurrency,
+        failOnRunFailure: inputs.failOnRunFailure,
         signal
       })
     )
@@ -155,6 +158,7 @@ async function escalate(
       const { fileIssues } = await import('./github-issues.js')
       await fileIssues(settings, work, report, {
         sandbox: inputs.sandbox,
+        maxRetries: inputs.maxRetries,
         runUrl: workflowRunUrl(),
         requestTimeoutMs: inputs.requestTimeoutMs,
         signal

@@ -2,7 +2,9 @@ import * as core from '@actions/core'
 import { formatDuration } from './duration.js'
 import type { Inputs } from './inputs.js'
 import type { LedgerFigures } from './ledger-session.js'
+import type { OutputName } from './output-table.js'
 import { isFailure, type RunResult } from './result.js'
+import { skipErrors } from './decide.js'
 import { windowLabel } from './runs.js'
 import { oneLine } from './log.js'
 import { redact } from './secrets.js'
@@ -37,7 +39,7 @@ export interface Report {
 export function writeOutputs(report: Report): void {
   const { results } = report
   const retriggered = results.filter(r => r.newRunId)
-  const set = (name: string, value: string | number | undefined): void => {
+  const set = (name: OutputName, value: string | number | undefined): void => {
     if (value !== undefined) core.setOutput(name, String(value))
   }
   set('new-run-ids', JSON.stringify(retriggered.map(r => r.newRunId)))
@@ -125,7 +127,12 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
     )
   }
   if (report.stepError)
-    lines.push(`> [!CAUTION]`, ...report.stepError.split('\n').map(line => `> ${escape(line)}`), '')
+    lines.push(
+      `> [!CAUTION]`,
+      // Whole, and our own backticks render as code: the caution is what a person reads first.
+      ...report.stepError.split('\n').map(line => `> ${escape(line, 4000, { code: true })}`),
+      ''
+    )
   if (report.cancelled)
     lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
 
@@ -138,14 +145,21 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   }
   const causes = groupByCause(results)
   if (causes.length > 0) {
+    const needsFix = skipErrors(inputs?.skipErrors ?? [])
+    const verdict = (c: CauseGroup): string =>
+      needsFix({ causes: [{ code: c.code, message: '' }] })
+        ? 'needs a fix (`skip-errors`)'
+        : 'a retry may fix'
     lines.push(
       '### Failures by cause',
       '',
-      '| Error code | Runs | Flows | Example |',
-      '|---|---|---|---|',
+      '| Error code | Runs | Flows | Retry? | Example |',
+      '|---|---|---|---|---|',
       ...causes
         .slice(0, 50)
-        .map(c => `| ${code(c.code)} | ${c.runs} | ${c.flows} | ${escape(c.example)} |`),
+        .map(
+          c => `| ${code(c.code)} | ${c.runs} | ${c.flows} | ${verdict(c)} | ${escape(c.example)} |`
+        ),
       ''
     )
   }
@@ -195,14 +209,27 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
       )
     }
     lines.push('', totals(report))
-    const reasons = results.flatMap(r => [
-      ...(r.previousErrors?.length
-        ? [`- Run \`${r.runId}\` had failed: ${r.previousErrors.map(e => escape(e)).join('; ')}`]
-        : []),
-      ...(r.newRunErrors?.length
-        ? [`- New run \`${r.newRunId}\` failed: ${r.newRunErrors.map(e => escape(e)).join('; ')}`]
-        : [])
-    ])
+    const reasons = results.flatMap(r => {
+      const list = (errors: string[]): string => errors.map(e => escape(e)).join('; ')
+      const d = r.diagnostics
+      return [
+        ...(r.previousErrors?.length
+          ? [
+              `- Run \`${r.runId}\`${r.window || r.startedAt ? ` (${escape(windowLabel(r))})` : ''} failed: ${list(r.previousErrors)}`
+            ]
+          : []),
+        ...(r.retryErrors ?? []).map(
+          (x, i) =>
+            `  - its retry ${i + 1}, run \`${x.runId}\` (${escape(x.status)}): ${list(x.errors)}`
+        ),
+        ...(r.newRunErrors?.length
+          ? [`  - new run \`${r.newRunId}\` failed: ${list(r.newRunErrors)}`]
+          : []),
+        ...(d?.errorDetail ? [`  - the connector said: ${escape(d.errorDetail, 600)}`] : []),
+        ...(d?.failedRecords ? [`  - failed records: ${code(d.failedRecords)}`] : []),
+        ...(d?.sampleErrors ? [`  - sample errors: ${code(d.sampleErrors)}`] : [])
+      ]
+    })
     if (reasons.length)
       lines.push('', '### Errors reported by Adobe', '', ...limitLines(reasons, 200))
   }
@@ -257,7 +284,15 @@ function totals(report: Report): string {
     ...(count(r => r.state === 'retries-exhausted')
       ? [`${count(r => r.state === 'retries-exhausted')} past \`max-retries\``]
       : []),
-    `${count(r => r.state === 'error')} not re-triggered`
+    ...(count(r => r.state === 'needs-fix')
+      ? [`${count(r => r.state === 'needs-fix')} need a fix (\`skip-errors\`)`]
+      : []),
+    `${count(r => r.state === 'error')} not re-triggered`,
+    ...(count(r => r.state === 'pending')
+      ? [
+          `${count(r => r.state === 'pending')} not sent${report.maxRunsExceeded ? ' (over `max-runs`)' : report.cancelled ? ' (cancelled)' : ''}`
+        ]
+      : [])
   ]
   if (results.some(r => r.finalStatus)) {
     parts.push(
@@ -277,6 +312,8 @@ function outcome(r: RunResult): string {
       return `❌ ${escape(r.error ?? 'failed')}`
     case 'retries-exhausted':
       return `⛔ retries exhausted (${r.earlierRetries?.length ?? 0} made)`
+    case 'needs-fix':
+      return `🛠️ needs a fix: ${code(r.skippedFor)} (\`skip-errors\`), not re-triggered`
     case 'already-retriggered':
       return '↩️ already re-triggered: nothing sent'
     case 'would-retrigger':
@@ -297,10 +334,12 @@ function code(value: string | undefined): string {
  * clipped, then the characters that open markdown constructs are escaped, so the server cannot
  * add headings, links, images, emphasis, tables or HTML to the summary.
  */
-export function escape(text: string, max = 400): string {
-  return oneLine(text)
-    .slice(0, max)
-    .replace(/[\\`*_[\]<>#|~]/g, c => `\\${c}`)
+export function escape(text: string, max = 400, { code = false } = {}): string {
+  const clipped = oneLine(text)
+  return (clipped.length > max ? `${clipped.slice(0, max)}…` : clipped).replace(
+    code ? /[\\*_[\]<>#|~]/g : /[\\`*_[\]<>#|~]/g,
+    c => `\\${c}`
+  )
 }
 
 function limitLines(lines: string[], max: number): string[] {

@@ -1,4 +1,4 @@
-import type { Cause, RunStatus, RunWindow } from './runs.js'
+import type { Cause, Diagnostics, RunStatus, RunWindow } from './runs.js'
 
 export type ResultState =
   | 'pending'
@@ -6,6 +6,7 @@ export type ResultState =
   | 'already-retriggered'
   | 'would-retrigger'
   | 'retries-exhausted'
+  | 'needs-fix'
   | 'error'
 
 /** What happened to one requested run: the unit of outputs, summary and the step's verdict. */
@@ -32,6 +33,12 @@ export interface RunResult {
   retriggeredRunId?: string
   /** Retries of `runId` this action had made before this step (its retry chain), oldest first. */
   earlierRetries?: string[]
+  /** What Adobe said of each earlier retry that failed, oldest first. */
+  retryErrors?: { runId: string; status: string; errors: string[] }[]
+  /** Beyond the failed run's codes: the connector's text and the diagnostics links Adobe gives. */
+  diagnostics?: Diagnostics
+  /** With `needs-fix`: the error code that `skip-errors` matched. */
+  skippedFor?: string
   /** With `already-retriggered`: the adopted retry's status when it was found. */
   adoptedStatus?: RunStatus
   /** Adobe refused the re-trigger itself (a 4xx to the POST): status and Adobe's code. */
@@ -51,7 +58,7 @@ export interface RunResult {
 
 /** A run the step did not deliver on: the step fails if there is one. */
 export function isFailure(result: RunResult, failOnRunFailure: boolean): boolean {
-  if (['error', 'pending', 'retries-exhausted'].includes(result.state)) return true
+  if (['error', 'pending', 'retries-exhausted', 'needs-fix'].includes(result.state)) return true
   if (result.finalStatus === 'timeout') return true
   return failOnRunFailure && (result.finalStatus === 'failed' || result.finalStatus === 'cancelled')
 }

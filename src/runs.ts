@@ -22,9 +22,19 @@ export interface RunInfo {
    * A retry processes the same window, so equal windows tie a retry to the run it retried.
    */
   window?: RunWindow
+  /** Why it failed beyond the codes, when Adobe says (the connector's text, diagnostics links). */
+  diagnostics?: Diagnostics
   errors: string[]
   /** Adobe's error codes with one message each, for grouping failures by cause. */
   causes: Cause[]
+}
+
+export interface Diagnostics {
+  errorDetail?: string
+  /** `extensions.manifest.failedRecords`: the failed records' export. */
+  failedRecords?: string
+  /** `extensions.manifest.sampleErrors`: sample row errors. */
+  sampleErrors?: string
 }
 
 export interface RunWindow {
@@ -104,7 +114,12 @@ export function parseRun(value: unknown): RunInfo | undefined {
   const activityErrors = activities.flatMap(a => {
     const activity = obj(a)
     const name = str(activity.name)
-    return errorTexts(obj(activity.statusSummary).errors)
+    const summary = obj(activity.statusSummary)
+    return [
+      ...errorTexts(summary.errors),
+      // The activity's own errors, with how many records each hit (help/dataflows/api/monitor.md).
+      ...errorTexts(obj(summary.extensions).errors)
+    ]
       .filter(e => !runErrors.includes(e))
       .map(e => (name ? `${name}: ${e}` : e))
   })
@@ -112,7 +127,8 @@ export function parseRun(value: unknown): RunInfo | undefined {
   const causes = new Map<string, Cause>()
   for (const list of [
     statusSummary.errors,
-    ...activities.map(a => obj(obj(a).statusSummary).errors)
+    ...activities.map(a => obj(obj(a).statusSummary).errors),
+    ...activities.map(a => obj(obj(obj(a).statusSummary).extensions).errors)
   ])
     for (const e of Array.isArray(list) ? list : []) {
       const code = str(obj(e).code) ?? '(no code)'
@@ -131,6 +147,7 @@ export function parseRun(value: unknown): RunInfo | undefined {
     recordsIngested: num(records.outputRecordCount),
     recordsFailed: num(records.failedRecordCount),
     window: copyWindow(activities),
+    diagnostics: diagnosticsOf(activities),
     errors: [...new Set(errors)],
     causes: [...causes.values()]
   }
@@ -166,9 +183,39 @@ export const sameWindow = (a?: RunWindow, b?: RunWindow): boolean =>
 function errorTexts(list: unknown): string[] {
   if (!Array.isArray(list)) return []
   return list.map(e => {
-    const { code, message } = obj(e)
-    return [str(code), str(message)].filter(Boolean).join(': ') || JSON.stringify(e)
+    const { code, message, recordCount } = obj(e)
+    const text = [str(code), str(message)].filter(Boolean).join(': ') || JSON.stringify(e)
+    const records = num(recordCount)
+    return records === undefined ? text : `${text} (${records} record${records === 1 ? '' : 's'})`
   })
+}
+
+/**
+ * What Adobe says beyond error codes, from the first activity that says it: the connector's own
+ * text and where the failed records and sample errors are kept (kept 30 days, when the flow
+ * enabled diagnostics). Server text: bounded here, escaped where it is shown.
+ */
+function diagnosticsOf(activities: unknown[]): Diagnostics | undefined {
+  const found: Diagnostics = {}
+  for (const a of activities) {
+    const ext = obj(obj(obj(a).statusSummary).extensions)
+    const manifest = obj(ext.manifest)
+    found.errorDetail ??= str(ext.errorDetail)?.slice(0, 1000)
+    found.failedRecords ??= link(manifest.failedRecords)
+    found.sampleErrors ??= link(manifest.sampleErrors)
+  }
+  return Object.values(found).some(Boolean) ? found : undefined
+}
+
+/** A link Adobe gives, kept only when it is an https URL (shown as text, never as a live link). */
+function link(value: unknown): string | undefined {
+  const text = str(value)
+  if (!text || text.length > 500) return undefined
+  try {
+    return new URL(text).protocol === 'https:' ? text : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Seconds the run took, where Adobe says. */

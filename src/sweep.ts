@@ -1,5 +1,5 @@
 import { decideWindows, type Decision } from './decide.js'
-import { nameFilter, type FlowInfo } from './flows.js'
+import { nameFilter, unmatchedPatterns, type FlowInfo } from './flows.js'
 import { handleWindow, warnUnclear, type Shared } from './handle-run.js'
 import * as log from './log.js'
 import type { WorkQueue } from './pool.js'
@@ -53,9 +53,11 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
       () => undefined
     )
     let seen = 0
+    const names: (string | undefined)[] = []
     await flowService.listSourceFlows(listedSince, page => {
       for (const flow of page) {
         seen++
+        names.push(flow.name)
         if (!wanted(flow)) continue
         named.delete(flow.id)
         swept.add(flow.id)
@@ -91,6 +93,10 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
     log.info(
       `Listed ${seen} source dataflow(s) with a run within the lookback and ${failures.length} failed run(s) in the sandbox; ${countWindows(byFlow, swept)} failed window(s) in ${[...byFlow.keys()].filter(id => swept.has(id)).length} flow(s) swept${inputs.flowNames.length ? ' that match `flow-name`' : ''}`
     )
+    for (const pattern of unmatchedPatterns(inputs.flowNames, names))
+      log.warning(
+        `\`flow-name\` pattern "${pattern}" matches none of the ${seen} source dataflow(s) listed (names are matched whole and case-insensitively, \`*\` as wildcard; flows with no run within \`lookback\` are not listed).`
+      )
     if (inputs.sweepAll && elsewhere.length)
       log.info(
         `Left alone ${elsewhere.length} failed run(s) of ${otherFlows} flow(s) that are not source dataflows (destinations, Adobe's internal flows): they are never re-triggered`
@@ -151,7 +157,8 @@ interface WindowPlan {
       owns: shared.owns,
       lookbackMs: inputs.lookbackMs
     },
-    inputs.maxRetries
+    inputs.maxRetries,
+    shared.needsFix
   )
   warnUnclear(unclear)
   const byFlow = new Map<string, Decision[]>()
@@ -193,7 +200,8 @@ function resultFor(flow: FlowInfo, d: Decision): RunResult {
     previousErrors: d.root.errors.length ? d.root.errors : undefined,
     previousCauses: d.root.causes,
     window: d.root.window,
-    startedAt: d.root.startedAt ?? d.root.createdAt
+    startedAt: d.root.startedAt ?? d.root.createdAt,
+    diagnostics: d.root.diagnostics
   }
 }
 

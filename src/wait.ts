@@ -11,6 +11,8 @@ export interface WaitOptions {
   intervalMs: number
   timeoutMs: number
   concurrency: number
+  /** `fail-on-run-failure`: false makes a failed new run a warning, not an error. */
+  failOnRunFailure: boolean
   signal?: AbortSignal
 }
 
@@ -36,6 +38,9 @@ export async function waitForRuns(
   const nextPoll = new Map<RunResult, number>()
   const total = results.filter(r => r.newRunId).length
   let pending = results.filter(r => r.newRunId)
+  // One run: the step's verdict says what became of it, so the log line is not an annotation too.
+  const problem =
+    total > 1 ? (opts.failOnRunFailure ? log.error : log.warning) : (text: string) => log.info(text)
 
   const poll = async (result: RunResult): Promise<void> => {
     const run = await pollOnce(flowService, result, started, notFoundGrace, opts.signal)
@@ -55,7 +60,7 @@ export async function waitForRuns(
         `Status "${run.rawStatus}" is not one this action knows; treating it as not finished.`
       )
     }
-    if (isFinal(run.status)) record(result, run)
+    if (isFinal(run.status)) record(result, run, problem)
   }
 
   try {
@@ -82,7 +87,7 @@ export async function waitForRuns(
   }
   for (const result of pending) {
     result.finalStatus = 'timeout'
-    log.error(
+    problem(
       `Run ${result.newRunId} did not finish within \`wait-timeout\` (${formatDuration(opts.timeoutMs)}); it is still running at Adobe.`
     )
   }
@@ -126,7 +131,7 @@ async function pollOnce(
   }
 }
 
-function record(result: RunResult, run: RunInfo): void {
+function record(result: RunResult, run: RunInfo, problem: (text: string) => void): void {
   result.finalStatus = run.status
   result.durationSeconds = runDurationSeconds(run)
   result.recordsIngested = run.recordsIngested
@@ -139,5 +144,5 @@ function record(result: RunResult, run: RunInfo): void {
   if (run.status === 'success') log.info(line)
   else if (run.status === 'partial-success')
     log.warning(`${line}; some records failed (${run.recordsFailed ?? '?'})`)
-  else log.error(`${line}${run.errors.length ? `: ${run.errors.join('; ')}` : ''}`)
+  else problem(`${line}${run.errors.length ? `: ${run.errors.join('; ')}` : ''}`)
 }

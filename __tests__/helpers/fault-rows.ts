@@ -147,8 +147,7 @@ export const ROWS: Row[] = [
     exit: 1,
     newRuns: 0,
     posts: 1,
-    error:
-      /HTTP 429.*gave up: Adobe asked to wait 1440m0s \(Retry-After\), beyond the retry budget/s
+    error: /HTTP 429.*gave up: Adobe asked to wait 24h \(Retry-After\), beyond the retry budget/s
   },
   // Server errors on the read: idempotent, retried
   ...[500, 502, 503, 504].map((status): Row => ({

@@ -2,6 +2,10 @@
 // the verdicts, outputs written before the step fails, and cancellation.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CacheService } from '../../sim/cache-service.js'
 import { GitHubStandIn } from '../../sim/github.js'
 import type { Simulator } from '../../sim/simulator.js'
 import { baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
@@ -9,6 +13,7 @@ import { baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
 jest.unstable_mockModule('@actions/core', () => core)
 const { run } = await import('../../src/main.js')
 
+const HOUR = 3_600_000
 let sim: Simulator
 beforeEach(async () => {
   // The summary goes through the fixture; the variable only tells run() that a runner wants one.
@@ -194,6 +199,70 @@ describe('run()', () => {
       delete process.env.GITHUB_API_URL
       delete process.env.GITHUB_REPOSITORY
       await github.stop()
+    }
+  })
+
+  it('a sweep retries every failed window once, records them in the ledger; a repeat sends nothing; skip-errors and an unmatched flow-name are said', async () => {
+    const cache = await new CacheService().start()
+    const temp = mkdtempSync(join(tmpdir(), 'aep-main-'))
+    const env = { ...process.env }
+    Object.assign(process.env, cache.env('v2'), { RUNNER_TEMP: temp })
+    try {
+      sim.windows = false
+      const t0 = Math.floor(Date.now() / HOUR) * HOUR - 6 * HOUR
+      sim.setNow(t0)
+      const flowId = sim.addFlow({ name: 'crm-accounts' })
+      const mapping = sim.addFlow({ name: 'crm-mapping' })
+      const schedule = sim.schedule(flowId, {
+        firstAt: t0 + HOUR,
+        durationMs: 5 * 60_000,
+        outcome: slot => (slot < 2 ? 'failed' : 'success')
+      })
+      sim.schedule(mapping, {
+        firstAt: t0 + HOUR,
+        durationMs: 5 * 60_000,
+        outcome: () => 'failed',
+        errors: [{ code: 'MAPPER-3700-400', message: 'Mapper transform error' }],
+        until: t0 + HOUR
+      })
+      sim.setNow(t0 + 3 * HOUR + 17 * 60_000)
+      const inputs = {
+        ...baseInputs(sim),
+        ...staticToken(sim),
+        'flow-id': 'all',
+        'flow-name': 'crm-*\nsales-*',
+        'skip-errors': 'MAPPER-*'
+      }
+      given(inputs)
+      await run()
+      const [f1, f2] = schedule.runIds
+      expect(sim.retriggerTargets().sort()).toEqual([f1, f2].sort())
+      expect(String(core.setFailed.mock.calls[0]?.[0])).toMatch(/^1 of 3 runs need attention/)
+      expect(core.error.mock.calls.map(c => String(c[0])).join('\n')).toMatch(
+        /MAPPER-3700-400, which `skip-errors` lists as an error a retry will not fix: not re-triggered/
+      )
+      const warnings = core.warning.mock.calls.map(c => String(c[0])).join('\n')
+      expect(warnings).toMatch(
+        /`flow-name` pattern "sales-\*" matches none of the 2 source dataflow/
+      )
+      const summary = String(core.summary.addRaw.mock.calls[0][0])
+      expect(summary).toMatch(/`MAPPER-3700-400` \| 1 \| 1 \| needs a fix \(`skip-errors`\)/)
+      expect(summary).toMatch(/Swept 2 source dataflow\(s\)/)
+      expect(cache.entries()).toHaveLength(1)
+
+      // The repeat: windows are not reported, so only the ledger says what was retried.
+      jest.clearAllMocks()
+      given(inputs)
+      await run()
+      expect(sim.retriggerTargets()).toHaveLength(2)
+      const states = (JSON.parse(String(outputs().results)) as { state: string }[]).map(
+        r => r.state
+      )
+      expect(states.sort()).toEqual(['already-retriggered', 'already-retriggered', 'needs-fix'])
+    } finally {
+      process.env = env
+      await cache.stop()
+      rmSync(temp, { recursive: true, force: true })
     }
   })
 })

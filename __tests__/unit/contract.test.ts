@@ -6,6 +6,7 @@ import { ROWS } from '../helpers/fault-rows.js'
 import { MATRIX_FIGURES } from '../helpers/figures.js'
 import { parse } from 'yaml'
 import { INPUT_TABLE, type InputSpec } from '../../src/input-table.js'
+import { OUTPUT_TABLE } from '../../src/output-table.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const read = (path: string): string =>
@@ -74,6 +75,18 @@ describe('action.yml', () => {
     for (const name of ['new-run-id', 'etag']) expect(outputs).toContain(name)
     for (const output of Object.values(action.outputs)) expect(output.description).toBeTruthy()
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+  })
+
+  it('declares exactly the outputs of src/output-table.ts; a Marketplace-ready description and author', () => {
+    expect(Object.keys(action.outputs)).toEqual(OUTPUT_TABLE.map(o => o.name))
+    for (const spec of OUTPUT_TABLE)
+      expect(action.outputs[spec.name]).toEqual({ description: spec.description })
+    const meta = parse(yaml) as { description: string; author: string; branding: object }
+    // The Marketplace refuses a description of 125 characters or more.
+    expect(meta.description.length).toBeLessThan(125)
+    expect(meta.author).toBe('The AEP dataflow retry action authors')
+    expect(read('LICENSE')).toContain(meta.author)
+    expect(meta.branding).toEqual({ icon: 'refresh-cw', color: 'red' })
   })
 
   it('sets every output it declares', () => {

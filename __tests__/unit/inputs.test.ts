@@ -105,7 +105,13 @@ describe('readInputs', () => {
     [{ 'wait-timeout': '0s' }, '`wait-timeout` must be between'],
     [{ concurrency: '0' }, '`concurrency` must be a whole number from 1 to 32'],
     [{ concurrency: '4.5' }, '`concurrency` must be a whole number'],
-    [{ wait: 'maybe' }, '`wait` must be `true` or `false`']
+    [{ wait: 'maybe' }, '`wait` must be `true` or `false`'],
+    [{ 'org-id': 'my-org' }, '`org-id` must be an IMS organization ID'],
+    [
+      { 'platform-url': 'https://platform.adobe.io/data/foundation/flowservice' },
+      '`platform-url` must be the service\'s base URL without a path, such as "https://platform.adobe.io"'
+    ],
+    [{ 'ims-url': 'https://ims-na1.adobelogin.com/ims/token/v3' }, '`ims-url` must be the service']
   ])('rejects %j with a message that says what to fix', (override, message) => {
     const problems = problemsOf({ ...valid, ...override })
     expect(problems).toHaveLength(1)
@@ -126,6 +132,18 @@ describe('readInputs', () => {
       expect(readInputs(read({ ...valid, 'platform-url': url })).platformUrl).toBe(url)
     }
     expect(problemsOf({ ...valid, 'platform-url': 'http://127.0.0.1.evil.com' })).toHaveLength(1)
+  })
+
+  it('an empty github-token (a missing secret) is said as such, not as a malformed one', () => {
+    process.env.GITHUB_REPOSITORY = 'acme/ingestion'
+    try {
+      const problems = problemsOf({ ...valid, 'issue-on-failure': 'true', 'github-token': '' })
+      expect(problems).toHaveLength(1)
+      expect(problems[0]).toContain('`github-token` is empty')
+      expect(problems[0]).not.toContain('spaces')
+    } finally {
+      delete process.env.GITHUB_REPOSITORY
+    }
   })
 
   it('reports every problem at once', () => {

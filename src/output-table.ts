@@ -1,0 +1,47 @@
+/**
+ * Every output of the action, defined once: `npm run docs` writes action.yml's `outputs:` and the
+ * README's outputs table from it, and __tests__/unit/contract.test.ts holds both, and the code
+ * that sets them (report.ts), to it.
+ */
+export interface OutputSpec {
+  name: string
+  description: string
+}
+
+export const OUTPUT_TABLE = [
+  {
+    name: 'new-run-id',
+    description:
+      "The new run's ID, when exactly one run was re-triggered (or adopted: see Safe to repeat)."
+  },
+  {
+    name: 'etag',
+    description:
+      'The new run\'s ETag, verbatim: it includes its double quotes (`"1100c53e-…"`), when exactly one run was re-triggered.'
+  },
+  { name: 'new-run-ids', description: 'JSON array of new run IDs, in input order.' },
+  {
+    name: 'run-ids',
+    description:
+      'JSON array of the runs re-triggered (with `dry-run`: that would be), ready for `fromJSON` in a matrix. Runs already retried, past `max-retries` or needing a fix are not in it.'
+  },
+  {
+    name: 'results',
+    description:
+      "JSON array, one object per run (each failed window of a sweep): `run-id`, `source` (`run-id` or `flow-id`), `flow-id`, `flow-name`, `previous-status`, `window` (`{start, end}`, ISO times, when Adobe reports the copy activity's window), `started-at`, `state` (`retriggered`, `already-retriggered`, `would-retrigger`, `retries-exhausted`, `needs-fix`, `error`, `pending`), `new-run-id`, `etag`, `retriggered-run-id`, `earlier-retries`, `status`, `duration`, `records-ingested`, `error`."
+  },
+  { name: 'flow-id', description: "The run's dataflow ID (one run, pre-checked)." },
+  {
+    name: 'previous-status',
+    description: "The run's status before the re-trigger, as Adobe reports it (one run)."
+  },
+  {
+    name: 'status',
+    description:
+      'With `wait`, one run: `success`, `failed`, `cancelled`, `partial-success` or `timeout`.'
+  },
+  { name: 'duration', description: 'With `wait`, one run: seconds the new run took.' },
+  { name: 'records-ingested', description: 'With `wait`, one run: records the new run ingested.' }
+] as const satisfies readonly OutputSpec[]
+
+export type OutputName = (typeof OUTPUT_TABLE)[number]['name']
