@@ -224,7 +224,7 @@ function describe(incident, ctx) {
         '| | |',
         '|---|---|',
         ...rows.map(([k, v]) => `| ${k} | ${v} |`),
-        ...(r.error ? ['', `**What the action saw:** ${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(r.error, 2000)}`] : []),
+        ...(r.error ? ['', `**What the action saw:** ${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(r.error, 2000, { code: true })}`] : []),
         ...(incident.missing.length
             ? [
                 '',
@@ -259,7 +259,7 @@ function errorsByRun(windows) {
         const d = w.diagnostics;
         return [
             `- Failed run \`${w.runId}\`${(0,_runs_js__WEBPACK_IMPORTED_MODULE_4__/* .windowLabel */ .Hf)(w) ? ` (${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)((0,_runs_js__WEBPACK_IMPORTED_MODULE_4__/* .windowLabel */ .Hf)(w))})` : ''}: ${w.previousErrors?.length ? list(w.previousErrors) : 'no error reported'}`,
-            ...(w.retryErrors ?? []).map((x, i) => `  - retry ${i + 1}, run \`${x.runId}\` (${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(x.status)}): ${list(x.errors)}`),
+            ...(w.retryErrors ?? []).map((x, i) => `  - retry ${i + 1}, run \`${x.runId}\` (${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(x.status)}): ${x.errors.length ? list(x.errors) : 'no error reported'}`),
             ...(w.newRunErrors?.length
                 ? [
                     `  - new run \`${w.newRunId}\` (${(0,_report_js__WEBPACK_IMPORTED_MODULE_3__/* .escape */ .ih)(w.finalStatus ?? '')}): ${list(w.newRunErrors)}`

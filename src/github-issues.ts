@@ -259,7 +259,7 @@ function describe(incident: Incident, ctx: IssueContext): string {
     '| | |',
     '|---|---|',
     ...rows.map(([k, v]) => `| ${k} | ${v} |`),
-    ...(r.error ? ['', `**What the action saw:** ${escape(r.error, 2000)}`] : []),
+    ...(r.error ? ['', `**What the action saw:** ${escape(r.error, 2000, { code: true })}`] : []),
     ...(incident.missing.length
       ? [
           '',
@@ -298,7 +298,8 @@ function errorsByRun(windows: RunResult[]): string[] {
     return [
       `- Failed run \`${w.runId}\`${windowLabel(w) ? ` (${escape(windowLabel(w))})` : ''}: ${w.previousErrors?.length ? list(w.previousErrors) : 'no error reported'}`,
       ...(w.retryErrors ?? []).map(
-        (x, i) => `  - retry ${i + 1}, run \`${x.runId}\` (${escape(x.status)}): ${list(x.errors)}`
+        (x, i) =>
+          `  - retry ${i + 1}, run \`${x.runId}\` (${escape(x.status)}): ${x.errors.length ? list(x.errors) : 'no error reported'}`
       ),
       ...(w.newRunErrors?.length
         ? [

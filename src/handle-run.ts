@@ -38,6 +38,8 @@ export async function handleRun(result: RunResult, shared: Shared): Promise<void
   const { flowService, inputs } = shared
   try {
     const failed = inputs.checkStatus ? await flowService.getRun(result.runId) : undefined
+    if (failed && !inputs.force && partlyIngested(failed))
+      return partialIngestion(result, failed, shared)
     if (failed) checkRun(result, failed, inputs.force)
     // One decision and re-trigger per flow at a time: the second failure of a flow sees the
     // first one's retry, and reconciliation can tell whose new run is whose.
@@ -96,7 +98,9 @@ export function warnUnclear(unclear: { run: RunInfo; candidates: RunInfo[] }[]):
 async function carryOut(result: RunResult, decision: Decision, shared: Shared): Promise<void> {
   const { flowService, inputs, signal } = shared
   if (decision.retries.length > 0) result.earlierRetries = decision.retries.map(r => r.id)
-  const failedRetries = decision.retries.filter(r => r.errors.length > 0)
+  const failedRetries = decision.retries.filter(
+    r => r.status === 'failed' || r.status === 'cancelled'
+  )
   if (failedRetries.length > 0)
     result.retryErrors = failedRetries.map(r => ({
       runId: r.id,
@@ -199,6 +203,32 @@ function adopt(result: RunResult, run: RunInfo, shared: Shared): void {
     `Run ${result.runId} was already re-triggered: run ${run.id}, created${created} ${by}, is "${run.rawStatus}". Nothing was sent; that run is reported as the new run. Set \`force: true\` to re-trigger anyway.`
   )
   done(shared)
+}
+
+/** Ingested, but some records failed: not a failed run, and a re-trigger would ingest the rest again. */
+const partlyIngested = (run: RunInfo): boolean =>
+  run.status === 'partial-success' || (run.status === 'success' && (run.recordsFailed ?? 0) > 0)
+
+function partialIngestion(result: RunResult, run: RunInfo, shared: Shared): void {
+  Object.assign(result, {
+    state: 'partial-ingestion',
+    flowId: run.flowId,
+    previousStatus: run.rawStatus,
+    previousErrors: run.errors.length ? run.errors : undefined,
+    previousCauses: run.causes,
+    window: run.window,
+    startedAt: run.startedAt ?? run.createdAt,
+    diagnostics: run.diagnostics,
+    recordsIngested: run.recordsIngested,
+    recordsFailed: run.recordsFailed
+  })
+  const where = run.diagnostics?.failedRecords
+    ? ` The failed records: ${run.diagnostics.failedRecords}.`
+    : ''
+  log.warning(
+    `Run ${run.id} of flow ${run.flowId ?? '?'} ended "${run.rawStatus}": ${run.recordsIngested ?? '?'} records ingested, ${run.recordsFailed ?? '?'} failed (partial ingestion). Not re-triggered: that would ingest the others again. Fix the failed records at the source and ingest them anew, or set \`force: true\`.${where}`
+  )
+  shared.progress.done++
 }
 
 function needsFix(

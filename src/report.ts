@@ -284,6 +284,9 @@ function totals(report: Report): string {
     ...(count(r => r.state === 'retries-exhausted')
       ? [`${count(r => r.state === 'retries-exhausted')} past \`max-retries\``]
       : []),
+    ...(count(r => r.state === 'partial-ingestion')
+      ? [`${count(r => r.state === 'partial-ingestion')} partly ingested (records failed)`]
+      : []),
     ...(count(r => r.state === 'needs-fix')
       ? [`${count(r => r.state === 'needs-fix')} need a fix (\`skip-errors\`)`]
       : []),
@@ -312,6 +315,8 @@ function outcome(r: RunResult): string {
       return `❌ ${escape(r.error ?? 'failed')}`
     case 'retries-exhausted':
       return `⛔ retries exhausted (${r.earlierRetries?.length ?? 0} made)`
+    case 'partial-ingestion':
+      return `⚠️ partial ingestion: ${r.recordsFailed ?? '?'} records failed, not re-triggered`
     case 'needs-fix':
       return `🛠️ needs a fix: ${code(r.skippedFor)} (\`skip-errors\`), not re-triggered`
     case 'already-retriggered':

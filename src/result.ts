@@ -7,6 +7,7 @@ export type ResultState =
   | 'would-retrigger'
   | 'retries-exhausted'
   | 'needs-fix'
+  | 'partial-ingestion'
   | 'error'
 
 /** What happened to one requested run: the unit of outputs, summary and the step's verdict. */

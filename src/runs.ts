@@ -115,11 +115,14 @@ export function parseRun(value: unknown): RunInfo | undefined {
     const activity = obj(a)
     const name = str(activity.name)
     const summary = obj(activity.statusSummary)
-    return [
-      ...errorTexts(summary.errors),
-      // The activity's own errors, with how many records each hit (help/dataflows/api/monitor.md).
-      ...errorTexts(obj(summary.extensions).errors)
-    ]
+    // The activity's own errors, with how many records each hit (help/dataflows/api/monitor.md);
+    // often the run's own again, which are shown once.
+    const extensionErrors = (
+      Array.isArray(obj(summary.extensions).errors)
+        ? (obj(summary.extensions).errors as unknown[])
+        : []
+    ).filter(e => !runErrors.includes(errorTexts([{ ...obj(e), recordCount: undefined }])[0]))
+    return [...errorTexts(summary.errors), ...errorTexts(extensionErrors)]
       .filter(e => !runErrors.includes(e))
       .map(e => (name ? `${name}: ${e}` : e))
   })
@@ -186,7 +189,7 @@ function errorTexts(list: unknown): string[] {
     const { code, message, recordCount } = obj(e)
     const text = [str(code), str(message)].filter(Boolean).join(': ') || JSON.stringify(e)
     const records = num(recordCount)
-    return records === undefined ? text : `${text} (${records} record${records === 1 ? '' : 's'})`
+    return !records ? text : `${text} (${records} record${records === 1 ? '' : 's'})`
   })
 }
 

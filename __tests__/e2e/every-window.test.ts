@@ -266,7 +266,11 @@ describe('escalation: a flow has recovered only when every failed window has', (
         durationMs: 5 * MIN,
         outcome: slot => (slot < 3 ? 'failed' : 'success')
       })
-      sim.nextLifecycle = { durationMs: 5 * MIN, final: 'failed' }
+      sim.nextLifecycle = {
+        durationMs: 5 * MIN,
+        final: 'failed',
+        errors: [{ code: 'CONNECTOR-1001-500', message: 'Copy from source failed' }]
+      }
       const inputs = {
         'max-retries': '1',
         'issue-on-failure': 'true',
@@ -285,6 +289,16 @@ describe('escalation: a flow has recovered only when every failed window has', (
       // 04:00 and 05:00 succeeded, yet three windows are missing: the issue stays open.
       expect(issue.state).toBe('open')
       for (const id of [f1, f2, f3]) expect(issue.body).toContain(id)
+      // Adobe's errors run by run, and what a person does next, with the inputs to paste.
+      expect(issue.body).toMatch(/\*\*Errors reported by Adobe, run by run\*\*/)
+      expect(issue.body).toMatch(
+        / {2}- retry 1, run `[0-9a-f-]{36}` \(failed\): CONNECTOR-1001-500/
+      )
+      expect(issue.body).toContain('**What happens next**')
+      expect(issue.body).toMatch(/will not retry these 3 windows again \(`max-retries` reached\)/)
+      expect(issue.body).toContain(
+        `    run-id: |\n      ${f1}\n      ${f2}\n      ${f3}\n    force: true`
+      )
       // 02:17 retries 01:00 and 02:00; 03:17 finds both exhausted (issue opened) and retries
       // 03:00; 04:17 finds that one exhausted too (a comment); 05:17 and 06:17 change nothing.
       expect(comments).toEqual([-1, 0, 1, 1, 1])

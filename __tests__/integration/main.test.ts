@@ -265,4 +265,17 @@ describe('run()', () => {
       rmSync(temp, { recursive: true, force: true })
     }
   })
+
+  it('a run that ingested with failed records is partial ingestion: not re-triggered, not a failure', async () => {
+    const runId = sim.addRun({ status: 'success', records: 90, failedRecords: 10 })
+    given({ ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    await run()
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(sim.count('retrigger')).toBe(0)
+    expect(core.warning.mock.calls.map(c => String(c[0])).join('\n')).toMatch(
+      /10 failed \(partial ingestion\)\. Not re-triggered/
+    )
+    expect(JSON.parse(String(outputs().results))[0]).toMatchObject({ state: 'partial-ingestion' })
+    expect(String(core.summary.addRaw.mock.calls[0][0])).toContain('partly ingested')
+  })
 })

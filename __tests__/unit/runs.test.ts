@@ -103,3 +103,42 @@ describe('precheck', () => {
     })
   })
 })
+
+describe('why a run failed, as Adobe reports it (help/dataflows/api/monitor.md)', () => {
+  const copy = {
+    name: 'Copy Activity',
+    durationSummary: { extensions: { windowStart: 1_000, windowEnd: 2_000 } },
+    statusSummary: {
+      status: 'failed',
+      extensions: {
+        errors: [{ code: 'INGEST-1212-400', message: 'Errors in the data', recordCount: 12 }],
+        errorDetail: 'java.io.IOException: SFTP server closed the connection',
+        manifest: {
+          failedRecords:
+            'https://platform.adobe.io/data/foundation/export/batches/B1/meta?path=row_errors',
+          sampleErrors: 'javascript:alert(1)'
+        }
+      }
+    }
+  }
+
+  it('reads the window, activity errors with their record counts, the connector text and https links only', () => {
+    const parsed = run('failed', 0, { activities: [copy] })
+    expect(parsed.window).toEqual({ start: 1_000, end: 2_000 })
+    expect(parsed.errors).toEqual([
+      'Copy Activity: INGEST-1212-400: Errors in the data (12 records)'
+    ])
+    expect(parsed.causes).toEqual([{ code: 'INGEST-1212-400', message: 'Errors in the data' }])
+    expect(parsed.diagnostics).toEqual({
+      errorDetail: 'java.io.IOException: SFTP server closed the connection',
+      failedRecords:
+        'https://platform.adobe.io/data/foundation/export/batches/B1/meta?path=row_errors'
+    })
+  })
+
+  it('a window that runs backwards or lacks an end is no window; the misspelled `activites` is read too', () => {
+    const backwards = { durationSummary: { extensions: { windowStart: 5, windowEnd: 1 } } }
+    expect(run('failed', 0, { activities: [backwards] }).window).toBeUndefined()
+    expect(run('failed', 0, { activites: [copy] }).window).toEqual({ start: 1_000, end: 2_000 })
+  })
+})
