@@ -165,7 +165,7 @@ async function restoreLedger(scope, timeoutMs) {
     const started = Date.now();
     const ms = () => Date.now() - started;
     if (!cache/* isFeatureAvailable */.w3())
-        return { problem: 'no Actions cache service in this environment', ms: ms() };
+        return { problem: 'no Actions cache service in this environment', ms: ms(), unavailable: true };
     const dir = ledgerDir();
     try {
         await (0,promises_.rm)(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { glob } from './glob.js'
+import { redact } from './secrets.js'
 import { asUuid } from './ids.js'
 import { normaliseStatus, type RunStatus } from './runs.js'
 
@@ -25,7 +26,8 @@ export function parseFlow(value: unknown): FlowInfo | undefined {
   const rawStatus = typeof last.state === 'string' ? last.state : ''
   return {
     id,
-    name: typeof flow.name === 'string' && flow.name ? flow.name.slice(0, 200) : undefined,
+    // Redacted before it is clipped: a name echoing a secret must not leave a prefix of it behind.
+    name: typeof flow.name === 'string' && flow.name ? redact(flow.name).slice(0, 200) : undefined,
     isSourceFlow: obj(obj(flow.inheritedAttributes).properties).isSourceFlow === true,
     enabled: typeof flow.state !== 'string' || flow.state.toLowerCase() !== 'disabled',
     lastRun: rawStatus

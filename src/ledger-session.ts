@@ -25,6 +25,7 @@ export class LedgerSession {
   private readonly added: LedgerEntry[] = []
   private earlier: readonly LedgerEntry[] = []
   private restoring?: Promise<void>
+  private unavailable = false
 
   constructor(
     private readonly scope: LedgerScope,
@@ -51,6 +52,8 @@ export class LedgerSession {
     if (this.added.length === 0) return
     // What earlier steps recorded is kept: restore it first if no decision needed it.
     await this.load()
+    // Said once already, by the restore: nowhere to save either (not a GitHub runner).
+    if (this.unavailable) return
     const { saveLedger } = await import('./ledger-store.js')
     const entries = this.entries()
     const saved = await saveLedger(this.scope, entries, this.timeoutMs)
@@ -74,6 +77,7 @@ export class LedgerSession {
       const restored = await restoreLedger(this.scope, this.timeoutMs)
       if ('problem' in restored) {
         held ||= !!restored.abandoned
+        this.unavailable = !!restored.unavailable
         this.figures.restored = restored
         log.warning(
           `The retry ledger could not be read (${restored.problem}); deciding what was retried from copy-activity windows, and by timing where Adobe reports none.`

@@ -29,6 +29,8 @@ export interface Problem {
   problem: string
   ms: number
   abandoned?: boolean
+  /** No cache service at all (not a GitHub runner): nothing to restore from or save to. */
+  unavailable?: boolean
 }
 
 const problem = (err: unknown, ms: number): Problem => ({
@@ -75,7 +77,7 @@ export async function restoreLedger(scope: LedgerScope, timeoutMs: number): Prom
   const started = Date.now()
   const ms = (): number => Date.now() - started
   if (!cache.isFeatureAvailable())
-    return { problem: 'no Actions cache service in this environment', ms: ms() }
+    return { problem: 'no Actions cache service in this environment', ms: ms(), unavailable: true }
   const dir = ledgerDir()
   try {
     await rm(dir, { recursive: true, force: true })

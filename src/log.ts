@@ -11,10 +11,12 @@ import { redact } from './secrets.js'
 // C0 and C1 controls (tab kept), and the Unicode line and paragraph separators.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]+/g
+// Bidirectional controls reorder what a reader sees (Trojan Source): shown as a mark instead.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
 /** Text from anywhere, made safe for one log line: redacted, then flattened, then redacted again. */
 export function oneLine(text: string): string {
-  return redact(redact(text).replace(CONTROL, ' ⏎ '))
+  return redact(redact(text).replace(CONTROL, ' ⏎ ').replace(BIDI, '\ufffd'))
 }
 
 /** A plain log line: the only core call that does not escape its text into a command's data. */
@@ -28,7 +30,9 @@ export function info(text: string): void {
 // eslint-disable-next-line no-control-regex
 const CONTROL_BUT_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g
 const annotation = (text: string): string =>
-  redact(redact(text).replace(/\r\n?/g, '\n').replace(CONTROL_BUT_NEWLINE, ' '))
+  redact(
+    redact(text).replace(/\r\n?/g, '\n').replace(CONTROL_BUT_NEWLINE, ' ').replace(BIDI, '\ufffd')
+  )
 
 export const notice = (text: string): void => core.notice(annotation(text))
 export const warning = (text: string): void => core.warning(annotation(text))

@@ -6,7 +6,7 @@ import type { OutputName } from './output-table.js'
 import { isFailure, type RunResult } from './result.js'
 import { skipErrors } from './decide.js'
 import { windowLabel } from './runs.js'
-import { oneLine } from './log.js'
+import { code, escape } from './markdown.js'
 import { redact } from './secrets.js'
 
 export interface Report {
@@ -39,8 +39,9 @@ export interface Report {
 export function writeOutputs(report: Report): void {
   const { results } = report
   const retriggered = results.filter(r => r.newRunId)
+  // Every value redacted before it is set (and each field before JSON is built from it).
   const set = (name: OutputName, value: string | number | undefined): void => {
-    if (value !== undefined) core.setOutput(name, String(value))
+    if (value !== undefined) core.setOutput(name, redact(String(value)))
   }
   set('new-run-ids', JSON.stringify(retriggered.map(r => r.newRunId)))
   // Runs a matrix job should re-trigger: not those already retried or past the retry limit.
@@ -68,12 +69,12 @@ export function writeOutputs(report: Report): void {
 }
 
 function publicResult(r: RunResult): Record<string, unknown> {
-  return {
+  const fields: Record<string, unknown> = {
     'run-id': r.runId,
     source: r.source,
     'flow-id': r.flowId ?? null,
     'flow-name': r.flowName ?? null,
-    'previous-status': r.previousStatus === undefined ? null : redact(r.previousStatus),
+    'previous-status': r.previousStatus ?? null,
     // The failed window's files, when Adobe reports them (ISO times), else when the run started.
     window: r.window
       ? { start: new Date(r.window.start).toISOString(), end: new Date(r.window.end).toISOString() }
@@ -87,8 +88,12 @@ function publicResult(r: RunResult): Record<string, unknown> {
     status: r.finalStatus ?? null,
     duration: r.durationSeconds ?? null,
     'records-ingested': r.recordsIngested ?? null,
-    error: r.error === undefined ? null : redact(r.error)
+    error: r.error ?? null
   }
+  // Server text and ids alike: redacted one by one, so a mask can never break the JSON.
+  return Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v])
+  )
 }
 
 // The runner refuses a step summary over 1 MiB; stay well below it whatever the number of runs.
@@ -328,23 +333,6 @@ function outcome(r: RunResult): string {
     default:
       return `${r.adopted ? '⚠️ re-triggered (found by listing)' : '✅ re-triggered'}${via}`
   }
-}
-
-function code(value: string | undefined): string {
-  return value ? `\`${oneLine(value).replace(/`/g, "'").replace(/\|/g, '\\|')}\`` : ''
-}
-
-/**
- * Server text in a markdown cell or list item: redacted and flattened first (oneLine), then
- * clipped, then the characters that open markdown constructs are escaped, so the server cannot
- * add headings, links, images, emphasis, tables or HTML to the summary.
- */
-export function escape(text: string, max = 400, { code = false } = {}): string {
-  const clipped = oneLine(text)
-  return (clipped.length > max ? `${clipped.slice(0, max)}…` : clipped).replace(
-    code ? /[\\*_[\]<>#|~]/g : /[\\`*_[\]<>#|~]/g,
-    c => `\\${c}`
-  )
 }
 
 function limitLines(lines: string[], max: number): string[] {

@@ -7,7 +7,7 @@ const log = await import('../../src/log.js')
 const { registerSecret, redact } = await import('../../src/secrets.js')
 const { asEtag, asUuid } = await import('../../src/ids.js')
 const { nameFilter, parseFlow } = await import('../../src/flows.js')
-const { escape } = await import('../../src/report.js')
+const { escape } = await import('../../src/markdown.js')
 
 describe('log', () => {
   it('flattens line breaks so server text cannot start a workflow command', () => {
