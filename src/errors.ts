@@ -21,24 +21,6 @@ export class CancelledError extends Error {
   }
 }
 
-/**
- * A request that produced no whole HTTP answer. `sent` says whether the server could have seen
- * it: false only when no connection was ever made (refused, DNS), the one case where even a
- * non-idempotent POST is known not to have acted. `status` is the status line that arrived
- * before the answer broke off, if one did: a 2xx there means the server acted.
- */
-export class TransportError extends Error {
-  constructor(
-    message: string,
-    readonly sent: boolean,
-    readonly code: string,
-    readonly status?: number
-  ) {
-    super(message)
-    this.name = 'TransportError'
-  }
-}
-
 /** What Adobe said when it refused a request, in the words a data engineer needs. */
 export class ApiError extends Error {
   constructor(

@@ -1,7 +1,24 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import { HttpClient } from '@actions/http-client'
-import { TransportError } from './errors.js'
+
+/**
+ * A request that produced no whole HTTP answer. `sent` says whether the server could have seen
+ * it: false only when no connection was ever made (refused, DNS), the one case where even a
+ * non-idempotent POST is known not to have acted. `status` is the status line that arrived
+ * before the answer broke off, if one did: a 2xx there means the server acted.
+ */
+export class TransportError extends Error {
+  constructor(
+    message: string,
+    readonly sent: boolean,
+    readonly code: string,
+    readonly status?: number
+  ) {
+    super(message)
+    this.name = 'TransportError'
+  }
+}
 
 export interface HttpResponse {
   status: number

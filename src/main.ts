@@ -8,6 +8,7 @@ import { FlowRuns } from './flow-runs.js'
 import { Transport } from './http.js'
 import { ownedBy } from './identity.js'
 import { LedgerSession } from './ledger-session.js'
+import { checkDispatchedEvent } from './dispatch-event.js'
 import { readInputs, type Inputs, type IssueSettings } from './inputs.js'
 import * as log from './log.js'
 import { Pacer } from './pacing.js'
@@ -34,6 +35,7 @@ export async function run(): Promise<void> {
 
   try {
     report.inputs = readInputs()
+    checkDispatchedEvent(report.inputs)
     const reads = new Transport(report.inputs.requestTimeoutMs, true)
     const writes = new Transport(report.inputs.requestTimeoutMs, false)
     transports.push(reads, writes)

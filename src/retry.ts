@@ -1,5 +1,6 @@
 import { formatDuration } from './duration.js'
-import { AmbiguousOutcomeError, CancelledError, TransportError, describeAnswer } from './errors.js'
+import { AmbiguousOutcomeError, CancelledError, describeAnswer } from './errors.js'
+import { TransportError } from './http.js'
 import type { HttpResponse } from './http.js'
 import * as log from './log.js'
 import { sleep, type Pacer } from './pacing.js'

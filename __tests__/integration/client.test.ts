@@ -7,8 +7,7 @@ import { startSimulator, STATIC_TOKEN } from '../helpers/e2e.js'
 import { ownedBy } from '../../src/identity.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { Transport, MAX_BODY_BYTES } = await import('../../src/http.js')
-const { TransportError } = await import('../../src/errors.js')
+const { Transport, MAX_BODY_BYTES, TransportError } = await import('../../src/http.js')
 const { FlowService } = await import('../../src/flow-service.js')
 const { createTokenSource } = await import('../../src/auth.js')
 const { Pacer } = await import('../../src/pacing.js')

@@ -4,8 +4,8 @@ import * as core from '../../__fixtures__/core.js'
 jest.unstable_mockModule('@actions/core', () => core)
 const { verdict, parseRetryAfter, backoffDelay, withRetries } = await import('../../src/retry.js')
 const { Pacer, sleep } = await import('../../src/pacing.js')
-const { AmbiguousOutcomeError, CancelledError, TransportError } =
-  await import('../../src/errors.js')
+const { AmbiguousOutcomeError, CancelledError } = await import('../../src/errors.js')
+const { TransportError } = await import('../../src/http.js')
 
 const res = (status: number, headers: Record<string, string> = {}) => ({
   status,
