@@ -124,7 +124,6 @@ async function carryOut(result: RunResult, decision: Decision, shared: Shared): 
       `Would re-trigger run ${target.id}${result.flowId ? ` of flow ${result.flowId}` : ''}`
     )
   }
-  result.posting = true
   const flowId = result.flowId
   const created = await retriggerSafely(flowService, target.id, flowId, {
     settleMs: inputs.settleMs,
@@ -132,8 +131,9 @@ async function carryOut(result: RunResult, decision: Decision, shared: Shared): 
     known: flowId ? shared.flowRuns.known(flowId) : undefined,
     claimed: shared.claimed,
     signal
+  }).catch((err: unknown) => {
+    throw new WhileSending(err)
   })
-  result.posting = false
   const made: RunInfo = {
     id: created.id,
     flowId,
@@ -171,9 +171,16 @@ async function carryOut(result: RunResult, decision: Decision, shared: Shared): 
   )
 }
 
-function failWith(result: RunResult, err: unknown, shared: Shared): void {
-  const posting = result.posting
-  result.posting = false
+/** What went wrong while the re-trigger itself was being sent: then Adobe may have acted. */
+class WhileSending extends Error {
+  constructor(readonly reason: unknown) {
+    super(errorMessage(reason))
+  }
+}
+
+function failWith(result: RunResult, thrown: unknown, shared: Shared): void {
+  const posting = thrown instanceof WhileSending
+  const err = posting ? thrown.reason : thrown
   if (err instanceof CancelledError || shared.signal.aborted) {
     if (posting) {
       result.state = 'error'

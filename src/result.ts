@@ -53,8 +53,6 @@ export interface RunResult {
   recordsFailed?: number
   newRunErrors?: string[]
   error?: string
-  /** Internal: true while the re-trigger POST is in flight (a cancellation then leaves it unknown). */
-  posting?: boolean
 }
 
 /** A run the step did not deliver on: the step fails if there is one. */

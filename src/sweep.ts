@@ -13,9 +13,10 @@ const CLOCK_MARGIN_MS = 3_600_000
 
 /**
  * A sweep (`flow-id`, `flow-name`): every failed run of a source dataflow that started within
- * `lookback`, not only each flow's latest. The sandbox's source flows are listed page by page while,
- * side by side, its failed runs are (sandbox-wide, as Adobe's SDK reads them) and, when there is
- * one, the runs this credential made and the retry ledger. Each failed window's chain decides (decide.ts); a flow's windows are handled
+ * `lookback`, not only each flow's latest. The sandbox's source flows are listed page by page
+ * while, side by side, its failed runs and the runs this credential made are listed
+ * sandbox-wide (as Adobe's SDK reads them), and the retry ledger is restored where it has
+ * something to say. Each failed window's chain decides (decide.ts); a flow's windows are handled
  * oldest first, one at a time, as soon as its page of flows has arrived, unless `max-runs` must
  * first see them all.
  */
@@ -52,11 +53,11 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
       },
       () => undefined
     )
-    let seen = 0
+    const sources = new Set<string>()
     const names: (string | undefined)[] = []
     await flowService.listSourceFlows(listedSince, page => {
       for (const flow of page) {
-        seen++
+        sources.add(flow.id)
         names.push(flow.name)
         if (!wanted(flow)) continue
         named.delete(flow.id)
@@ -88,8 +89,10 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
         flowId,
         reason: 'no run within the lookback (or not a source dataflow)'
       })
-    const elsewhere = failures.filter(r => r.flowId && !swept.has(r.flowId) && byFlow.has(r.flowId))
+    // Failures of flows that are not source dataflows (destinations, Adobe's internal flows).
+    const elsewhere = failures.filter(r => r.flowId && !sources.has(r.flowId))
     const otherFlows = new Set(elsewhere.map(r => r.flowId)).size
+    const seen = sources.size
     log.info(
       `Listed ${seen} source dataflow(s) with a run within the lookback and ${failures.length} failed run(s) in the sandbox; ${countWindows(byFlow, swept)} failed window(s) in ${[...byFlow.keys()].filter(id => swept.has(id)).length} flow(s) swept${inputs.flowNames.length ? ' that match `flow-name`' : ''}`
     )
@@ -97,7 +100,7 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
       log.warning(
         `\`flow-name\` pattern "${pattern}" matches none of the ${seen} source dataflow(s) listed (names are matched whole and case-insensitively, \`*\` as wildcard; flows with no run within \`lookback\` are not listed).`
       )
-    if (inputs.sweepAll && elsewhere.length)
+    if (elsewhere.length)
       log.info(
         `Left alone ${elsewhere.length} failed run(s) of ${otherFlows} flow(s) that are not source dataflows (destinations, Adobe's internal flows): they are never re-triggered`
       )
@@ -128,8 +131,10 @@ interface WindowPlan {
 
 /**
  * The sandbox's failed windows within `lookback` and what to do about each. The ledger is read
- * only when there is a failure to decide: a sweep with none does no cache work.
- */ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
+ * before deciding only for a flow with a failure and a run of ours: a sweep with no failure does
+ * no cache work, and one with failures never retried restores it while its re-triggers run.
+ */
+async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
   const { flowService, inputs } = shared
   // Side by side; when either fails, the other is not needed: it stops at its next page.
   const sibling = new AbortController()
