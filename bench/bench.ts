@@ -137,6 +137,9 @@ interface Contender {
 // Escalation's cost when it runs: the same step, with a retry already made that succeeded, so the
 // flow reads as recovered and Octokit is loaded to look for its issue (one list call).
 const github = await new GitHubStandIn().start()
+// On a GitHub runner the Actions cache is there: the retry ledger is restored and saved.
+const singleCache = await new CacheService().start()
+const singleRunnerTemp = mkdtempSync(join(tmpdir(), 'aep-bench-single-'))
 const recoveredRun = (sim: Simulator): string => {
   const runId = sim.addRun({ status: 'failed', createdAt: Date.now() - 60_000 })
   sim.addRun({
@@ -197,6 +200,12 @@ const contenders: Contender[] = [
     inputs: sim => ({ ...common(sim), ...staticToken(sim) })
   },
   {
+    name: 'action: default, on a runner with the Actions cache (retry ledger restored and saved)',
+    script: ACTION,
+    inputs: sim => ({ ...common(sim), ...staticToken(sim) }),
+    env: { ...singleCache.env('v2'), RUNNER_TEMP: singleRunnerTemp }
+  },
+  {
     name: 'action: OAuth + pre-check',
     script: ACTION,
     inputs: sim => ({ ...common(sim), 'client-id': sim.apiKey, 'client-secret': sim.clientSecret })
@@ -242,6 +251,8 @@ const single = onlyBatches
     })
 const toolkitFloor = single.find(s => s.name.startsWith('toolkit floor'))?.wallMs ?? NaN
 await github.stop()
+await singleCache.stop()
+rmSync(singleRunnerTemp, { recursive: true, force: true })
 const githubLists = github.requests.filter(r => r.method === 'GET').length
 
 // --- event to re-trigger -------------------------------------------------------------------------

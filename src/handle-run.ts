@@ -45,9 +45,12 @@ export async function handleRun(result: RunResult, shared: Shared): Promise<void
     // first one's retry, and reconciliation can tell whose new run is whose.
     await shared.perFlow.run(result.flowId ?? result.runId, async () => {
       if (!failed?.flowId || inputs.force) return carryOut(result, unread(result.runId), shared)
-      await shared.ledger.load()
+      // The ledger is restored alongside the listing, and waited for only when the flow has a
+      // run of ours for it to tie to what it retried (decide.ts); the save at the end needs it too.
+      const restoring = shared.ledger.load()
       const since = (failed.createdAt ?? flowService.serverTime()) - inputs.lookbackMs
       const runs = await shared.flowRuns.runs(failed.flowId, since)
+      if (runs.some(shared.owns)) await restoring
       const { decision, unclear } = decideNamedRun(
         failed,
         { runs, ledger: shared.ledger.entries(), owns: shared.owns, lookbackMs: inputs.lookbackMs },

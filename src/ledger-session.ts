@@ -72,6 +72,16 @@ export class LedgerSession {
   }
 
   private async restore(): Promise<void> {
+    // No cache service at all (not a GitHub runner): said without loading the cache library, so
+    // such runs keep their cold start (its chunk is 2.4 MB, the Azure SDK included).
+    if (!process.env.ACTIONS_RESULTS_URL && !process.env.ACTIONS_CACHE_URL) {
+      this.unavailable = true
+      this.figures.restored = { problem: 'no Actions cache service in this environment', ms: 0 }
+      log.warning(
+        'The retry ledger is not available (no Actions cache service in this environment, as outside a GitHub runner); deciding what was retried from copy-activity windows, and by timing where Adobe reports none.'
+      )
+      return
+    }
     try {
       const { restoreLedger } = await import('./ledger-store.js')
       const restored = await restoreLedger(this.scope, this.timeoutMs)

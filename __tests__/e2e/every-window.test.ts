@@ -165,7 +165,8 @@ describe('run-id given twice: a re-run sends nothing and reports the same new ru
   it.each([
     ['with the ledger, where Adobe reports no windows', 'v2', false],
     ['with the ledger on GitHub Enterprise Server (cache v1)', 'v1', false],
-    ['with the cache unreachable, where Adobe reports windows', 'none', true]
+    ['with the cache unreachable, where Adobe reports windows', 'unreachable', true],
+    ['with no cache service at all (not a runner), where Adobe reports windows', 'none', true]
   ] as const)('%s', async (_, protocol, windows) => {
     sim = await startSimulator({ windows })
     const t0 = day()
@@ -180,12 +181,13 @@ describe('run-id given twice: a re-run sends nothing and reports the same new ru
     sim.setNow(t0 + 2 * HOUR + 10 * MIN)
     const [a, b] = schedule.runIds
     const inputs = { ...baseInputs(sim), ...staticToken(sim), 'run-id': `${a}\n${b}` }
-    if (protocol === 'none') cache.failAll(500)
+    if (protocol === 'unreachable') cache.failAll(500)
+    const env = () => runner(protocol === 'unreachable' ? 'v2' : protocol)
 
-    const first = await act(sim, inputs, { env: runner(protocol) })
+    const first = await act(sim, inputs, { env: env() })
     expect(first.code).toBe(0)
     expect([...sim.retriggerTargets()].sort()).toEqual([a, b].sort())
-    const again = await act(sim, inputs, { env: runner(protocol) })
+    const again = await act(sim, inputs, { env: env() })
     expect(again.code).toBe(0)
     expect(sim.retriggerTargets()).toHaveLength(2)
     expect(JSON.parse(again.outputs['new-run-ids']).sort()).toEqual(
@@ -196,6 +198,9 @@ describe('run-id given twice: a re-run sends nothing and reports the same new ru
       'already-retriggered'
     ])
     if (protocol === 'none') {
+      expect(first.warnings.join('\n')).toMatch(/retry ledger is not available/)
+      expect(cache.requests).toHaveLength(0)
+    } else if (protocol === 'unreachable') {
       expect(first.warnings.join('\n')).toMatch(/retry ledger could not be read/)
     } else {
       // The ledger holds what was retried, and no secret in any form.
