@@ -1,15 +1,36 @@
 // ESM + ts-jest: tests import the sources with their `.js` suffixes, as NodeNext requires.
-/** @type {import('jest').Config} */
-export default {
+const typescript = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.dev.json' }]
-  },
-  testMatch: ['**/__tests__/**/*.test.ts'],
-  // The end-to-end tests run a bundle of the current source, made once per jest run.
-  globalSetup: './__tests__/setup/bundle-for-e2e.mjs',
+  }
+}
+
+/** @type {import('jest').Config} */
+export default {
+  // Three projects; `--selectProjects unit integration` (npm run test:unit) or `e2e` picks some.
+  projects: [
+    { ...typescript, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
+    {
+      ...typescript,
+      displayName: 'integration',
+      testMatch: [
+        '<rootDir>/__tests__/integration/**/*.test.ts',
+        '<rootDir>/__tests__/relay/**/*.test.ts'
+      ]
+    },
+    {
+      ...typescript,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
+      // The end-to-end tests run a bundle of the current source, cached in build/e2e/<hash>/.
+      // A project's globalSetup runs only when one of its test files is selected: unit and
+      // integration runs never bundle.
+      globalSetup: '<rootDir>/__tests__/setup/bundle-for-e2e.mjs'
+    }
+  ],
   // End-to-end tests spawn the bundled action; keep the two cores for them.
   maxWorkers: 2,
   testTimeout: 30000,

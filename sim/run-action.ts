@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url'
 export const DIST_ACTION = resolve(fileURLToPath(new URL('.', import.meta.url)), '../dist/index.js')
 
 /**
- * The bundle to run: ACTION_ENTRY when set (the end-to-end tests' fresh bundle of the current
- * source, see __tests__/setup/bundle-for-e2e.mjs), else dist/.
+ * The bundle to run: ACTION_ENTRY when set, else dist/ (the demo, the benchmark). In the
+ * end-to-end tests ACTION_ENTRY is the bundle of the current source, build/e2e/<hash>/index.js,
+ * reused while the source is unchanged; one set by hand is run as given, and the tests' setup
+ * (__tests__/setup/bundle-for-e2e.mjs) first says loudly whether it matches the current source.
  */
 export function actionEntry(): string {
   return process.env.ACTION_ENTRY || DIST_ACTION
