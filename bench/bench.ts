@@ -507,9 +507,17 @@ const chunks = readdirSync(distDir)
     const text = readFileSync(join(distDir, name), 'utf8')
     const what = text.includes('UND_ERR')
       ? 'undici, on the first GitHub request'
-      : text.includes('octokit')
-        ? '@actions/github and Octokit'
-        : 'the escalation code'
+      : text.includes('ACTIONS_CACHE_SERVICE_V2') || text.includes('BlockBlobClient')
+        ? '@actions/cache and the Azure SDK, for the retry ledger'
+        : text.includes('aep-retry-ledger')
+          ? 'the retry ledger store'
+          : text.includes('aep-flow:')
+            ? 'the escalation code'
+            : text.includes('plugin-throttling') || text.includes('Bottleneck')
+              ? '@actions/github, Octokit and its retry and throttling plugins'
+              : text.includes('octokit')
+                ? '@actions/github and Octokit'
+                : 'the escalation code'
     return { name, kiB: statSync(join(distDir, name)).size / 1024, what }
   })
 const lines = [
@@ -527,7 +535,7 @@ const lines = [
       `| ${s.name} | ${fmt(s.wallMs)} | ${(s.wallMs / toolkitFloor).toFixed(2)} | ${s.rssMiB === undefined ? 'n/a' : `${s.rssMiB.toFixed(1)} MiB`} |`
   ),
   '',
-  `Bundle: \`dist/index.js\` ${bundleKiB.toFixed(0)} KiB, what every run loads; toolkit floor ${floorKiB.toFixed(0)} KiB (both minified by ncc). Loaded only by escalation (\`issue-on-failure\`, when there is something to file or close): ${chunks.map(c => `\`dist/${c.name}\` ${c.kiB.toFixed(0)} KiB (${c.what})`).join(', ')}.${onlyBatches ? '' : ` The escalation row made ${githubLists} list call(s) to the GitHub stand-in in ${iterations + 1} runs.`}`,
+  `Bundle: \`dist/index.js\` ${bundleKiB.toFixed(0)} KiB, what every run loads; toolkit floor ${floorKiB.toFixed(0)} KiB (both minified by ncc). Loaded only when needed (escalation with \`issue-on-failure\`; the retry ledger when there is a failure to decide on a runner with the Actions cache): ${chunks.map(c => `\`dist/${c.name}\` ${c.kiB.toFixed(0)} KiB (${c.what})`).join(', ')}.${onlyBatches ? '' : ` The escalation row made ${githubLists} list call(s) to the GitHub stand-in in ${iterations + 1} runs.`}`,
   '',
   ...(eventToRetrigger.length
     ? [

@@ -67,32 +67,39 @@ export function attribute({ runs, ledger, owns, lookbackMs }: Listed): Attributi
   const parent: Attribution['parent'] = new Map()
   const unclear: Attribution['unclear'] = []
   const retriedBy = new Map(ledger.map(e => [e.newRun, e.retried]))
-  const sorted = [...runs].sort(byAge)
-  for (const [i, run] of sorted.entries()) {
-    const fromLedger = owns(run) ? retriedBy.get(run.id) : undefined
-    if (fromLedger && fromLedger !== run.id) {
-      parent.set(run.id, { id: fromLedger, via: 'ledger' })
-      continue
-    }
-    const earlier = sorted.slice(0, i).filter(r => r.flowId === run.flowId && r.id !== run.id)
-    // A run by someone else with a failure's window is a retry too (the UI's): the window stays one.
-    const sameData = run.window ? earlier.find(r => sameWindow(r.window, run.window)) : undefined
-    if (sameData && (owns(run) || failedOrCancelled(sameData))) {
-      parent.set(run.id, { id: sameData.id, via: 'window' })
-      continue
-    }
-    if (!owns(run)) continue
-    const candidates = earlier.filter(
-      r =>
-        !owns(r) &&
-        failedOrCancelled(r) &&
-        !(r.window && run.window) &&
-        created(r) < created(run) &&
-        created(r) >= created(run) - lookbackMs
-    )
-    if (candidates.length === 1) parent.set(run.id, { id: candidates[0].id, via: 'timing' })
-    else if (candidates.length > 1) unclear.push({ run, candidates })
+  // Runs are only ever tied within their flow: each flow's runs, oldest first.
+  const byFlow = new Map<string | undefined, RunInfo[]>()
+  for (const run of [...runs].sort(byAge)) {
+    const flow = byFlow.get(run.flowId)
+    if (flow) flow.push(run)
+    else byFlow.set(run.flowId, [run])
   }
+  for (const sorted of byFlow.values())
+    for (const [i, run] of sorted.entries()) {
+      const fromLedger = owns(run) ? retriedBy.get(run.id) : undefined
+      if (fromLedger && fromLedger !== run.id) {
+        parent.set(run.id, { id: fromLedger, via: 'ledger' })
+        continue
+      }
+      const earlier = sorted.slice(0, i).filter(r => r.id !== run.id)
+      // A run by someone else with a failure's window is a retry too (the UI's): the window stays one.
+      const sameData = run.window ? earlier.find(r => sameWindow(r.window, run.window)) : undefined
+      if (sameData && (owns(run) || failedOrCancelled(sameData))) {
+        parent.set(run.id, { id: sameData.id, via: 'window' })
+        continue
+      }
+      if (!owns(run)) continue
+      const candidates = earlier.filter(
+        r =>
+          !owns(r) &&
+          failedOrCancelled(r) &&
+          !(r.window && run.window) &&
+          created(r) < created(run) &&
+          created(r) >= created(run) - lookbackMs
+      )
+      if (candidates.length === 1) parent.set(run.id, { id: candidates[0].id, via: 'timing' })
+      else if (candidates.length > 1) unclear.push({ run, candidates })
+    }
   return { parent, unclear }
 }
 
@@ -143,7 +150,9 @@ function chains(runs: readonly RunInfo[], attribution: Attribution): Map<string,
   for (const run of [...runs].sort(byAge)) {
     if (!attribution.parent.has(run.id)) continue
     const root = rootId(run.id, attribution)
-    byRoot.set(root, [...(byRoot.get(root) ?? []), run])
+    const chain = byRoot.get(root)
+    if (chain) chain.push(run)
+    else byRoot.set(root, [run])
   }
   return byRoot
 }

@@ -171,14 +171,19 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
   for (const d of inLookback) {
     const flowId = d.root.flowId
     if (!flowId) continue
-    byFlow.set(flowId, [...(byFlow.get(flowId) ?? []), d])
+    const list = byFlow.get(flowId)
+    if (list) list.push(d)
+    else byFlow.set(flowId, [d])
   }
-  for (const flowId of byFlow.keys())
-    shared.flowRuns.seed(
-      flowId,
-      [...runs.values()].filter(r => r.flowId === flowId),
-      since
-    )
+  // Each flow with a window gets its listed runs (for reconciliation), grouped in one pass.
+  const runsOfFlow = new Map<string, RunInfo[]>()
+  for (const run of runs.values()) {
+    if (!run.flowId || !byFlow.has(run.flowId)) continue
+    const list = runsOfFlow.get(run.flowId)
+    if (list) list.push(run)
+    else runsOfFlow.set(run.flowId, [run])
+  }
+  for (const [flowId, list] of runsOfFlow) shared.flowRuns.seed(flowId, list, since)
   // What this step re-triggers is saved with what earlier steps recorded: restore it meanwhile.
   if (!inputs.dryRun && inLookback.some(d => d.action === 'retrigger')) void shared.ledger.load()
   return { failures, decisions: inLookback, byFlow }
