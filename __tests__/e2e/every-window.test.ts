@@ -43,20 +43,32 @@ function runner(protocol: 'v1' | 'v2' | 'none' = 'v2'): Record<string, string> {
     GITHUB_JOB: 'sweep'
   }
 }
+/**
+ * A fresh simulator whose clock stands at midnight of a simulated day, and one source flow run
+ * hourly from 01:00 (each run `durationMs` long, its outcome by slot: failed unless told).
+ */
+async function hourlyFlow(
+  name: string,
+  outcome: (slot: number) => string = () => 'failed',
+  { durationMs = 5 * MIN, windows = true } = {}
+) {
+  sim = await startSimulator({ windows })
+  const t0 = day()
+  sim.setNow(t0)
+  const flowId = sim.addFlow({ name })
+  const schedule = sim.schedule(flowId, { firstAt: t0 + HOUR, durationMs, outcome })
+  return { t0, flowId, schedule }
+}
 const sweep = (inputs: Record<string, string> = {}, env = runner()) =>
   act(sim, { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all', ...inputs }, { env })
 
 describe('an hourly sweep finds every failed window', () => {
   it('01:00 failed, 02:00 succeeded: the 02:17 sweep retries 01:00; the 03:17 sweep sends nothing', async () => {
-    sim = await startSimulator()
-    const t0 = day()
-    sim.setNow(t0)
-    const flowId = sim.addFlow({ name: 'crm-accounts' })
-    const schedule = sim.schedule(flowId, {
-      firstAt: t0 + HOUR,
-      durationMs: 10 * MIN,
-      outcome: slot => (slot === 0 ? 'failed' : 'success')
-    })
+    const { t0, schedule } = await hourlyFlow(
+      'crm-accounts',
+      slot => (slot === 0 ? 'failed' : 'success'),
+      { durationMs: 10 * MIN }
+    )
     sim.setNow(t0 + 2 * HOUR + 17 * MIN)
     const [failed] = schedule.runIds
 
@@ -82,14 +94,8 @@ describe('an hourly sweep finds every failed window', () => {
   })
 
   it('runs of 30 minutes that all fail: each is retried once it has failed, never while running', async () => {
-    sim = await startSimulator()
-    const t0 = day()
-    sim.setNow(t0)
-    const flowId = sim.addFlow({ name: 'web-events' })
-    const schedule = sim.schedule(flowId, {
-      firstAt: t0 + HOUR,
-      durationMs: 30 * MIN,
-      outcome: () => 'failed'
+    const { t0, schedule } = await hourlyFlow('web-events', () => 'failed', {
+      durationMs: 30 * MIN
     })
     sim.nextLifecycle = { durationMs: 30 * MIN, final: 'success', records: 5 }
     const sent: string[][] = []
@@ -106,15 +112,9 @@ describe('an hourly sweep finds every failed window', () => {
   })
 
   it('failures whose retries fail are retried up to max-retries, then exhausted naming each window; success later does not hide them', async () => {
-    sim = await startSimulator()
-    const t0 = day()
-    sim.setNow(t0)
-    const flowId = sim.addFlow({ name: 'crm-contacts' })
-    const schedule = sim.schedule(flowId, {
-      firstAt: t0 + HOUR,
-      durationMs: 5 * MIN,
-      outcome: slot => (slot < 3 ? 'failed' : 'success')
-    })
+    const { t0, schedule } = await hourlyFlow('crm-contacts', slot =>
+      slot < 3 ? 'failed' : 'success'
+    )
     sim.nextLifecycle = {
       durationMs: 5 * MIN,
       final: 'failed',
@@ -168,15 +168,7 @@ describe('run-id given twice: a re-run sends nothing and reports the same new ru
     ['with the cache unreachable, where Adobe reports windows', 'unreachable', true],
     ['with no cache service at all (not a runner), where Adobe reports windows', 'none', true]
   ] as const)('%s', async (_, protocol, windows) => {
-    sim = await startSimulator({ windows })
-    const t0 = day()
-    sim.setNow(t0)
-    const flowId = sim.addFlow({ name: 'orders' })
-    const schedule = sim.schedule(flowId, {
-      firstAt: t0 + HOUR,
-      durationMs: 5 * MIN,
-      outcome: () => 'failed'
-    })
+    const { t0, schedule } = await hourlyFlow('orders', () => 'failed', { windows })
     sim.nextLifecycle = { durationMs: 30 * MIN, final: 'success', records: 7 }
     sim.setNow(t0 + 2 * HOUR + 10 * MIN)
     const [a, b] = schedule.runIds
@@ -223,15 +215,7 @@ describe('cache faults cost a warning, never the step or a duplicate', () => {
     ['the lookup hangs', () => cache.fault('lookup', { hang: true })],
     ['the upload hangs', () => cache.fault('upload', { hang: true })]
   ])('%s', async (_, inject) => {
-    sim = await startSimulator()
-    const t0 = day()
-    sim.setNow(t0)
-    const flowId = sim.addFlow({ name: 'orders' })
-    sim.schedule(flowId, {
-      firstAt: t0 + HOUR,
-      durationMs: 5 * MIN,
-      outcome: slot => (slot === 0 ? 'failed' : 'success')
-    })
+    const { t0 } = await hourlyFlow('orders', slot => (slot === 0 ? 'failed' : 'success'))
     sim.nextLifecycle = { durationMs: 30 * MIN, final: 'success', records: 7 }
     sim.setNow(t0 + HOUR + 17 * MIN)
     inject()
@@ -325,15 +309,7 @@ describe('escalation: a flow has recovered only when every failed window has', (
 
 describe('the ledger is saved when the step is cancelled', () => {
   it('SIGTERM during a sweep: the re-triggers made until then are in the cache', async () => {
-    sim = await startSimulator()
-    const t0 = day()
-    sim.setNow(t0)
-    const flowId = sim.addFlow({ name: 'orders' })
-    const schedule = sim.schedule(flowId, {
-      firstAt: t0 + HOUR,
-      durationMs: 5 * MIN,
-      outcome: () => 'failed'
-    })
+    const { t0, schedule } = await hourlyFlow('orders')
     sim.setNow(t0 + 2 * HOUR + 17 * MIN)
     // The second window's re-trigger hangs, and the job is cancelled meanwhile.
     sim.fault('retrigger', {}, { delayMs: 20_000 })
