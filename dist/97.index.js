@@ -12,7 +12,7 @@ __webpack_require__.d(__webpack_exports__, {
   saveLedger: () => (/* binding */ saveLedger)
 });
 
-// UNUSED EXPORTS: AbandonedError, ledgerPrefix
+// UNUSED EXPORTS: ledgerPrefix
 
 // EXTERNAL MODULE: ./node_modules/@actions/cache/lib/cache.js + 340 modules
 var cache = __webpack_require__(2641);

@@ -59,7 +59,7 @@ const failedOrCancelled = (run: RunInfo): boolean =>
 const created = (run: RunInfo): number => run.createdAt ?? run.startedAt ?? 0
 const byAge = (a: RunInfo, b: RunInfo): number => created(a) - created(b)
 /** Where a window lies in time, for "oldest window first". */
-export const windowTime = (run: RunInfo): number =>
+const windowTime = (run: RunInfo): number =>
   run.window?.start ?? run.startedAt ?? run.createdAt ?? 0
 
 /** Ties each run to the run it retried, where the evidence allows (see the module comment). */
@@ -104,7 +104,7 @@ export function attribute({ runs, ledger, owns, lookbackMs }: Listed): Attributi
 }
 
 /** The run at the start of `run`'s chain: the failure it (or the run it retried) retried. */
-export function rootId(runId: string, { parent }: Attribution): string {
+function rootId(runId: string, { parent }: Attribution): string {
   let id = runId
   // Bounded: a ledger is data, and data can hold a loop.
   for (let step = 0; step < 1000; step++) {

@@ -55,7 +55,7 @@ function ledgerDir(env = process.env): string {
 const FILE = 'ledger.json'
 
 /** Thrown when a cache call is given up on: its connection may still hold the process open. */
-export class AbandonedError extends Error {}
+class AbandonedError extends Error {}
 
 /** A promise that gives up after `ms`: the cache service may hang, the step must not. */
 async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
