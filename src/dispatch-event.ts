@@ -50,9 +50,9 @@ export function checkDispatchedEvent(inputs: Inputs, env = process.env): void {
   const event = dispatchedEvent(env)
   if (!event) return
   const problems: string[] = []
-  if (event.orgId !== inputs.orgId)
+  if (event.orgId !== inputs['org-id'])
     problems.push(
-      `the \`${DISPATCH_TYPE}\` event is for IMS org ${event.orgId ?? '(none given)'}, but \`org-id\` is ${inputs.orgId}: this workflow does not retry another org's runs (check the relay's ALLOWED_IMS_ORGS and the workflow's secrets)`
+      `the \`${DISPATCH_TYPE}\` event is for IMS org ${event.orgId ?? '(none given)'}, but \`org-id\` is ${inputs['org-id']}: this workflow does not retry another org's runs (check the relay's ALLOWED_IMS_ORGS and the workflow's secrets)`
     )
   if (event.sandbox !== inputs.sandbox)
     problems.push(

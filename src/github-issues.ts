@@ -31,7 +31,6 @@ import {
   type IssueContext
 } from './issue-body.js'
 import * as log from './log.js'
-import type { Report } from './report.js'
 
 export type { IssueContext } from './issue-body.js'
 
@@ -56,14 +55,29 @@ interface OpenIssues {
 // One list call covers 100 open issues; a repository with more of ours is read up to this many pages.
 const MAX_PAGES = 10
 
-/** Files what needs a person and closes what recovered; records each action in the report. */
+/** What escalation did in GitHub, one entry per issue touched, for the summary. */
+export interface IssueAction {
+  flowId: string
+  number: number
+  url: string
+  action: 'opened' | 'commented' | 'closed'
+}
+
+/** Files what needs a person and closes what recovered; answers what it did. */
 export async function fileIssues(
   settings: IssueSettings,
   work: { incidents: Incident[]; recoveries: Recovery[] },
-  report: Report,
   ctx: IssueContext & IssueIo
-): Promise<void> {
-  if (work.incidents.length === 0 && work.recoveries.length === 0) return
+): Promise<IssueAction[]> {
+  const done: IssueAction[] = []
+  if (work.incidents.length === 0 && work.recoveries.length === 0) return done
+  const did = (
+    flowId: string,
+    { number, url }: { number: number; url: string },
+    action: IssueAction['action']
+  ): void => {
+    done.push({ flowId, number, url, action })
+  }
   // Retries, throttling, redirects, timeouts per attempt and logging: github-client.ts.
   const github = createGitHubClient(settings, ctx)
   const [owner, repo] = settings.repository.split('/')
@@ -85,7 +99,7 @@ export async function fileIssues(
     log.warning(
       `Could not file GitHub issues: this action's open issues could not be read (${describeGitHubRefusal(err)}), and without knowing which flows have one, no issue was opened, commented or closed. Not done: ${left.slice(0, 5).join('; ')}${left.length > 5 ? `; and ${left.length - 5} more` : ''}. The step's result is unchanged.`
     )
-    return
+    return done
   }
   if (open.cut)
     log.warning(
@@ -105,7 +119,7 @@ export async function fileIssues(
       await comment(existing.number, body)
       await rewrite(existing.number, `${marks(incident.flowId, state, missing)}\n${body}`)
       existing.state = state
-      report.issues.push({ flowId: incident.flowId, ...existing, action: 'commented' })
+      did(incident.flowId, existing, 'commented')
       log.info(`Flow ${incident.flowId}: commented on issue #${existing.number}`)
       return
     }
@@ -126,7 +140,7 @@ export async function fileIssues(
       return
     }
     open.byFlow.set(incident.flowId, { ...created, state, missing })
-    report.issues.push({ flowId: incident.flowId, ...created, action: 'opened' })
+    did(incident.flowId, created, 'opened')
     log.info(`Flow ${incident.flowId}: opened issue #${created.number}`)
     const labels: unknown[] = Array.isArray((data as { labels?: unknown }).labels)
       ? (data as { labels: unknown[] }).labels
@@ -153,7 +167,7 @@ export async function fileIssues(
       await comment(existing.number, text)
       await rewrite(existing.number, `${marks(recovery.flowId, state, existing.missing)}\n${text}`)
       existing.state = state
-      report.issues.push({ flowId: recovery.flowId, ...existing, action: 'commented' })
+      did(recovery.flowId, existing, 'commented')
       log.warning(
         `Flow ${recovery.flowId}: issue #${existing.number} stays open: ${gone.length} failed window(s) left the lookback unrecovered`
       )
@@ -168,7 +182,7 @@ export async function fileIssues(
       state_reason: 'completed',
       request: request()
     })
-    report.issues.push({ flowId: recovery.flowId, ...existing, action: 'closed' })
+    did(recovery.flowId, existing, 'closed')
     log.info(`Flow ${recovery.flowId} recovered: closed issue #${existing.number}`)
   }
 
@@ -186,7 +200,7 @@ export async function fileIssues(
     }))
   ]
   for (const task of tasks) {
-    if (ctx.signal.aborted) return
+    if (ctx.signal.aborted) break
     try {
       await task.run()
     } catch (err) {
@@ -195,6 +209,7 @@ export async function fileIssues(
       )
     }
   }
+  return done
 }
 
 /** The number and link of an issue GitHub described, or undefined when the answer is not one. */

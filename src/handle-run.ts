@@ -8,10 +8,10 @@ import type { LedgerSession } from './ledger-session.js'
 import * as log from './log.js'
 import type { KeyedLock } from './pool.js'
 import { retriggerSafely } from './reconcile.js'
-import type { RunResult } from './result.js'
+import type { Outcome, RunFacts } from './result.js'
 import { precheck, windowLabel, type RunInfo } from './runs.js'
 
-/** What every worker shares while handling runs. */
+/** What every worker shares while handling runs: services and step-wide memory, no results. */
 export interface Shared {
   flowService: FlowService
   inputs: Inputs
@@ -21,7 +21,6 @@ export interface Shared {
   ledger: LedgerSession
   /** `skip-errors`: which failures a retry will not fix. */
   needsFix: NeedsFix
-  progress: { done: number; total: number }
   /** New run ids this step owns (see reconcile.ts). */
   claimed: Set<string>
   /** Runs this step re-triggered, with the run each created: none is ever sent twice in a step. */
@@ -32,29 +31,30 @@ export interface Shared {
 
 /**
  * A run named in `run-id`: pre-check, then the decision for its window (decide.ts), then carry
- * it out. Never throws.
+ * it out. Never throws: what it came to is the outcome.
  */
-export async function handleRun(result: RunResult, shared: Shared): Promise<void> {
+export async function handleRun(runId: string, shared: Shared): Promise<Outcome> {
   const { flowService, inputs } = shared
+  let facts: RunFacts = {}
   try {
-    const failed = inputs.checkStatus ? await flowService.getRun(result.runId) : undefined
-    if (failed && !inputs.force && partlyIngested(failed))
-      return partialIngestion(result, failed, shared)
-    if (failed) checkRun(result, failed, inputs.force)
+    const failed = inputs['check-status'] ? await flowService.getRun(runId) : undefined
+    if (failed) facts = factsOf(failed)
+    if (failed && !inputs.force && partlyIngested(failed)) return partialIngestion(failed, facts)
+    if (failed) checkRun(failed, inputs.force)
     // One decision and re-trigger per flow at a time: the second failure of a flow sees the
     // first one's retry, and reconciliation can tell whose new run is whose.
-    await shared.perFlow.run(result.flowId ?? result.runId, async () => {
-      if (!failed?.flowId || inputs.force) return carryOut(result, unread(result.runId), shared)
+    return await shared.perFlow.run(facts.flowId ?? runId, async () => {
+      if (!failed?.flowId || inputs.force) return carryOut({ runId, facts }, unread(runId), shared)
       // The ledger is restored alongside the listing, and waited for only when the flow has a
       // run of ours for it to tie to what it retried (decide.ts); the save at the end needs it too.
       const restoring = shared.ledger.load()
-      const since = (failed.createdAt ?? flowService.serverTime()) - inputs.lookbackMs
+      const since = (failed.createdAt ?? flowService.serverTime()) - inputs.lookback
       const runs = await shared.flowRuns.runs(failed.flowId, since)
       if (runs.some(shared.owns)) await restoring
       const { decision, unclear } = decideNamedRun(
         failed,
-        { runs, ledger: shared.ledger.entries(), owns: shared.owns, lookbackMs: inputs.lookbackMs },
-        inputs.maxRetries,
+        { runs, ledger: shared.ledger.entries(), owns: shared.owns, lookbackMs: inputs.lookback },
+        inputs['max-retries'],
         shared.needsFix
       )
       warnUnclear(unclear)
@@ -62,25 +62,23 @@ export async function handleRun(result: RunResult, shared: Shared): Promise<void
         log.info(
           `Run ${failed.id} is a retry this action made of run ${decision.root.id}; deciding for that run`
         )
-      await carryOut(result, decision, shared)
+      return carryOut({ runId, facts }, decision, shared)
     })
   } catch (err) {
-    failWith(result, err, shared)
+    return { ...facts, ...failure(runId, facts.flowId, err, shared.signal) }
   }
 }
 
 /** A sweep's failed window, decided already: carry it out, one at a time per flow. Never throws. */
-export async function handleWindow(
-  result: RunResult,
-  decision: Decision,
-  shared: Shared
-): Promise<void> {
+export async function handleWindow(decision: Decision, shared: Shared): Promise<Outcome> {
+  const runId = decision.root.id
+  const flowId = decision.root.flowId
   try {
-    await shared.perFlow.run(result.flowId ?? result.runId, () =>
-      carryOut(result, decision, shared)
+    return await shared.perFlow.run(flowId ?? runId, () =>
+      carryOut({ runId, facts: { flowId } }, decision, shared)
     )
   } catch (err) {
-    failWith(result, err, shared)
+    return failure(runId, flowId, err, shared.signal)
   }
 }
 
@@ -98,38 +96,48 @@ export function warnUnclear(unclear: { run: RunInfo; candidates: RunInfo[] }[]):
     )
 }
 
-async function carryOut(result: RunResult, decision: Decision, shared: Shared): Promise<void> {
+/** The run being handled: its id as requested, and what is known of it so far. */
+interface Handling {
+  runId: string
+  facts: RunFacts
+}
+
+async function carryOut(
+  { runId, facts }: Handling,
+  decision: Decision,
+  shared: Shared
+): Promise<Outcome> {
   const { flowService, inputs, signal } = shared
-  if (decision.retries.length > 0) result.earlierRetries = decision.retries.map(r => r.id)
   const failedRetries = decision.retries.filter(
     r => r.status === 'failed' || r.status === 'cancelled'
   )
-  if (failedRetries.length > 0)
-    result.retryErrors = failedRetries.map(r => ({
-      runId: r.id,
-      status: r.rawStatus,
-      errors: r.errors
-    }))
-  result.diagnostics ??= decision.root.diagnostics
-  if (decision.action === 'settled') return adopt(result, decision.retry, shared)
-  if (decision.action === 'exhausted') return exhausted(result, decision, shared)
-  if (decision.action === 'needs-fix') return needsFix(result, decision, shared)
+  const known = {
+    ...facts,
+    diagnostics: facts.diagnostics ?? decision.root.diagnostics,
+    ...(decision.retries.length > 0 ? { earlierRetries: decision.retries.map(r => r.id) } : {}),
+    ...(failedRetries.length > 0
+      ? {
+          retryErrors: failedRetries.map(r => ({
+            runId: r.id,
+            status: r.rawStatus,
+            errors: r.errors
+          }))
+        }
+      : {})
+  }
+  if (decision.action === 'settled') return { ...known, ...adopt(runId, decision.retry, shared) }
+  if (decision.action === 'exhausted')
+    return { ...known, ...exhausted(runId, facts, decision, shared) }
+  if (decision.action === 'needs-fix') return { ...known, ...needsFix(runId, facts, decision) }
   const target = decision.target
   // A window reached twice in one step (named in `run-id` and found by the sweep) is sent once.
   const already = shared.sent.get(target.id)
-  if (already) return adopt(result, already, shared)
-  const via = target.id !== result.runId ? target.id : undefined
-  if (inputs.dryRun) {
-    result.state = 'would-retrigger'
-    result.retriggeredRunId = via
-    return done(
-      shared,
-      `Would re-trigger run ${target.id}${result.flowId ? ` of flow ${result.flowId}` : ''}`
-    )
-  }
-  const flowId = result.flowId
+  if (already) return { ...known, ...adopt(runId, already, shared) }
+  const via = target.id !== runId ? target.id : undefined
+  if (inputs['dry-run']) return { ...known, state: 'would-retrigger', retriggeredRunId: via }
+  const flowId = facts.flowId
   const created = await retriggerSafely(flowService, target.id, flowId, {
-    settleMs: inputs.settleMs,
+    settleMs: inputs['settle-time'],
     owns: shared.owns,
     known: flowId ? shared.flowRuns.known(flowId) : undefined,
     claimed: shared.claimed,
@@ -161,17 +169,14 @@ async function carryOut(result: RunResult, decision: Decision, shared: Shared): 
       at: Date.now(),
       ...(decision.root.window ? { window: decision.root.window } : {})
     })
-  Object.assign(result, {
+  return {
+    ...known,
     state: 'retriggered',
     newRunId: created.id,
     etag: created.etag,
     adopted: created.adopted,
     retriggeredRunId: via
-  })
-  done(
-    shared,
-    `Re-triggered run ${target.id}${via ? ` (retry ${(result.earlierRetries?.length ?? 0) + 1} of run ${result.runId})` : ''}: new run ${created.id}, etag ${created.etag || '(none)'}`
-  )
+  }
 }
 
 /** What went wrong while the re-trigger itself was being sent: then Adobe may have acted. */
@@ -181,89 +186,85 @@ class WhileSending extends Error {
   }
 }
 
-function failWith(result: RunResult, thrown: unknown, shared: Shared): void {
+/** What a thrown error comes to: cancelled before sending is not done; anything else an error. */
+function failure(
+  runId: string,
+  flowId: string | undefined,
+  thrown: unknown,
+  signal: AbortSignal
+): Outcome {
   const posting = thrown instanceof WhileSending
   const err = posting ? thrown.reason : thrown
-  if (err instanceof CancelledError || shared.signal.aborted) {
-    if (posting) {
-      result.state = 'error'
-      result.error = `cancelled while the re-trigger was in flight: run ${result.runId} may or may not have been re-triggered; check the runs of flow ${result.flowId ?? '(see the run)'} before retrying`
+  if (err instanceof CancelledError || signal.aborted) {
+    if (!posting) return { state: 'pending' }
+    return {
+      state: 'error',
+      error: `cancelled while the re-trigger was in flight: run ${runId} may or may not have been re-triggered; check the runs of flow ${flowId ?? '(see the run)'} before retrying`
     }
-    return
   }
-  result.state = 'error'
-  result.error = errorMessage(err)
-  // Adobe refused the re-trigger of this run itself: a person has to look (escalation.ts).
-  if (posting && err instanceof ApiError) result.refusal = { status: err.status, code: err.code }
-  shared.progress.done++
-  if (shared.progress.total > 1) log.error(`Run ${result.runId}: ${result.error}`)
+  return {
+    state: 'error',
+    error: errorMessage(err),
+    // Adobe refused the re-trigger of this run itself: a person has to look (escalation.ts).
+    ...(posting && err instanceof ApiError
+      ? { refusal: { status: err.status, code: err.code } }
+      : {})
+  }
 }
 
-function adopt(result: RunResult, run: RunInfo, shared: Shared): void {
-  Object.assign(result, {
-    state: 'already-retriggered',
-    newRunId: run.id,
-    etag: run.etag ?? '',
-    adoptedStatus: run.status
-  })
+function adopt(runId: string, run: RunInfo, shared: Shared): Outcome {
   shared.claimed.add(run.id)
   const created = run.createdAt ? ` at ${new Date(run.createdAt).toISOString()}` : ''
   const by = shared.owns(run) ? 'by this credential' : `by ${run.createdClient ?? 'someone else'}`
   log.notice(
-    `Run ${result.runId} was already re-triggered: run ${run.id}, created${created} ${by}, is "${run.rawStatus}". Nothing was sent; that run is reported as the new run. Set \`force: true\` to re-trigger anyway.`
+    `Run ${runId} was already re-triggered: run ${run.id}, created${created} ${by}, is "${run.rawStatus}". Nothing was sent; that run is reported as the new run. Set \`force: true\` to re-trigger anyway.`
   )
-  done(shared)
+  return {
+    state: 'already-retriggered',
+    newRunId: run.id,
+    etag: run.etag ?? '',
+    adoptedStatus: run.status
+  }
 }
 
 /** Ingested, but some records failed: not a failed run, and a re-trigger would ingest the rest again. */
 const partlyIngested = (run: RunInfo): boolean =>
   run.status === 'partial-success' || (run.status === 'success' && (run.recordsFailed ?? 0) > 0)
 
-function partialIngestion(result: RunResult, run: RunInfo, shared: Shared): void {
-  Object.assign(result, {
-    state: 'partial-ingestion',
-    flowId: run.flowId,
-    previousStatus: run.rawStatus,
-    previousErrors: run.errors.length ? run.errors : undefined,
-    previousCauses: run.causes,
-    window: run.window,
-    startedAt: run.startedAt ?? run.createdAt,
-    diagnostics: run.diagnostics,
-    recordsIngested: run.recordsIngested,
-    recordsFailed: run.recordsFailed
-  })
+function partialIngestion(run: RunInfo, facts: RunFacts): Outcome {
   const where = run.diagnostics?.failedRecords
     ? ` The failed records: ${run.diagnostics.failedRecords}.`
     : ''
   log.warning(
     `Run ${run.id} of flow ${run.flowId ?? '?'} ended "${run.rawStatus}": ${run.recordsIngested ?? '?'} records ingested, ${run.recordsFailed ?? '?'} failed (partial ingestion). Not re-triggered: that would ingest the others again. Fix the failed records at the source and ingest them anew, or set \`force: true\`.${where}`
   )
-  shared.progress.done++
+  return {
+    ...facts,
+    state: 'partial-ingestion',
+    recordsIngested: run.recordsIngested,
+    recordsFailed: run.recordsFailed
+  }
 }
 
 function needsFix(
-  result: RunResult,
-  decision: Decision & { action: 'needs-fix' },
-  shared: Shared
-): void {
-  result.state = 'needs-fix'
-  result.skippedFor = decision.code
+  runId: string,
+  facts: RunFacts,
+  decision: Decision & { action: 'needs-fix' }
+): Outcome {
   const newest = decision.retries.at(-1) ?? decision.root
-  result.error = `Flow ${result.flowId ?? '?'}: run ${newest.id}${windowText(decision.root)} failed with ${decision.code}, which \`skip-errors\` lists as an error a retry will not fix: not re-triggered. Fix the cause (the data, the mapping or the source), then retry the window by hand with \`run-id: ${result.runId}\` and \`force: true\`.`
-  shared.progress.done++
-  if (shared.progress.total > 1) log.error(result.error)
-  else log.info(result.error)
+  return {
+    state: 'needs-fix',
+    skippedFor: decision.code,
+    error: `Flow ${facts.flowId ?? '?'}: run ${newest.id}${windowText(decision.root)} failed with ${decision.code}, which \`skip-errors\` lists as an error a retry will not fix: not re-triggered. Fix the cause (the data, the mapping or the source), then retry the window by hand with \`run-id: ${runId}\` and \`force: true\`.`
+  }
 }
 
-function exhausted(result: RunResult, decision: Decision, shared: Shared): void {
-  const { maxRetries } = shared.inputs
+function exhausted(runId: string, facts: RunFacts, decision: Decision, shared: Shared): Outcome {
   const chain = decision.retries
-  result.state = 'retries-exhausted'
-  result.error = `Flow ${result.flowId ?? '?'}: run ${result.runId}${windowText(decision.root)} has been re-triggered ${chain.filter(shared.owns).length} time(s) by this action (runs ${chain.map(r => r.id).join(', ')}) and the latest retry ended "${chain.at(-1)!.rawStatus}"; \`max-retries\` is ${maxRetries}, so it is not re-triggered again. A retry will not fix this: look at the runs' errors; set \`force: true\` to re-trigger anyway.`
-  shared.progress.done++
-  // One run: the step's verdict is this message; several: each is an annotation of its own.
-  if (shared.progress.total > 1) log.error(result.error)
-  else log.info(result.error)
+  return {
+    state: 'retries-exhausted',
+    error: `Flow ${facts.flowId ?? '?'}: run ${runId}${windowText(decision.root)} has been re-triggered ${chain.filter(shared.owns).length} time(s) by this action (runs ${chain.map(r => r.id).join(', ')}) and the latest retry ended "${chain.at(-1)!.rawStatus}"; \`max-retries\` is ${shared.inputs['max-retries']}, so it is not re-triggered again. A retry will not fix this: look at the runs' errors; set \`force: true\` to re-trigger anyway.`
+  }
 }
 
 /** " (window …)" for a message, when anything is known of it. */
@@ -272,21 +273,21 @@ export function windowText(run: RunInfo): string {
   return label ? ` (${run.window ? 'window ' : ''}${label})` : ''
 }
 
-function done(shared: Shared, line?: string): void {
-  const { progress } = shared
-  progress.done++
-  if (line) log.info(`${line} [${progress.done}/${progress.total}]`)
+/** What the pre-check read says of the failed run, for its row. */
+export function factsOf(run: RunInfo): RunFacts {
+  return {
+    flowId: run.flowId,
+    previousStatus: run.rawStatus,
+    previousErrors: run.errors.length ? run.errors : undefined,
+    previousCauses: run.causes,
+    window: run.window,
+    startedAt: run.startedAt ?? run.createdAt,
+    diagnostics: run.diagnostics
+  }
 }
 
 /** Applies the pre-check to a run that was read; throws when it must not be re-triggered. */
-function checkRun(result: RunResult, run: RunInfo, force: boolean): void {
-  result.flowId = run.flowId
-  result.previousStatus = run.rawStatus
-  result.previousErrors = run.errors.length ? run.errors : undefined
-  result.previousCauses = run.causes
-  result.window = run.window
-  result.startedAt = run.startedAt ?? run.createdAt
-  result.diagnostics = run.diagnostics
+function checkRun(run: RunInfo, force: boolean): void {
   const decision = precheck(run, force)
   if (!decision.retrigger) throw new Error(`Not re-triggered: ${decision.reason}`)
   const why = run.errors.length ? `: ${run.errors.join('; ')}` : ''

@@ -3,7 +3,25 @@
  * bounds and description. `readInputs` walks this table; action.yml and the README's inputs
  * table are checked against it (`npm run docs` rewrites both from it).
  */
-export type InputKind = 'text' | 'secret' | 'ids' | 'url' | 'flag' | 'duration' | 'integer'
+/** Each kind of input and the value `readInputs` makes of it: the type of `Inputs[name]`. */
+export interface KindValue {
+  text: string
+  secret: string
+  /** UUIDs, lower-cased, duplicates dropped, in the order given. */
+  ids: string[]
+  /** Flow UUIDs, or `all` for every source dataflow of the sandbox. */
+  flows: { all: boolean; ids: string[] }
+  /** Items one per line or comma-separated (patterns, labels). */
+  list: string[]
+  /** A base URL without a trailing slash. */
+  url: string
+  flag: boolean
+  /** Milliseconds. */
+  duration: number
+  integer: number
+}
+
+export type InputKind = keyof KindValue
 
 export interface InputSpec {
   name: string
@@ -30,13 +48,13 @@ export const INPUT_TABLE = [
   },
   {
     name: 'flow-id',
-    kind: 'ids',
+    kind: 'flows',
     description:
       'Source dataflow ID(s) to sweep, or `all` for every source dataflow of the sandbox: every failed run that started within `lookback` is retried once (a failed window is never lost to a later run that succeeded), each window oldest first. Runs of destination and internal flows are never touched. Same separators as `run-id`; may be combined with it.'
   },
   {
     name: 'flow-name',
-    kind: 'text',
+    kind: 'list',
     description:
       'With `flow-id`: only flows whose name matches. Patterns one per line or comma-separated, `*` as wildcard, a leading `!` excludes (`crm-*` then `!crm-test-*`); case-insensitive.'
   },
@@ -51,7 +69,7 @@ export const INPUT_TABLE = [
   },
   {
     name: 'skip-errors',
-    kind: 'text',
+    kind: 'list',
     description:
       'Adobe error codes a retry will not fix, as patterns (`MAPPER-*`, `INGEST-1212-400`; one per line or comma-separated, `*` as wildcard, case-insensitive): a failed window whose newest failure has one is not re-triggered but reported as needing a fix, and with `issue-on-failure` escalated at once. Default: nothing skipped.'
   },
@@ -203,7 +221,7 @@ export const INPUT_TABLE = [
   },
   {
     name: 'issue-labels',
-    kind: 'text',
+    kind: 'list',
     default: 'aep-dataflow',
     description:
       "With `issue-on-failure`: labels for the issues, comma or newline separated. The first one identifies the action's issues: keep it for this action alone."
@@ -246,3 +264,8 @@ export const INPUT_TABLE = [
 ] as const satisfies readonly InputSpec[]
 
 export type InputName = (typeof INPUT_TABLE)[number]['name']
+
+/** Every input by its name, typed by its kind: adding a row adds its typed value. */
+export type InputValues = {
+  readonly [Spec in (typeof INPUT_TABLE)[number] as Spec['name']]: KindValue[Spec['kind']]
+}

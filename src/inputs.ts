@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { parseDuration } from './duration.js'
 import { InputError } from './errors.js'
-import { DEFAULT_SCOPES, INPUT_TABLE, type InputName, type InputSpec } from './input-table.js'
+import { DEFAULT_SCOPES, INPUT_TABLE, type InputSpec, type InputValues } from './input-table.js'
 import { UUID } from './ids.js'
 import { MIN_SECRET_LENGTH, registerSecret } from './secrets.js'
 
@@ -11,39 +11,15 @@ export type Credentials =
   | { kind: 'token'; accessToken: string }
   | { kind: 'oauth'; clientId: string; clientSecret: string; scopes: string }
 
-/** Everything the action was asked to do, validated. Built once, before any request. */
-export interface Inputs {
-  runIds: string[]
-  flowIds: string[]
-  /** `flow-id: all`: every dataflow of the sandbox. */
-  sweepAll: boolean
-  /** `flow-name` patterns (`*`, leading `!` excludes). */
-  flowNames: string[]
-  /** `skip-errors`: Adobe error-code patterns a retry will not fix. */
-  skipErrors: string[]
-  /** Most runs a sweep may re-trigger; 0: no limit. */
-  maxRuns: number
-  sandbox: string
-  orgId: string
+/**
+ * Everything the action was asked to do, validated, built once before any request: every input by
+ * its name, typed by its kind in the input table (input-table.ts), and what several inputs make
+ * together.
+ */
+export type Inputs = InputValues & {
+  /** The credential's client ID, sent as `x-api-key`: `api-key`, else `client-id`. */
   apiKey: string
   credentials: Credentials
-  platformUrl: string
-  imsUrl: string
-  checkStatus: boolean
-  force: boolean
-  dryRun: boolean
-  lookbackMs: number
-  concurrency: number
-  wait: boolean
-  pollIntervalMs: number
-  waitTimeoutMs: number
-  failOnRunFailure: boolean
-  requestTimeoutMs: number
-  maxAttempts: number
-  retryTimeoutMs: number
-  settleMs: number
-  /** Retries of one failure this action makes at most; 0: no limit. */
-  maxRetries: number
   /** Where escalation files issues; undefined when `issue-on-failure` is off. */
   issues?: IssueSettings
 }
@@ -71,7 +47,6 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
 const ORG_ID = /^[A-Za-z0-9]{1,64}@AdobeOrg$/
 
 type Read = (name: string) => string
-type Value = string | string[] | boolean | number
 
 /** Reads the workflow inputs (`INPUT_<NAME>`, hyphens kept) through the toolkit. */
 export function readInputs(read: Read = name => core.getInput(name)): Inputs {
@@ -79,100 +54,64 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
   // Mask first: nothing below may print a secret, not even in an error about it.
   for (const spec of INPUT_TABLE) if (spec.kind === 'secret') registerSecret(read(spec.name).trim())
 
-  const values = new Map<InputName, Value>()
-  for (const spec of INPUT_TABLE)
-    values.set(spec.name, parse(spec, read(spec.name).trim(), problems))
-  const text = (name: InputName): string => values.get(name) as string
-  const flag = (name: InputName): boolean => values.get(name) as boolean
-  const number = (name: InputName): number => values.get(name) as number
-  const ids = (name: InputName): string[] => values.get(name) as string[]
+  // The one untyped step: each row's value is made by its kind, which InputValues types.
+  const values = Object.fromEntries(
+    INPUT_TABLE.map(spec => [spec.name, parse(spec, read(spec.name).trim(), problems)])
+  ) as InputValues
 
-  const runIds = ids('run-id')
-  const flowIds = ids('flow-id')
-  const sweepAll = (values.get('flow-id') as string[]).includes(ALL)
-  const flowNames = text('flow-name')
-    .split(/[\n,]+/)
-    .map(p => p.trim())
-    .filter(Boolean)
-  const skipErrors = text('skip-errors')
-    .split(/[\n,]+/)
-    .map(p => p.trim())
-    .filter(Boolean)
-  if (skipErrors.some(p => !/^[\w*.-]{1,100}$/.test(p)))
+  const runIds = values['run-id']
+  const flows = values['flow-id']
+  if (values['skip-errors'].some(p => !/^[\w*.-]{1,100}$/.test(p)))
     problems.push(
       '`skip-errors` holds Adobe error codes or patterns such as `MAPPER-*` or `INGEST-1212-400` (letters, digits, `-`, `_`, `.` and `*`)'
     )
-  if (flowNames.length > 0 && flowIds.length === 0 && !sweepAll)
+  if (values['flow-name'].length > 0 && flows.ids.length === 0 && !flows.all)
     problems.push('`flow-name` narrows a sweep: set `flow-id` to `all` or to flow IDs')
   if (
     runIds.length === 0 &&
-    flowIds.length === 0 &&
-    !sweepAll &&
+    flows.ids.length === 0 &&
+    !flows.all &&
     !problems.some(p => p.includes('UUID'))
   ) {
     problems.push('set `run-id` to the ID of the failed run to retry (or `flow-id` to sweep flows)')
   }
-  if (runIds.length + flowIds.filter(id => id !== ALL).length > MAX_RUNS) {
+  if (runIds.length + flows.ids.length > MAX_RUNS) {
     problems.push(`at most ${MAX_RUNS} run and flow IDs fit in one step; split them over a matrix`)
   }
-  const sandbox = text('sandbox')
+  const { sandbox } = values
   if (!SANDBOX.test(sandbox)) {
     problems.push(
       `\`sandbox\` must be a sandbox name (lowercase letters, digits and hyphens, e.g. \`prod\`), not ${quote(sandbox)}`
     )
   }
-  const orgId = text('org-id')
+  const orgId = values['org-id']
   if (!orgId) problems.push('set `org-id` to your IMS organization ID (ends with `@AdobeOrg`)')
   else if (headerSafe('org-id', orgId, problems) && !ORG_ID.test(orgId))
     problems.push(
       `\`org-id\` must be an IMS organization ID such as 5C1328435BF324E90A49402A@AdobeOrg (Adobe Developer Console > your project > Credentials), not ${quote(orgId)}`
     )
 
-  const credentials = readCredentials(text, problems)
+  const credentials = readCredentials(values, problems)
   // The API key is the credential's client ID, whichever way the token comes.
-  const apiKey = text('api-key') || text('client-id')
+  const apiKey = values['api-key'] || values['client-id']
   if (!apiKey && credentials?.kind === 'token') {
     problems.push(
       'set `api-key` (or `client-id`: the client ID of your credential) to use `access-token`'
     )
   } else if (apiKey) headerSafe('api-key', apiKey, problems)
 
-  const issues = flag('issue-on-failure') ? readIssueSettings(text, problems) : undefined
+  const issues = values['issue-on-failure'] ? readIssueSettings(values, problems) : undefined
 
   if (problems.length > 0) throw new InputError(problems)
-  return {
-    issues,
-    runIds,
-    flowIds: flowIds.filter(id => id !== ALL),
-    sweepAll,
-    flowNames,
-    skipErrors,
-    maxRuns: number('max-runs'),
-    sandbox,
-    orgId,
-    apiKey,
-    credentials: credentials!,
-    platformUrl: text('platform-url'),
-    imsUrl: text('ims-url'),
-    checkStatus: flag('check-status'),
-    force: flag('force'),
-    dryRun: flag('dry-run'),
-    lookbackMs: number('lookback'),
-    concurrency: number('concurrency'),
-    wait: flag('wait'),
-    pollIntervalMs: number('poll-interval'),
-    waitTimeoutMs: number('wait-timeout'),
-    failOnRunFailure: flag('fail-on-run-failure'),
-    requestTimeoutMs: number('request-timeout'),
-    maxAttempts: number('max-attempts'),
-    retryTimeoutMs: number('retry-timeout'),
-    settleMs: number('settle-time'),
-    maxRetries: number('max-retries')
-  }
+  return { ...values, apiKey, credentials: credentials!, issues }
 }
 
 /** One input's value by its kind in the table; a problem is recorded, never thrown. */
-function parse(spec: InputSpec, given: string, problems: string[]): Value {
+function parse(
+  spec: InputSpec,
+  given: string,
+  problems: string[]
+): InputValues[keyof InputValues] {
   // A default that is an expression (`${{ github.token }}`) is the runner's to fill in: given
   // empty, the workflow passed an empty value (a missing secret), and that is what it is.
   const fallback = spec.default?.startsWith('${{') ? '' : (spec.default ?? '')
@@ -180,7 +119,16 @@ function parse(spec: InputSpec, given: string, problems: string[]): Value {
   const { name } = spec
   switch (spec.kind) {
     case 'ids':
-      return idList(raw, name, problems, name === 'flow-id')
+      return idList(raw, name, problems, false)
+    case 'flows': {
+      const ids = idList(raw, name, problems, true)
+      return { all: ids.includes(ALL), ids: ids.filter(id => id !== ALL) }
+    }
+    case 'list':
+      return raw
+        .split(/[\n,]+/)
+        .map(item => item.trim())
+        .filter(Boolean)
     case 'url':
       return serviceUrl(name, raw, problems, { baseOnly: true })
     case 'flag': {
@@ -223,15 +171,9 @@ function parse(spec: InputSpec, given: string, problems: string[]): Value {
   }
 }
 
-function readIssueSettings(
-  text: (name: InputName) => string,
-  problems: string[]
-): IssueSettings | undefined {
-  const token = text('github-token')
-  const labels = text('issue-labels')
-    .split(/[\n,]+/)
-    .map(l => l.trim())
-    .filter(Boolean)
+function readIssueSettings(values: InputValues, problems: string[]): IssueSettings | undefined {
+  const token = values['github-token']
+  const labels = values['issue-labels']
   const repository = (process.env.GITHUB_REPOSITORY ?? '').trim()
   if (!token)
     problems.push(
@@ -253,20 +195,17 @@ function readIssueSettings(
   return { token, labels, repository, apiUrl }
 }
 
-function readCredentials(
-  text: (name: InputName) => string,
-  problems: string[]
-): Credentials | undefined {
-  const accessToken = text('access-token')
-  const clientId = text('client-id')
-  const clientSecret = text('client-secret')
+function readCredentials(values: InputValues, problems: string[]): Credentials | undefined {
+  const accessToken = values['access-token']
+  const clientId = values['client-id']
+  const clientSecret = values['client-secret']
   if (accessToken) {
     headerSafe('access-token', accessToken, problems)
     return { kind: 'token', accessToken }
   }
   if (clientId && clientSecret) {
     headerSafe('client-id', clientId, problems)
-    return { kind: 'oauth', clientId, clientSecret, scopes: text('scopes') }
+    return { kind: 'oauth', clientId, clientSecret, scopes: values.scopes }
   }
   if (clientId || clientSecret) {
     problems.push(

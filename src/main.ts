@@ -3,6 +3,7 @@ import { createTokenSource } from './auth.js'
 import { CancelledError, errorMessage } from './errors.js'
 import { FlowService } from './flow-service.js'
 import { handleRun, type Shared } from './handle-run.js'
+import { StepResults } from './step-results.js'
 import { skipErrors } from './decide.js'
 import { FlowRuns } from './flow-runs.js'
 import { Transport } from './http.js'
@@ -14,7 +15,9 @@ import * as log from './log.js'
 import { Pacer } from './pacing.js'
 import { KeyedLock, WorkQueue } from './pool.js'
 import { escalations } from './escalation.js'
-import { groupByCause, workflowRunUrl, writeOutputs, writeSummary, type Report } from './report.js'
+import { writeOutputs } from './outputs.js'
+import { groupByCause, workflowRunUrl, type Report } from './report.js'
+import { writeSummary } from './summary.js'
 import { isFailure } from './result.js'
 import { sweepFlows } from './sweep.js'
 import { waitForRuns } from './wait.js'
@@ -36,10 +39,10 @@ export async function run(): Promise<void> {
   try {
     report.inputs = readInputs()
     checkDispatchedEvent(report.inputs)
-    const reads = new Transport(report.inputs.requestTimeoutMs, true)
-    const writes = new Transport(report.inputs.requestTimeoutMs, false)
+    const reads = new Transport(report.inputs['request-timeout'], true)
+    const writes = new Transport(report.inputs['request-timeout'], false)
     transports.push(reads, writes)
-    await retrigger(report.inputs, report, { reads, writes, signal: controller.signal })
+    await retryFailedRuns(report.inputs, report, { reads, writes, signal: controller.signal })
   } catch (err) {
     if (err instanceof CancelledError || controller.signal.aborted) report.cancelled = true
     else report.stepError = errorMessage(err)
@@ -65,15 +68,20 @@ interface Wiring {
   signal: AbortSignal
 }
 
-async function retrigger(
+/**
+ * The step's pipeline: authenticate, select and re-trigger (with the retry ledger), wait,
+ * escalate. What it finds goes into `report` as each phase ends, so a failure or cancellation
+ * still reports what was done until then.
+ */
+async function retryFailedRuns(
   inputs: Inputs,
   report: Report,
   { reads, writes, signal }: Wiring
 ): Promise<void> {
   const pacer = new Pacer()
-  const budget = { maxAttempts: inputs.maxAttempts, timeoutMs: inputs.retryTimeoutMs }
+  const budget = { maxAttempts: inputs['max-attempts'], timeoutMs: inputs['retry-timeout'] }
   const tokens = createTokenSource(inputs.credentials, {
-    imsUrl: inputs.imsUrl,
+    imsUrl: inputs['ims-url'],
     transport: writes,
     pacer,
     budget,
@@ -82,16 +90,29 @@ async function retrigger(
   if (tokens.kind === 'oauth') {
     await core.group('Authenticate (OAuth Server-to-Server)', async () => {
       await tokens.token()
-      log.info(`Access token received from ${inputs.imsUrl}`)
+      log.info(`Access token received from ${inputs['ims-url']}`)
     })
   }
-  const flowService = new FlowService({ ...inputs, tokens, reads, writes, pacer, budget, signal })
+  const flowService = new FlowService({
+    platformUrl: inputs['platform-url'],
+    sandbox: inputs.sandbox,
+    orgId: inputs['org-id'],
+    apiKey: inputs.apiKey,
+    requestTimeoutMs: inputs['request-timeout'],
+    tokens,
+    reads,
+    writes,
+    pacer,
+    budget,
+    signal
+  })
 
-  report.results = inputs.runIds.map(runId => ({ runId, source: 'run-id', state: 'pending' }))
+  const results = new StepResults()
+  results.expect(inputs['run-id'].map(runId => ({ runId, source: 'run-id', state: 'pending' })))
   const ledger = new LedgerSession(
-    { orgId: inputs.orgId, sandbox: inputs.sandbox },
+    { orgId: inputs['org-id'], sandbox: inputs.sandbox },
     // Cache calls take well under a second; a hung one must not hold the step (or a cancellation).
-    Math.min(30_000, Math.max(5_000, inputs.requestTimeoutMs))
+    Math.min(30_000, Math.max(5_000, inputs['request-timeout']))
   )
   report.ledger = ledger.figures
   const shared: Shared = {
@@ -100,8 +121,7 @@ async function retrigger(
     owns: ownedBy(inputs.apiKey),
     flowRuns: new FlowRuns(flowService),
     ledger,
-    needsFix: skipErrors(inputs.skipErrors),
-    progress: { done: 0, total: report.results.length },
+    needsFix: skipErrors(inputs['skip-errors']),
     claimed: new Set(),
     sent: new Map(),
     perFlow: new KeyedLock(),
@@ -109,17 +129,25 @@ async function retrigger(
   }
   // One pool for everything: runs named in `run-id` start at once, a sweep's runs as they are found.
   const queue = new WorkQueue(inputs.concurrency)
-  const sweeping = inputs.sweepAll || inputs.flowIds.length > 0
+  const sweeping = inputs['flow-id'].all || inputs['flow-id'].ids.length > 0
   try {
     await core.group(
-      inputs.dryRun ? 'Select and pre-check (dry run)' : 'Select and re-trigger',
+      inputs['dry-run'] ? 'Select and pre-check (dry run)' : 'Select and re-trigger',
       async () => {
-        for (const result of [...report.results]) queue.push(() => handleRun(result, shared))
-        if (sweeping) await sweepFlows(shared, report, queue)
+        for (const runId of inputs['run-id'])
+          queue.push(async () => results.record(runId, await handleRun(runId, shared)))
+        if (sweeping) {
+          const found = await sweepFlows(shared, results, queue)
+          report.sweptFlows = found.sweptFlows
+          report.skippedFlows = found.skippedFlows
+          report.maxRunsExceeded = found.maxRunsExceeded
+          report.stepError = found.error
+        }
         await queue.drain()
       }
     )
   } finally {
+    report.results = results.all
     // What was re-triggered is saved whatever happens next: a failed or cancelled step too.
     await ledger.save()
   }
@@ -130,18 +158,21 @@ async function retrigger(
       `Cause ${cause.code}: ${cause.runs} run(s) in ${cause.flows} flow(s), e.g. "${cause.example}"`
     )
 
-  if (inputs.wait && !inputs.dryRun && report.results.some(r => r.newRunId)) {
-    await core.group('Wait for the new run(s) to finish', () =>
-      waitForRuns(flowService, report.results, {
-        intervalMs: inputs.pollIntervalMs,
-        timeoutMs: inputs.waitTimeoutMs,
+  const newRuns = report.results.flatMap(r => (r.newRunId ? [r.newRunId] : []))
+  if (inputs.wait && !inputs['dry-run'] && newRuns.length > 0) {
+    const waited = await core.group('Wait for the new run(s) to finish', () =>
+      waitForRuns(flowService, newRuns, {
+        intervalMs: inputs['poll-interval'],
+        timeoutMs: inputs['wait-timeout'],
         concurrency: inputs.concurrency,
-        failOnRunFailure: inputs.failOnRunFailure,
+        failOnRunFailure: inputs['fail-on-run-failure'],
         signal
       })
     )
+    for (const [newRunId, what] of waited) results.waited(newRunId, what)
+    report.results = results.all
   }
-  if (inputs.issues && !inputs.dryRun && !signal.aborted)
+  if (inputs.issues && !inputs['dry-run'] && !signal.aborted)
     await escalate(inputs, inputs.issues, report, signal)
 }
 
@@ -158,11 +189,11 @@ async function escalate(
     try {
       // Loaded here only: Octokit is its own chunk of dist/, so no other run pays for it.
       const { fileIssues } = await import('./github-issues.js')
-      await fileIssues(settings, work, report, {
+      report.issues = await fileIssues(settings, work, {
         sandbox: inputs.sandbox,
-        maxRetries: inputs.maxRetries,
+        maxRetries: inputs['max-retries'],
         runUrl: workflowRunUrl(),
-        requestTimeoutMs: inputs.requestTimeoutMs,
+        requestTimeoutMs: inputs['request-timeout'],
         signal
       })
     } catch (err) {
@@ -176,7 +207,7 @@ async function escalate(
 /** The message the step fails with, or undefined when it succeeded. */
 function stepVerdict(report: Report): string | undefined {
   if (report.stepError) return report.stepError
-  const failOnRunFailure = report.inputs?.failOnRunFailure ?? true
+  const failOnRunFailure = report.inputs?.['fail-on-run-failure'] ?? true
   const failures = report.results.filter(r => isFailure(r, failOnRunFailure))
   const unread = report.skippedFlows.filter(f => f.failed)
   if (report.cancelled)

@@ -3,8 +3,8 @@ import { nameFilter, unmatchedPatterns, type FlowInfo } from './flows.js'
 import { handleWindow, warnUnclear, type Shared } from './handle-run.js'
 import * as log from './log.js'
 import type { WorkQueue } from './pool.js'
-import type { Report } from './report.js'
 import type { RunResult } from './result.js'
+import type { StepResults } from './step-results.js'
 import type { RunInfo } from './runs.js'
 
 // The listings start this much before `lookback` asks: the server's clock is learned from its
@@ -20,15 +20,20 @@ const CLOCK_MARGIN_MS = 3_600_000
  * oldest first, one at a time, as soon as its page of flows has arrived, unless `max-runs` must
  * first see them all.
  */
-export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueue): Promise<void> {
+export async function sweepFlows(
+  shared: Shared,
+  results: StepResults,
+  queue: WorkQueue
+): Promise<SweepFindings> {
+  const findings: SweepFindings = { sweptFlows: [], skippedFlows: [] }
   const { inputs, flowService } = shared
-  const listedSince = flowService.serverTime() - inputs.lookbackMs - CLOCK_MARGIN_MS
-  const named = new Set(inputs.flowIds)
-  const namedRuns = new Set(inputs.runIds)
+  const listedSince = flowService.serverTime() - inputs.lookback - CLOCK_MARGIN_MS
+  const named = new Set(inputs['flow-id'].ids)
+  const namedRuns = new Set(inputs['run-id'])
   const disabled = new Set<string>()
-  const matches = nameFilter(inputs.flowNames)
+  const matches = nameFilter(inputs['flow-name'])
   const wanted = (flow: FlowInfo): boolean =>
-    (inputs.sweepAll || named.has(flow.id)) && matches(flow.name)
+    (inputs['flow-id'].all || named.has(flow.id)) && matches(flow.name)
 
   const plan = planWindows(shared, listedSince)
   // Re-triggers wait for `max-runs` to be checked when it could be exceeded.
@@ -36,20 +41,20 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
   const held: { flow: FlowInfo; decisions: Decision[] }[] = []
   const swept = new Set<string>()
   const take = (flow: FlowInfo, decisions: Decision[]): void => {
-    if (gate === 'open') dispatch(flow, decisions, shared, report, queue)
+    if (gate === 'open') dispatch(flow, decisions, shared, results, queue)
     else held.push({ flow, decisions })
   }
   const open = (ok: boolean): void => {
     gate = ok ? 'open' : 'shut'
     for (const { flow, decisions } of held.splice(0))
-      if (ok) dispatch(flow, decisions, shared, report, queue)
-      else for (const d of decisions) report.results.push(resultFor(flow, d))
+      if (ok) dispatch(flow, decisions, shared, results, queue)
+      else results.expect(decisions.map(d => resultFor(flow, d)))
   }
 
   try {
     void plan.then(
       p => {
-        if (inputs.maxRuns === 0 || retriggers(p.decisions) <= inputs.maxRuns) open(true)
+        if (inputs['max-runs'] === 0 || retriggers(p.decisions) <= inputs['max-runs']) open(true)
       },
       () => undefined
     )
@@ -62,7 +67,7 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
         if (!wanted(flow)) continue
         named.delete(flow.id)
         swept.add(flow.id)
-        report.sweptFlows.push({ flowId: flow.id, flowName: flow.name })
+        findings.sweptFlows.push({ flowId: flow.id, flowName: flow.name })
         void plan.then(
           p => {
             // A window named in `run-id` is handled (and reported) there.
@@ -70,7 +75,7 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
             if (decisions.length === 0) return
             if (!flow.enabled && decisions.some(d => d.action === 'retrigger')) {
               disabled.add(flow.id)
-              report.skippedFlows.push({
+              findings.skippedFlows.push({
                 flowId: flow.id,
                 flowName: flow.name,
                 reason: `disabled, with ${decisions.length} failed window(s) (runs ${decisions.map(d => d.root.id).join(', ')}). Adobe re-triggers runs of enabled flows only`
@@ -85,7 +90,7 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
     })
     const { decisions, byFlow, failures } = await plan
     for (const flowId of named)
-      report.skippedFlows.push({
+      findings.skippedFlows.push({
         flowId,
         reason: 'no run within the lookback (or not a source dataflow)'
       })
@@ -94,9 +99,9 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
     const otherFlows = new Set(elsewhere.map(r => r.flowId)).size
     const seen = sources.size
     log.info(
-      `Listed ${seen} source dataflow(s) with a run within the lookback and ${failures.length} failed run(s) in the sandbox; ${countWindows(byFlow, swept)} failed window(s) in ${[...byFlow.keys()].filter(id => swept.has(id)).length} flow(s) swept${inputs.flowNames.length ? ' that match `flow-name`' : ''}`
+      `Listed ${seen} source dataflow(s) with a run within the lookback and ${failures.length} failed run(s) in the sandbox; ${countWindows(byFlow, swept)} failed window(s) in ${[...byFlow.keys()].filter(id => swept.has(id)).length} flow(s) swept${inputs['flow-name'].length ? ' that match `flow-name`' : ''}`
     )
-    for (const pattern of unmatchedPatterns(inputs.flowNames, names))
+    for (const pattern of unmatchedPatterns(inputs['flow-name'], names))
       log.warning(
         `\`flow-name\` pattern "${pattern}" matches none of the ${seen} source dataflow(s) listed (names are matched whole and case-insensitively, \`*\` as wildcard; flows with no run within \`lookback\` are not listed).`
       )
@@ -111,7 +116,8 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
           d => swept.has(flowOf(d)) && !disabled.has(flowOf(d)) && !namedRuns.has(d.root.id)
         )
       )
-      open(withinLimit(count, shared, report))
+      findings.maxRunsExceeded = exceeded(count, shared)
+      open(findings.maxRunsExceeded === undefined)
     }
   } catch (err) {
     open(false)
@@ -119,8 +125,21 @@ export async function sweepFlows(shared: Shared, report: Report, queue: WorkQueu
   } finally {
     await queue.drain()
   }
-  if (report.maxRunsExceeded)
-    report.stepError = maxRunsMessage(report.maxRunsExceeded, report.results, shared)
+  if (findings.maxRunsExceeded)
+    findings.error = maxRunsMessage(findings.maxRunsExceeded, results.all, shared)
+  return findings
+}
+
+/** What a sweep saw beyond the runs it handled (those are in the step's results). */
+export interface SweepFindings {
+  /** Flows a sweep looked at (source flows with a run within the lookback, matching its filters). */
+  sweptFlows: { flowId: string; flowName?: string }[]
+  /** Flows it looked at and left alone, with why; `failed` when that is a failure of the step. */
+  skippedFlows: { flowId: string; flowName?: string; reason: string; failed?: boolean }[]
+  /** How many windows it would have re-triggered when that was more than `max-runs` (so none). */
+  maxRunsExceeded?: number
+  /** Why the step fails because of the sweep. */
+  error?: string
 }
 
 interface WindowPlan {
@@ -146,7 +165,7 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
     throw err
   })
   // The exact bound, now that the server's clock is known from its answers.
-  const from = flowService.serverTime() - inputs.lookbackMs
+  const from = flowService.serverTime() - inputs.lookback
   if (!failures.some(r => !shared.owns(r) && (r.startedAt ?? r.createdAt ?? 0) >= from))
     return { failures, decisions: [], byFlow: new Map() }
   // The ledger ties runs of ours to what they retried: a flow with no run of ours in view has
@@ -160,9 +179,9 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
       runs: [...runs.values()],
       ledger: shared.ledger.entries(),
       owns: shared.owns,
-      lookbackMs: inputs.lookbackMs
+      lookbackMs: inputs.lookback
     },
-    inputs.maxRetries,
+    inputs['max-retries'],
     shared.needsFix
   )
   warnUnclear(unclear)
@@ -185,7 +204,7 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
   }
   for (const [flowId, list] of runsOfFlow) shared.flowRuns.seed(flowId, list, since)
   // What this step re-triggers is saved with what earlier steps recorded: restore it meanwhile.
-  if (!inputs.dryRun && inLookback.some(d => d.action === 'retrigger')) void shared.ledger.load()
+  if (!inputs['dry-run'] && inLookback.some(d => d.action === 'retrigger')) void shared.ledger.load()
   return { failures, decisions: inLookback, byFlow }
 }
 
@@ -220,35 +239,32 @@ function dispatch(
   flow: FlowInfo,
   decisions: Decision[],
   shared: Shared,
-  report: Report,
+  results: StepResults,
   queue: WorkQueue
 ): void {
-  const results = decisions.map(d => resultFor(flow, d))
-  report.results.push(...results)
-  shared.progress.total += results.length
+  results.expect(decisions.map(d => resultFor(flow, d)))
   log.info(
     `Flow ${flow.id}${flow.name ? ` (${flow.name})` : ''}: ${decisions.length} failed window(s): runs ${decisions.map(d => d.root.id).join(', ')}`
   )
   queue.push(async () => {
-    for (const [i, d] of decisions.entries()) {
+    for (const d of decisions) {
       if (shared.signal.aborted) return
-      await handleWindow(results[i], d, shared)
+      results.record(d.root.id, await handleWindow(d, shared))
     }
   })
 }
 
-/** Whether a sweep that would re-trigger `count` windows may (`max-runs`). */
-function withinLimit(count: number, shared: Shared, report: Report): boolean {
-  const { maxRuns, dryRun } = shared.inputs
-  if (maxRuns === 0 || count <= maxRuns) return true
+/** `count` when a sweep that would re-trigger that many windows may not (`max-runs`). */
+function exceeded(count: number, shared: Shared): number | undefined {
+  const { 'max-runs': maxRuns, 'dry-run': dryRun } = shared.inputs
+  if (maxRuns === 0 || count <= maxRuns) return undefined
   if (dryRun) {
     log.warning(
       `The sweep found ${count} failed runs to re-trigger, more than \`max-runs\` (${maxRuns}): a real run would re-trigger none of them.`
     )
-    return true
+    return undefined
   }
-  report.maxRunsExceeded = count
-  return false
+  return count
 }
 
 /** Why a sweep over `max-runs` re-triggered nothing: how many, and what they have in common. */
@@ -261,5 +277,5 @@ function maxRunsMessage(count: number, selected: RunResult[], shared: Shared): s
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([code, n]) => `${code} (${n} run${n === 1 ? '' : 's'})`)
-  return `The sweep found ${count} failed runs, more than \`max-runs\` (${shared.inputs.maxRuns}), so it re-triggered none of them: failures on this scale usually have one cause that a retry will not fix (an expired source credential, a schema change).${top.length ? ` Most common error codes: ${top.join(', ')}.` : ''} Fix the cause, then raise \`max-runs\` or narrow the sweep (\`flow-name\`, \`lookback\`); \`dry-run: true\` lists them all.`
+  return `The sweep found ${count} failed runs, more than \`max-runs\` (${shared.inputs['max-runs']}), so it re-triggered none of them: failures on this scale usually have one cause that a retry will not fix (an expired source credential, a schema change).${top.length ? ` Most common error codes: ${top.join(', ')}.` : ''} Fix the cause, then raise \`max-runs\` or narrow the sweep (\`flow-name\`, \`lookback\`); \`dry-run: true\` lists them all.`
 }

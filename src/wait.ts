@@ -3,7 +3,7 @@ import { formatDuration } from './duration.js'
 import { ApiError, CancelledError, errorMessage } from './errors.js'
 import type { FlowService } from './flow-service.js'
 import { mapLimited } from './pool.js'
-import type { RunResult } from './result.js'
+import type { Waited } from './result.js'
 import { sleep } from './pacing.js'
 import { isFinal, runDurationSeconds, type RunInfo } from './runs.js'
 
@@ -20,47 +20,53 @@ export interface WaitOptions {
 const MIN_NOT_FOUND_GRACE_MS = 60_000
 
 /**
- * Polls every new run until each is final or `timeoutMs` has passed. One loop for all runs, one
+ * Polls every new run until each is final or `timeoutMs` has passed, and answers what became of
+ * each (by new run id; a run cancelled while waiting has no answer). One loop for all runs, one
  * request per unfinished run per interval. Transient faults slow the polling down and never end
  * the wait before the deadline; a refusal that will not change (401 without a way to renew, 403,
  * 404 past the grace period) ends it for that run.
  */
 export async function waitForRuns(
   flowService: FlowService,
-  results: RunResult[],
+  newRunIds: string[],
   opts: WaitOptions
-): Promise<void> {
+): Promise<Map<string, Waited>> {
   const started = Date.now()
   const deadline = started + opts.timeoutMs
   const notFoundGrace = Math.max(MIN_NOT_FOUND_GRACE_MS, 3 * opts.intervalMs)
   const unknownSeen = new Set<string>()
-  const faults = new Map<RunResult, number>()
-  const nextPoll = new Map<RunResult, number>()
-  const total = results.filter(r => r.newRunId).length
-  let pending = results.filter(r => r.newRunId)
+  const faults = new Map<string, number>()
+  const nextPoll = new Map<string, number>()
+  const waited = new Map<string, Waited>()
+  const total = newRunIds.length
+  let pending = [...newRunIds]
   // One run: the step's verdict says what became of it, so the log line is not an annotation too.
   const problem =
     total > 1 ? (opts.failOnRunFailure ? log.error : log.warning) : (text: string) => log.info(text)
 
-  const poll = async (result: RunResult): Promise<void> => {
-    const run = await pollOnce(flowService, result, started, notFoundGrace, opts.signal)
+  const poll = async (runId: string): Promise<void> => {
+    const run = await pollOnce(flowService, runId, started, notFoundGrace, opts.signal)
     if (run === 'fault') {
       // Back off on repeated faults, up to 8 intervals; the deadline still bounds the wait.
-      const count = (faults.get(result) ?? 0) + 1
-      faults.set(result, count)
-      nextPoll.set(result, Date.now() + opts.intervalMs * Math.min(2 ** (count - 1), 8))
+      const count = (faults.get(runId) ?? 0) + 1
+      faults.set(runId, count)
+      nextPoll.set(runId, Date.now() + opts.intervalMs * Math.min(2 ** (count - 1), 8))
       return
     }
-    faults.delete(result)
-    nextPoll.set(result, Date.now() + opts.intervalMs)
-    if (run === 'not-found-yet' || run === 'gave-up') return
+    faults.delete(runId)
+    nextPoll.set(runId, Date.now() + opts.intervalMs)
+    if (run === 'not-found-yet') return
+    if ('gaveUp' in run) {
+      waited.set(runId, { error: run.gaveUp })
+      return
+    }
     if (run.status === 'unknown' && !unknownSeen.has(run.rawStatus)) {
       unknownSeen.add(run.rawStatus)
       log.info(
         `Status "${run.rawStatus}" is not one this action knows; treating it as not finished.`
       )
     }
-    if (isFinal(run.status)) record(result, run, problem)
+    if (isFinal(run.status)) waited.set(runId, finished(run, problem))
   }
 
   try {
@@ -69,10 +75,10 @@ export async function waitForRuns(
       // At the deadline every run gets one last look, so one that just finished is not a timeout.
       const due = atDeadline ? pending : pending.filter(r => (nextPoll.get(r) ?? 0) <= Date.now())
       await mapLimited(due, opts.concurrency, poll)
-      pending = pending.filter(r => !r.finalStatus && r.state !== 'error')
+      pending = pending.filter(id => !waited.has(id))
       if (pending.length === 0 || atDeadline) break
       const elapsed = formatDuration(Date.now() - started)
-      if (total === 1) log.info(`Run ${pending[0].newRunId}: still running (${elapsed} elapsed)`)
+      if (total === 1) log.info(`Run ${pending[0]}: still running (${elapsed} elapsed)`)
       else if (due.length > 0)
         log.info(
           `${total - pending.length}/${total} runs finished, ${pending.length} still running (${elapsed} elapsed)`
@@ -83,26 +89,27 @@ export async function waitForRuns(
   } catch (err) {
     if (!(err instanceof CancelledError)) throw err
     log.warning('Cancelled while waiting for the new runs to finish.')
-    return
+    return waited
   }
-  for (const result of pending) {
-    result.finalStatus = 'timeout'
+  for (const runId of pending) {
+    waited.set(runId, { finalStatus: 'timeout' })
     problem(
-      `Run ${result.newRunId} did not finish within \`wait-timeout\` (${formatDuration(opts.timeoutMs)}); it is still running at Adobe.`
+      `Run ${runId} did not finish within \`wait-timeout\` (${formatDuration(opts.timeoutMs)}); it is still running at Adobe.`
     )
   }
+  return waited
 }
 
-type Poll = RunInfo | 'fault' | 'not-found-yet' | 'gave-up'
+/** One look at a run: its state, a fault to poll through, or a refusal that ends its wait. */
+type Poll = RunInfo | 'fault' | 'not-found-yet' | { gaveUp: string }
 
 async function pollOnce(
   flowService: FlowService,
-  result: RunResult,
+  runId: string,
   started: number,
   notFoundGrace: number,
   signal?: AbortSignal
 ): Promise<Poll> {
-  const runId = result.newRunId!
   try {
     // One attempt per poll: the poll interval is the back-off.
     const run = await flowService.getRun(runId, { maxAttempts: 1, timeoutMs: 0 })
@@ -121,28 +128,30 @@ async function pollOnce(
       err.status !== 429 &&
       err.status !== 408
     ) {
-      result.state = 'error'
-      result.error = `waiting for new run ${runId}: ${errorMessage(err)}`
-      log.error(result.error)
-      return 'gave-up'
+      const gaveUp = `waiting for new run ${runId}: ${errorMessage(err)}`
+      log.error(gaveUp)
+      return { gaveUp }
     }
     log.warning(`Polling run ${runId}: ${errorMessage(err)}; polling on until \`wait-timeout\``)
     return 'fault'
   }
 }
 
-function record(result: RunResult, run: RunInfo, problem: (text: string) => void): void {
-  result.finalStatus = run.status
-  result.durationSeconds = runDurationSeconds(run)
-  result.recordsIngested = run.recordsIngested
-  result.recordsFailed = run.recordsFailed
-  result.newRunErrors = run.errors.length ? run.errors : undefined
+function finished(run: RunInfo, problem: (text: string) => void): Waited {
+  const durationSeconds = runDurationSeconds(run)
   const records =
     run.recordsIngested === undefined ? '' : `, ${run.recordsIngested} records ingested`
-  const took = result.durationSeconds === undefined ? '' : ` in ${result.durationSeconds}s`
+  const took = durationSeconds === undefined ? '' : ` in ${durationSeconds}s`
   const line = `Run ${run.id} finished "${run.rawStatus}"${took}${records}`
   if (run.status === 'success') log.info(line)
   else if (run.status === 'partial-success')
     log.warning(`${line}; some records failed (${run.recordsFailed ?? '?'})`)
   else problem(`${line}${run.errors.length ? `: ${run.errors.join('; ')}` : ''}`)
+  return {
+    finalStatus: run.status,
+    durationSeconds,
+    recordsIngested: run.recordsIngested,
+    recordsFailed: run.recordsFailed,
+    newRunErrors: run.errors.length ? run.errors : undefined
+  }
 }

@@ -29,20 +29,24 @@ describe('readInputs', () => {
   it('applies the documented defaults', () => {
     const inputs = readInputs(read(valid))
     expect(inputs).toMatchObject({
-      runIds: [RUN],
-      flowIds: [],
+      'run-id': [RUN],
+      'flow-id': { all: false, ids: [] },
+      'flow-name': [],
+      'skip-errors': [],
       sandbox: 'prod',
-      platformUrl: 'https://platform.adobe.io',
-      imsUrl: 'https://ims-na1.adobelogin.com',
-      checkStatus: true,
+      'platform-url': 'https://platform.adobe.io',
+      'ims-url': 'https://ims-na1.adobelogin.com',
+      'check-status': true,
       force: false,
-      dryRun: false,
+      'dry-run': false,
       wait: false,
-      pollIntervalMs: 30_000,
-      waitTimeoutMs: 3_600_000,
-      lookbackMs: 86_400_000,
+      'poll-interval': 30_000,
+      'wait-timeout': 3_600_000,
+      lookback: 86_400_000,
       concurrency: 4,
-      failOnRunFailure: true,
+      'fail-on-run-failure': true,
+      'max-runs': 25,
+      'issue-labels': ['aep-dataflow'],
       credentials: { kind: 'token', accessToken: 'tok-123' }
     })
   })
@@ -81,8 +85,9 @@ describe('readInputs', () => {
   it('splits run ids on newlines, commas and spaces, drops duplicates and keeps the order', () => {
     const other = '3fb0418e-1804-45d6-8d56-dd51f05c0baf'
     expect(
-      readInputs(read({ ...valid, 'run-id': `${RUN}\n${other}, ${RUN.toUpperCase()}  ${other}` }))
-        .runIds
+      readInputs(read({ ...valid, 'run-id': `${RUN}\n${other}, ${RUN.toUpperCase()}  ${other}` }))[
+        'run-id'
+      ]
     ).toEqual([RUN, other])
   })
 
@@ -129,7 +134,7 @@ describe('readInputs', () => {
 
   it('allows plain http for loopback hosts only', () => {
     for (const url of ['http://127.0.0.1:8080', 'http://localhost:1', 'http://[::1]:9']) {
-      expect(readInputs(read({ ...valid, 'platform-url': url })).platformUrl).toBe(url)
+      expect(readInputs(read({ ...valid, 'platform-url': url }))['platform-url']).toBe(url)
     }
     expect(problemsOf({ ...valid, 'platform-url': 'http://127.0.0.1.evil.com' })).toHaveLength(1)
   })

@@ -3,7 +3,8 @@ import * as core from '../../__fixtures__/core.js'
 import type { RunResult } from '../../src/result.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { renderSummary, writeOutputs } = await import('../../src/report.js')
+const { renderSummary } = await import('../../src/summary.js')
+const { writeOutputs } = await import('../../src/outputs.js')
 const { isFailure } = await import('../../src/result.js')
 
 const result = (i: number, over: Partial<RunResult> = {}): RunResult => ({

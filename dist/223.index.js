@@ -1,8 +1,8 @@
-export const id = 579;
-export const ids = [579];
+export const id = 223;
+export const ids = [223];
 export const modules = {
 
-/***/ 579:
+/***/ 7223:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -11,20 +11,20 @@ __webpack_require__.d(__webpack_exports__, {
   fileIssues: () => (/* binding */ fileIssues)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js
-var github = __webpack_require__(1351);
-// EXTERNAL MODULE: ./node_modules/@actions/github/lib/utils.js + 19 modules
-var utils = __webpack_require__(5555);
-// EXTERNAL MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
-var dist_bundle = __webpack_require__(9735);
-// EXTERNAL MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
-var plugin_throttling_dist_bundle = __webpack_require__(6856);
+// EXTERNAL MODULE: ../../work/main/node_modules/@actions/github/lib/github.js
+var github = __webpack_require__(1951);
+// EXTERNAL MODULE: ../../work/main/node_modules/@actions/github/lib/utils.js + 19 modules
+var utils = __webpack_require__(4363);
+// EXTERNAL MODULE: ../../work/main/node_modules/@octokit/plugin-retry/dist-bundle/index.js
+var dist_bundle = __webpack_require__(5935);
+// EXTERNAL MODULE: ../../work/main/node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+var plugin_throttling_dist_bundle = __webpack_require__(4112);
 // EXTERNAL MODULE: ./src/log.ts
-var log = __webpack_require__(5625);
+var log = __webpack_require__(1304);
 // EXTERNAL MODULE: ./src/pacing.ts
-var pacing = __webpack_require__(2215);
+var pacing = __webpack_require__(2980);
 // EXTERNAL MODULE: ./src/secrets.ts
-var secrets = __webpack_require__(7194);
+var secrets = __webpack_require__(4175);
 ;// CONCATENATED MODULE: ./src/github-client.ts
 /**
  * Octokit inside the action's rails, for escalation (src/github-issues.ts; only that lazy chunk
@@ -477,11 +477,11 @@ function safeJson(value) {
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./src/ids.ts
-var ids = __webpack_require__(2325);
+var ids = __webpack_require__(4288);
 // EXTERNAL MODULE: ./src/markdown.ts
-var markdown = __webpack_require__(3758);
+var markdown = __webpack_require__(5053);
 // EXTERNAL MODULE: ./src/runs.ts
-var runs = __webpack_require__(5681);
+var runs = __webpack_require__(66);
 ;// CONCATENATED MODULE: ./src/issue-body.ts
 /**
  * What an issue says, and the hidden markers by which the action finds its issue again and knows
@@ -677,10 +677,14 @@ function actionReference(env = process.env) {
 
 // One list call covers 100 open issues; a repository with more of ours is read up to this many pages.
 const MAX_PAGES = 10;
-/** Files what needs a person and closes what recovered; records each action in the report. */
-async function fileIssues(settings, work, report, ctx) {
+/** Files what needs a person and closes what recovered; answers what it did. */
+async function fileIssues(settings, work, ctx) {
+    const done = [];
     if (work.incidents.length === 0 && work.recoveries.length === 0)
-        return;
+        return done;
+    const did = (flowId, { number, url }, action) => {
+        done.push({ flowId, number, url, action });
+    };
     // Retries, throttling, redirects, timeouts per attempt and logging: github-client.ts.
     const github = createGitHubClient(settings, ctx);
     const [owner, repo] = settings.repository.split('/');
@@ -698,7 +702,7 @@ async function fileIssues(settings, work, report, ctx) {
             ...work.recoveries.map(r => `closing the issue of recovered flow ${r.flowId}`)
         ];
         log/* warning */.$e(`Could not file GitHub issues: this action's open issues could not be read (${describeGitHubRefusal(err)}), and without knowing which flows have one, no issue was opened, commented or closed. Not done: ${left.slice(0, 5).join('; ')}${left.length > 5 ? `; and ${left.length - 5} more` : ''}. The step's result is unchanged.`);
-        return;
+        return done;
     }
     if (open.cut)
         log/* warning */.$e(`More than ${MAX_PAGES * 100} open issues carry the label "${settings.labels[0]}": only the first ${MAX_PAGES * 100} were read, so no new issue is opened (it may exist among the others). Close the ones that are done.`);
@@ -715,7 +719,7 @@ async function fileIssues(settings, work, report, ctx) {
             await comment(existing.number, body);
             await rewrite(existing.number, `${marks(incident.flowId, state, missing)}\n${body}`);
             existing.state = state;
-            report.issues.push({ flowId: incident.flowId, ...existing, action: 'commented' });
+            did(incident.flowId, existing, 'commented');
             log/* info */.pq(`Flow ${incident.flowId}: commented on issue #${existing.number}`);
             return;
         }
@@ -735,7 +739,7 @@ async function fileIssues(settings, work, report, ctx) {
             return;
         }
         open.byFlow.set(incident.flowId, { ...created, state, missing });
-        report.issues.push({ flowId: incident.flowId, ...created, action: 'opened' });
+        did(incident.flowId, created, 'opened');
         log/* info */.pq(`Flow ${incident.flowId}: opened issue #${created.number}`);
         const labels = Array.isArray(data.labels)
             ? data.labels
@@ -758,7 +762,7 @@ async function fileIssues(settings, work, report, ctx) {
             await comment(existing.number, text);
             await rewrite(existing.number, `${marks(recovery.flowId, state, existing.missing)}\n${text}`);
             existing.state = state;
-            report.issues.push({ flowId: recovery.flowId, ...existing, action: 'commented' });
+            did(recovery.flowId, existing, 'commented');
             log/* warning */.$e(`Flow ${recovery.flowId}: issue #${existing.number} stays open: ${gone.length} failed window(s) left the lookback unrecovered`);
             return;
         }
@@ -771,7 +775,7 @@ async function fileIssues(settings, work, report, ctx) {
             state_reason: 'completed',
             request: request()
         });
-        report.issues.push({ flowId: recovery.flowId, ...existing, action: 'closed' });
+        did(recovery.flowId, existing, 'closed');
         log/* info */.pq(`Flow ${recovery.flowId} recovered: closed issue #${existing.number}`);
     };
     // Each flow's escalation stands alone: a locked issue or a refusal for one is that flow's.
@@ -789,7 +793,7 @@ async function fileIssues(settings, work, report, ctx) {
     ];
     for (const task of tasks) {
         if (ctx.signal.aborted)
-            return;
+            break;
         try {
             await task.run();
         }
@@ -797,6 +801,7 @@ async function fileIssues(settings, work, report, ctx) {
             log/* warning */.$e(`Could not file ${task.what} (${describeGitHubRefusal(err)}). The other flows' issues are unaffected; the step's result is unchanged.`);
         }
     }
+    return done;
 }
 /** The number and link of an issue GitHub described, or undefined when the answer is not one. */
 function asIssue(value) {

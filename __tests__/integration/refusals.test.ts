@@ -1,0 +1,259 @@
+// Input refusals, one table: run() in-process, with the @actions/core fixture, against the
+// simulator on loopback. Each row is a bad input the step must refuse before it sends anything,
+// with one error annotation that says what to fix. The unit table in __tests__/unit/inputs.test.ts
+// checks readInputs' words for each problem; this one checks what the step does with them. One
+// refusal still runs through the bundle as a child process (__tests__/e2e/retrigger.test.ts): the
+// annotation on the wire, exit code 1, nothing sent.
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import * as core from '../../__fixtures__/core.js'
+import type { Simulator } from '../../sim/simulator.js'
+import { baseInputs, oauth, secretsOf, startSimulator, staticToken } from '../helpers/e2e.js'
+
+jest.unstable_mockModule('@actions/core', () => core)
+
+/**
+ * run() from a fresh copy of the source's modules, as each child process had: nothing a row
+ * leaves behind (the secrets registered for redaction, above all) can hide another row's leak.
+ */
+async function freshRun(): Promise<() => Promise<void>> {
+  let run: (() => Promise<void>) | undefined
+  await jest.isolateModulesAsync(async () => {
+    ;({ run } = await import('../../src/main.js'))
+  })
+  return run!
+}
+
+/** The inputs whose values are secrets: none of them may be printed, whatever the row. */
+const SECRET_INPUTS = ['access-token', 'client-secret', 'github-token']
+
+interface Refusal {
+  /** What is wrong with the inputs. */
+  refusal: string
+  inputs: (sim: Simulator) => Record<string, string>
+  /** What the one annotation must say: the input to fix, what it must be, the value when quoted. */
+  says: string[]
+  /** Further text that must appear nowhere (a password in a URL, a secret too short to mask). */
+  unprinted?: string[]
+}
+
+/** A configuration the step accepts, for a failed run that exists: refused, it sends nothing. */
+const accepted = (sim: Simulator): Record<string, string> => ({
+  ...baseInputs(sim),
+  ...staticToken(sim),
+  'run-id': sim.addRun({ status: 'failed' })
+})
+/** The same without credentials. */
+const uncredentialed = (sim: Simulator): Record<string, string> => ({
+  ...baseInputs(sim),
+  'run-id': sim.addRun({ status: 'failed' })
+})
+
+const refusals: Refusal[] = [
+  // The cases __tests__/e2e/retrigger.test.ts ran as child processes (the first one still does).
+  {
+    refusal: 'a run id that is not a UUID',
+    inputs: sim => ({ ...accepted(sim), 'run-id': '../../flows/abc' }),
+    says: ['`run-id` must hold UUIDs', '"../../flows/abc"']
+  },
+  {
+    refusal: 'no credentials',
+    inputs: uncredentialed,
+    says: ['set `client-id` and `client-secret`', '`access-token`']
+  },
+  {
+    refusal: 'plain http to a remote host',
+    inputs: sim => ({ ...accepted(sim), 'platform-url': 'http://platform.adobe.io' }),
+    says: ['`platform-url` must use https']
+  },
+  {
+    refusal: 'a header value with a line break (header injection)',
+    inputs: sim => ({ ...accepted(sim), 'org-id': 'ABC@AdobeOrg\r\nx-evil: 1' }),
+    says: ['`org-id` contains spaces, line breaks']
+  },
+  // One row per kind of problem in readInputs' unit table.
+  {
+    refusal: 'no run id (and no flow id)',
+    inputs: sim => ({ ...accepted(sim), 'run-id': '' }),
+    says: ['set `run-id`', '`flow-id`']
+  },
+  {
+    refusal: 'a sandbox that is not a sandbox name',
+    inputs: sim => ({ ...accepted(sim), sandbox: 'Prod' }),
+    says: ['`sandbox` must be a sandbox name', '"Prod"']
+  },
+  {
+    refusal: 'no org id',
+    inputs: sim => ({ ...accepted(sim), 'org-id': '' }),
+    says: ['set `org-id`']
+  },
+  {
+    refusal: 'an org id that is not an IMS organization ID',
+    inputs: sim => ({ ...accepted(sim), 'org-id': 'my-org' }),
+    says: ['`org-id` must be an IMS organization ID', '"my-org"']
+  },
+  {
+    refusal: 'an access token with spaces (not quoted: it is a secret)',
+    inputs: sim => ({ ...accepted(sim), 'access-token': 'tok en-with spaces-9f3c' }),
+    says: ['`access-token` contains spaces']
+  },
+  {
+    refusal: 'an access token too short to be one (too short to mask, so never quoted)',
+    inputs: sim => ({ ...accepted(sim), 'access-token': 'q7z' }),
+    says: ['`access-token` is too short'],
+    unprinted: ['q7z']
+  },
+  {
+    refusal: 'a URL that carries a user name and password (never quoted)',
+    inputs: sim => ({
+      ...accepted(sim),
+      'platform-url': 'https://svc:PW-s3cret@platform.adobe.io'
+    }),
+    says: ['`platform-url` must not carry a user name or password'],
+    unprinted: ['PW-s3cret']
+  },
+  {
+    refusal: 'a client id without its client secret',
+    inputs: sim => ({ ...uncredentialed(sim), 'client-id': sim.apiKey }),
+    says: ['set both `client-id` and `client-secret`', '`client-secret` is empty']
+  },
+  {
+    refusal: 'an IMS URL that is not https, with OAuth credentials (nothing goes to IMS)',
+    inputs: sim => ({ ...uncredentialed(sim), ...oauth(sim), 'ims-url': 'ftp://127.0.0.1' }),
+    says: ['`ims-url` must use https']
+  },
+  {
+    refusal: 'a platform URL that is not a URL',
+    inputs: sim => ({ ...accepted(sim), 'platform-url': 'not a url' }),
+    says: ['`platform-url` must be a URL', '"not a url"']
+  },
+  {
+    refusal: 'a platform URL with an API path',
+    inputs: sim => ({ ...accepted(sim), 'platform-url': `${sim.url}/data/foundation/flowservice` }),
+    says: [
+      "`platform-url` must be the service's base URL without a path",
+      'the action adds the API paths itself'
+    ]
+  },
+  {
+    refusal: 'a duration that is not one',
+    inputs: sim => ({ ...accepted(sim), wait: 'true', 'poll-interval': 'soon' }),
+    says: ['`poll-interval` must be a duration', '"soon"']
+  },
+  {
+    refusal: 'a duration out of range',
+    inputs: sim => ({ ...accepted(sim), wait: 'true', 'wait-timeout': '0s' }),
+    says: ['`wait-timeout` must be between', '"0s"']
+  },
+  {
+    refusal: 'a number out of range',
+    inputs: sim => ({ ...accepted(sim), concurrency: '0' }),
+    says: ['`concurrency` must be a whole number from 1 to 32', '"0"']
+  },
+  {
+    refusal: 'a flag that is neither true nor false',
+    inputs: sim => ({ ...accepted(sim), wait: 'maybe' }),
+    says: ['`wait` must be `true` or `false`', '"maybe"']
+  },
+  // Several problems are still one annotation, listing each.
+  {
+    refusal: 'three problems at once',
+    inputs: sim => ({ ...accepted(sim), 'run-id': 'x', sandbox: 'A B', 'poll-interval': '-1' }),
+    says: [
+      'Invalid inputs:\n- ',
+      '`run-id` must hold UUIDs',
+      '`sandbox` must be a sandbox name',
+      '`poll-interval` must be a duration'
+    ]
+  }
+]
+
+/** Everything the step printed: what went through the fixture, bar `setSecret`, and any direct write. */
+const printed: string[] = []
+const record = (...args: unknown[]): void => {
+  for (const arg of args)
+    if (typeof arg !== 'function') printed.push(typeof arg === 'string' ? arg : JSON.stringify(arg))
+}
+const throughCore = (): string[] =>
+  [
+    core.debug,
+    core.info,
+    core.notice,
+    core.warning,
+    core.error,
+    core.setFailed,
+    core.setOutput,
+    core.group,
+    core.summary.addRaw
+  ].flatMap(fn =>
+    (fn.mock.calls as unknown[][]).flat().flatMap(arg =>
+      // An Error annotation prints its message (and, thrown, a stack).
+      typeof arg === 'function'
+        ? []
+        : arg instanceof Error
+          ? [`${arg.message}\n${arg.stack}`]
+          : [typeof arg === 'string' ? arg : JSON.stringify(arg)]
+    )
+  )
+
+let sim: Simulator
+let env: NodeJS.ProcessEnv
+beforeEach(async () => {
+  env = { ...process.env }
+  // What a runner sets (as sim/run-action.ts does for the child): the summary goes through the
+  // fixture, the variable only tells run() that a runner wants one. No dispatch event.
+  Object.assign(process.env, {
+    GITHUB_STEP_SUMMARY: '/dev/null',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: 'acme/ingestion',
+    GITHUB_RUN_ID: '1234567890'
+  })
+  delete process.env.GITHUB_EVENT_NAME
+  delete process.env.GITHUB_EVENT_PATH
+  sim = await startSimulator()
+  jest.clearAllMocks()
+  printed.length = 0
+  // Nothing may bypass @actions/core; whatever did would be in the log too, so it is checked.
+  for (const stream of [process.stdout, process.stderr])
+    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      record(Buffer.from(chunk).toString())
+      return true
+    })
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const)
+    jest.spyOn(console, method).mockImplementation(record)
+})
+afterEach(async () => {
+  jest.restoreAllMocks()
+  process.env = env
+  await sim.stop()
+})
+
+describe('run() refuses bad input: one error annotation saying what to fix, the step fails, nothing is sent', () => {
+  it.each(refusals)('$refusal', async ({ inputs: inputsOf, says, unprinted = [] }) => {
+    const inputs = inputsOf(sim)
+    core.getInput.mockImplementation(name => inputs[name] ?? '')
+    const run = await freshRun()
+
+    // No uncaught exception (the child process: no stack trace on stderr).
+    await expect(run()).resolves.toBeUndefined()
+
+    // The step fails (the child process: exit code 1) with one annotation, the only one.
+    expect(core.setFailed).toHaveBeenCalledTimes(1)
+    expect(core.error).not.toHaveBeenCalled()
+    expect(core.warning).not.toHaveBeenCalled()
+    expect(core.notice).not.toHaveBeenCalled()
+    const [annotation] = core.setFailed.mock.calls[0]
+    expect(typeof annotation).toBe('string')
+    expect(annotation).toMatch(/^Invalid inputs?:/)
+    for (const text of says) expect(annotation).toContain(text)
+
+    // Nothing was sent: not to Adobe, not to IMS.
+    expect(sim.requests).toHaveLength(0)
+
+    // No secret printed anywhere, and never a stack trace.
+    const log = [...throughCore(), ...printed].join('\n')
+    const given = SECRET_INPUTS.map(name => inputs[name]).filter(Boolean)
+    for (const secret of [...secretsOf(sim), ...given, ...unprinted])
+      expect(log).not.toContain(secret)
+    expect(log).not.toMatch(/at .+\.[cm]?[jt]s:\d+/)
+  })
+})
