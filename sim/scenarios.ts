@@ -5,12 +5,18 @@
  *
  * Runs are finished by the simulated now unless a `durationMs` says otherwise: a run started at
  * `at` takes 2 minutes, or less when `at` is closer to now than that.
+ *
+ * `failure` is the end-to-end tests' usual start: a failed run with no copy-activity window (so the
+ * action tells its retries by the ledger or by timing), and how its retries will go.
  */
+import { randomUUID } from 'node:crypto'
 import {
   SCHEDULER,
   type CopyWindow,
   type FlowSpec,
+  type Lifecycle,
   type RunError,
+  type RunSpec,
   type Simulator
 } from './simulator.js'
 
@@ -21,6 +27,12 @@ export const HOUR = 60 * MINUTE
 export const COPY_FAILED: RunError = {
   code: 'CONNECTOR-1001-500',
   message: 'Copy from source failed'
+}
+
+/** A failure a retry may fix: the source's file could not be read (e.g. not there yet). */
+export const SOURCE_UNREADABLE: RunError = {
+  code: 'CONNECTOR-2001-500',
+  message: 'Source file could not be read'
 }
 
 type FlowOptions = Omit<FlowSpec, 'kind' | 'name'>
@@ -156,6 +168,46 @@ export function addRetry(sim: Simulator, ofRunId: string, options: RetryOptions 
   })
 }
 
+export interface FailureOptions extends Omit<RunSpec, 'status'> {
+  /** A new source flow of this name (in `sandbox`) for the run, instead of an unnamed one. */
+  flowName?: string
+  /** How re-triggered runs go from now on (sets `sim.nextLifecycle`, for every later re-trigger). */
+  retries?: Lifecycle
+}
+
+/** A failed run and its flow. */
+export interface Failure {
+  runId: string
+  flowId: string
+}
+
+/**
+ * A failed run, as `sim.addRun` makes it (created a minute ago, finished half a minute ago, no
+ * copy-activity window), of a flow of its own unless `flowId` or `flowName` says; with `retries`,
+ * how its re-triggered runs go. Returns its id and its flow's.
+ */
+export function failure(
+  sim: Simulator,
+  { flowName, retries, ...spec }: FailureOptions = {}
+): Failure {
+  const flowId =
+    spec.flowId ??
+    (flowName === undefined ? randomUUID() : sourceFlow(sim, flowName, { sandbox: spec.sandbox }))
+  const runId = sim.addRun({ ...spec, flowId, status: 'failed' })
+  if (retries) sim.nextLifecycle = retries
+  return { runId, flowId }
+}
+
+/** A run of `flowId` that Adobe's scheduler started at `at` (default now), still in progress. */
+export function inProgressRun(sim: Simulator, flowId: string, at = sim.now()): string {
+  return sim.addRun({ flowId, status: 'inProgress', createdAt: at })
+}
+
+/** The runs of a flow made with the action's own credential (its retries), newest first. */
+export function retriesOf(sim: Simulator, flowId: string): Record<string, unknown>[] {
+  return sim.runsOf(flowId).filter(run => run.createdClient === sim.apiKey)
+}
+
 export interface HourlyHistoryOptions {
   /** How many hourly runs. */
   hours: number
@@ -205,7 +257,7 @@ export function sweepableSandbox(sim: Simulator): SweepableSandbox {
     hours: 3,
     failed: [1],
     lastAt,
-    errors: [{ code: 'CONNECTOR-2001-500', message: 'Source file could not be read' }]
+    errors: [SOURCE_UNREADABLE]
   })
   const contacts = sourceFlow(sim, 'crm-contacts')
   const mapping: RunError = {

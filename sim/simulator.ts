@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto'
 import * as http from 'node:http'
 import { LoopbackServer } from './loopback.js'
 
-export type Route = 'token' | 'getRun' | 'listRuns' | 'retrigger' | 'listFlows'
+/** A route's name: a key of the simulator's route table (see `Simulator.routes`). */
+export type Route = keyof Simulator['routes']
 
 /** One injected fault, used by the next request on its route. */
 export interface Fault {
@@ -158,6 +159,8 @@ export interface RecordedRequest {
   method: string
   path: string
   route?: Route
+  /** The run the path names (`:run`), on the routes that name one. */
+  runId?: string
   headers: http.IncomingHttpHeaders
   body: string
   at: number
@@ -249,6 +252,40 @@ interface StoredSchedule {
 
 type Item = Record<string, unknown>
 
+/** What a route's handler is given. */
+interface Call {
+  req: http.IncomingMessage
+  url: URL
+  body: string
+  /** The run the path names (`:run`); set on the routes whose path has one. */
+  runId?: string
+  /** The `x-sandbox-name` header. */
+  sandbox: string
+}
+
+/** One entry of the route table. */
+interface RouteSpec {
+  method: 'GET' | 'POST'
+  /** The exact path; `:run` stands for a run id (a UUID). */
+  path: string
+  /** Answered without the gateway's header checks (IMS). */
+  open?: boolean
+  handle: (call: Call) => Answer
+}
+
+/** A route of the table, its path compiled. */
+interface CompiledRoute {
+  name: Route
+  spec: RouteSpec
+  pattern: RegExp
+}
+
+/** The route a request takes, and the run its path names. */
+interface Match {
+  route: CompiledRoute
+  runId?: string
+}
+
 const BASE = '/data/foundation/flowservice'
 const UUID = '[0-9a-fA-F-]{36}'
 const CACHED_QUERIES = 256
@@ -283,6 +320,43 @@ export class Simulator {
   /** Filtered and sorted listings by query, dropped whenever a run or flow changes. */
   private readonly cache = new Map<string, Item[]>()
   private reportWindows: boolean
+
+  /**
+   * Every route the simulator answers, one entry each: method, path pattern, handler. A new route
+   * is one more entry here; its name is then a `Route`, so faults, `count` and the request log
+   * know it. Faults, the rate limit, latency, the gateway's header checks (unless `open`) and
+   * runs of another sandbox (404 on any `:run` route) are applied to every route alike.
+   */
+  private readonly routes = {
+    token: {
+      method: 'POST',
+      path: '/ims/token/v3',
+      open: true,
+      handle: ({ body }) => this.token(body)
+    },
+    listRuns: {
+      method: 'GET',
+      path: `${BASE}/runs`,
+      handle: ({ sandbox, url }) => this.listing('runs', sandbox, url)
+    },
+    listFlows: {
+      method: 'GET',
+      path: `${BASE}/flows`,
+      handle: ({ sandbox, url }) => this.listing('flows', sandbox, url)
+    },
+    getRun: {
+      method: 'GET',
+      path: `${BASE}/runs/:run`,
+      handle: ({ runId }) => this.getRun(runId!)
+    },
+    retrigger: {
+      method: 'POST',
+      path: `${BASE}/runs/:run/action`,
+      handle: ({ runId, url, req }) => this.retrigger(runId!, url, String(req.headers['x-api-key']))
+    }
+  } satisfies Record<string, RouteSpec>
+
+  private readonly compiled: CompiledRoute[] = compileRoutes(this.routes)
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.orgId = options.orgId ?? '5C1328435BF324E90A49402A@AdobeOrg'
@@ -486,9 +560,7 @@ export class Simulator {
 
   /** The run ids every re-trigger request named, in order, whether Adobe accepted it or not. */
   retriggerTargets(): string[] {
-    return this.requests
-      .filter(r => r.route === 'retrigger')
-      .map(r => /\/runs\/([^/?]+)\/action/.exec(r.path)?.[1] ?? '')
+    return this.requests.filter(r => r.route === 'retrigger').map(r => r.runId ?? '')
   }
 
   /** Plays schedules and time-based lifecycles up to the simulated now. */
@@ -623,12 +695,14 @@ export class Simulator {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim')
-    const route = routeOf(req.method ?? '', url.pathname)
+    const matched = this.match(req.method ?? '', url.pathname)
+    const route = matched?.route.name
     const fault = route ? this.faults.get(route)?.shift() : undefined
     const recorded: RecordedRequest = {
       method: req.method ?? '',
       path: req.url ?? '',
       route,
+      ...(matched?.runId !== undefined ? { runId: matched.runId } : {}),
       headers: req.headers,
       body: '',
       at: this.clock.now()
@@ -658,7 +732,7 @@ export class Simulator {
       !!fault.act ||
       fault.reset === 'after' ||
       (fault.status === undefined && fault.body === undefined && !fault.bodyBytes)
-    const answer: Answer = acts ? this.answer(route, req, url, body) : { status: 500, body: '' }
+    const answer: Answer = acts ? this.answer(matched, req, url, body) : { status: 500, body: '' }
 
     if (fault) {
       if (fault.delayMs) await delay(fault.delayMs)
@@ -799,13 +873,23 @@ export class Simulator {
     return undefined
   }
 
+  /** The route a request takes; undefined: no route takes it. */
+  private match(method: string, path: string): Match | undefined {
+    for (const route of this.compiled) {
+      if (route.spec.method !== method) continue
+      const m = route.pattern.exec(path)
+      if (m) return { route, runId: m.groups?.run }
+    }
+    return undefined
+  }
+
   private answer(
-    route: Route | undefined,
+    matched: Match | undefined,
     req: http.IncomingMessage,
     url: URL,
     body: string
   ): Answer {
-    if (!route)
+    if (!matched)
       return {
         status: 404,
         body: adobeError(
@@ -814,18 +898,16 @@ export class Simulator {
           `No route for ${req.method} ${url.pathname}`
         )
       }
-    if (route === 'token') return this.token(body)
-    const refused = this.checkHeaders(req)
-    if (refused) return refused
+    const { route, runId } = matched
     const sandbox = String(req.headers['x-sandbox-name'])
-    const id = /\/runs\/([^/]+)/.exec(url.pathname)?.[1]
-    // Runs live in one sandbox: asked for from another, they do not exist.
-    const stored = id ? this.runs.get(id) : undefined
-    if (stored && stored.sandbox !== sandbox) return notFound(id!)
-    if (route === 'getRun') return this.getRun(id!)
-    if (route === 'listRuns') return this.listing('runs', sandbox, url)
-    if (route === 'listFlows') return this.listing('flows', sandbox, url)
-    return this.retrigger(id!, url, String(req.headers['x-api-key']))
+    if (!route.spec.open) {
+      const refused = this.checkHeaders(req)
+      if (refused) return refused
+      // Runs live in one sandbox: asked for from another, they do not exist.
+      const stored = runId ? this.runs.get(runId) : undefined
+      if (stored && stored.sandbox !== sandbox) return notFound(runId!)
+    }
+    return route.spec.handle({ req, url, body, runId, sandbox })
   }
 
   private getRun(id: string): Answer {
@@ -1048,14 +1130,12 @@ function specIdOf(flow: StoredFlow): string {
   return flow.streaming ? 'streaming-spec' : 'batch-spec'
 }
 
-function routeOf(method: string, path: string): Route | undefined {
-  if (method === 'POST' && path === '/ims/token/v3') return 'token'
-  if (method === 'GET' && path === `${BASE}/runs`) return 'listRuns'
-  if (method === 'GET' && path === `${BASE}/flows`) return 'listFlows'
-  if (method === 'GET' && new RegExp(`^${BASE}/runs/${UUID}$`).test(path)) return 'getRun'
-  if (method === 'POST' && new RegExp(`^${BASE}/runs/${UUID}/action$`).test(path))
-    return 'retrigger'
-  return undefined
+/** The table's paths as anchored patterns: `:run` matches a run id (a UUID), the rest exactly. */
+function compileRoutes(routes: Record<Route, RouteSpec>): CompiledRoute[] {
+  return (Object.entries(routes) as [Route, RouteSpec][]).map(([name, spec]) => {
+    const parts = spec.path.split(':run').map(part => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    return { name, spec, pattern: new RegExp(`^${parts.join(`(?<run>${UUID})`)}$`) }
+  })
 }
 
 export function adobeError(code: string, title: string, detail = title): string {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
+import { failure, HOUR, MINUTE } from '../../sim/scenarios.js'
 import type { Simulator } from '../../sim/simulator.js'
-import { act, baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
+import { act, resultsOf, startSimulator, staticInputs, waitInputs } from '../helpers/e2e.js'
 
 let sim: Simulator
 beforeEach(async () => {
@@ -9,20 +10,14 @@ beforeEach(async () => {
 })
 afterEach(() => sim.stop())
 
-const HOUR = 3_600_000
-
 describe('many runs in one step', () => {
   it('re-triggers several ids (newlines, commas, spaces, duplicates) and reports the one 404 without stopping the others', async () => {
-    const [a, b, c] = [sim.addRun(), sim.addRun(), sim.addRun()]
+    const [a, b, c] = [failure(sim), failure(sim), failure(sim)].map(f => f.runId)
     const missing = randomUUID()
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': `${a}\n${missing}, ${b} ${c}\n${a}`
-    })
+    const run = await act(sim, staticInputs(sim, { 'run-id': `${a}\n${missing}, ${b} ${c}\n${a}` }))
 
     expect(run.code).toBe(1)
-    const results = JSON.parse(run.outputs.results)
+    const results = resultsOf(run)
     expect(results.map((r: { 'run-id': string }) => r['run-id'])).toEqual([a, missing, b, c])
     expect(results[1]).toMatchObject({ state: 'error', 'new-run-id': null })
     expect(results[1].error).toContain('HTTP 404')
@@ -40,27 +35,19 @@ describe('many runs in one step', () => {
     const now = Date.now()
     const [failing, healthy, stale] = [randomUUID(), randomUUID(), randomUUID()]
     sim.addRun({ flowId: failing, status: 'success', records: 9, createdAt: now - 3 * HOUR })
-    const latestFailure = sim.addRun({ flowId: failing, status: 'failed', createdAt: now - HOUR })
+    const latestFailure = failure(sim, { flowId: failing, createdAt: now - HOUR }).runId
     // Failed, then succeeded: the failed window's files are still not ingested.
-    const earlierFailure = sim.addRun({
-      flowId: healthy,
-      status: 'failed',
-      createdAt: now - 3 * HOUR
-    })
+    const earlierFailure = failure(sim, { flowId: healthy, createdAt: now - 3 * HOUR }).runId
     sim.addRun({ flowId: healthy, status: 'success', records: 4, createdAt: now - HOUR })
-    sim.addRun({ flowId: stale, status: 'failed', createdAt: now - 30 * HOUR })
+    failure(sim, { flowId: stale, createdAt: now - 30 * HOUR })
 
-    const inputs = {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'flow-id': [failing, healthy, stale].join(',')
-    }
+    const inputs = staticInputs(sim, { 'flow-id': [failing, healthy, stale].join(',') })
     const run = await act(sim, inputs)
     expect(run.code).toBe(0)
     expect(JSON.parse(run.outputs['run-ids']).sort()).toEqual(
       [latestFailure, earlierFailure].sort()
     )
-    expect(JSON.parse(run.outputs.results)).toContainEqual(
+    expect(resultsOf(run)).toContainEqual(
       expect.objectContaining({
         'run-id': latestFailure,
         source: 'flow-id',
@@ -84,13 +71,8 @@ describe('many runs in one step', () => {
     sim = await startSimulator({ pageSize: 2 })
     const flowId = randomUUID()
     for (let i = 5; i >= 1; i--)
-      sim.addRun({ flowId, status: 'failed', records: 0, createdAt: Date.now() - i * 60_000 })
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'flow-id': flowId,
-      'dry-run': 'true'
-    })
+      failure(sim, { flowId, records: 0, createdAt: Date.now() - i * MINUTE })
+    const run = await act(sim, staticInputs(sim, { 'flow-id': flowId, 'dry-run': 'true' }))
     expect(run.code).toBe(0)
     const failedPages = sim.requests.filter(
       r => r.route === 'listRuns' && decodeURIComponent(r.path).includes('status==failed')
@@ -101,13 +83,12 @@ describe('many runs in one step', () => {
   })
 
   it('dry run: authenticates, selects and pre-checks, sends no re-trigger, and outputs a matrix-ready run-ids', async () => {
-    const ids = [sim.addRun(), sim.addRun(), sim.addRun({ status: 'success', records: 3 })]
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': ids.join('\n'),
-      'dry-run': 'true'
-    })
+    const ids = [
+      failure(sim).runId,
+      failure(sim).runId,
+      sim.addRun({ status: 'success', records: 3 })
+    ]
+    const run = await act(sim, staticInputs(sim, { 'run-id': ids.join('\n'), 'dry-run': 'true' }))
     expect(sim.count('retrigger')).toBe(0)
     expect(sim.count('getRun')).toBe(3)
     expect(JSON.parse(run.outputs['run-ids'])).toEqual(ids.slice(0, 2))
@@ -119,16 +100,10 @@ describe('many runs in one step', () => {
   it('shares one pause across workers when Adobe rate-limits, and finishes with no failures', async () => {
     await sim.stop()
     sim = await startSimulator({ rateLimit: { requests: 6, windowMs: 1000, retryAfterSeconds: 1 } })
-    const ids = Array.from({ length: 12 }, () => sim.addRun())
+    const ids = Array.from({ length: 12 }, () => failure(sim).runId)
     const run = await act(
       sim,
-      {
-        ...baseInputs(sim),
-        ...staticToken(sim),
-        'run-id': ids.join(' '),
-        'check-status': 'false',
-        concurrency: '4'
-      },
+      staticInputs(sim, { 'run-id': ids.join(' '), 'check-status': 'false', concurrency: '4' }),
       { timeoutMs: 30_000 }
     )
     expect(run.code).toBe(0)
@@ -142,12 +117,10 @@ describe('many runs in one step', () => {
   })
 
   it('handles 1,000 run ids in one step: every run re-triggered once, progress logged, summary under 1 MiB', async () => {
-    const ids = Array.from({ length: 1000 }, () => sim.addRun())
-    const run = await act(
-      sim,
-      { ...baseInputs(sim), ...staticToken(sim), 'run-id': ids.join('\n'), concurrency: '8' },
-      { timeoutMs: 60_000 }
-    )
+    const ids = Array.from({ length: 1000 }, () => failure(sim).runId)
+    const run = await act(sim, staticInputs(sim, { 'run-id': ids.join('\n'), concurrency: '8' }), {
+      timeoutMs: 60_000
+    })
     expect(run.code).toBe(0)
     expect(sim.count('retrigger')).toBe(1000)
     expect(new Set(JSON.parse(run.outputs['new-run-ids'])).size).toBe(1000)
@@ -158,17 +131,13 @@ describe('many runs in one step', () => {
 
   it('waits for all new runs in one loop, one request per unfinished run per interval', async () => {
     sim.nextLifecycle = { inProgressReads: 2, final: 'success', records: 1 }
-    const ids = Array.from({ length: 5 }, () => sim.addRun())
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': ids.join(','),
-      wait: 'true',
-      'poll-interval': '200ms',
-      'wait-timeout': '10s'
-    })
+    const ids = Array.from({ length: 5 }, () => failure(sim).runId)
+    const run = await act(
+      sim,
+      staticInputs(sim, { 'run-id': ids.join(','), ...waitInputs('200ms', '10s') })
+    )
     expect(run.code).toBe(0)
-    const results = JSON.parse(run.outputs.results)
+    const results = resultsOf(run)
     expect(results.every((r: { status: string }) => r.status === 'success')).toBe(true)
     const polls = sim.requests.filter(
       r => r.route === 'getRun' && !ids.some(id => r.path.endsWith(id))

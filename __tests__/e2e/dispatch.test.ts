@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main as relay } from '../../relay/src/index.js'
 import { GitHubDispatchStandIn, type Dispatch } from '../../sim/github-dispatch.js'
+import { failure, MINUTE } from '../../sim/scenarios.js'
 import type { Simulator } from '../../sim/simulator.js'
-import { act, baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
+import { act, resultsOf, startSimulator, staticInputs, stopAll } from '../helpers/e2e.js'
 
 let sim: Simulator
 let github: GitHubDispatchStandIn
@@ -19,8 +20,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'aep-dispatch-'))
 })
 afterEach(async () => {
-  await sim.stop()
-  await github.stop()
+  await stopAll(sim, github)
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -54,21 +54,17 @@ function wokenStep(dispatch: Dispatch, overrides: Record<string, string> = {}) {
   const payload = dispatch.clientPayload as { runId: string; flowId: string }
   return act(
     sim,
-    {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': payload.runId,
-      'flow-id': payload.flowId,
-      ...overrides
-    },
+    staticInputs(sim, { 'run-id': payload.runId, 'flow-id': payload.flowId, ...overrides }),
     { env: { GITHUB_EVENT_NAME: 'repository_dispatch', GITHUB_EVENT_PATH: path } }
   )
 }
 
 describe('an event wakes the action', () => {
   it('event → relay → dispatch → one re-trigger; the same event delivered again sends nothing', async () => {
-    const flowId = sim.addFlow({ name: 'crm-accounts' })
-    const runId = sim.addRun({ flowId, status: 'failed', createdAt: Date.now() - 120_000 })
+    const { runId, flowId } = failure(sim, {
+      flowName: 'crm-accounts',
+      createdAt: Date.now() - 2 * MINUTE
+    })
     const started = performance.now()
     const answer = await deliver(eventFor(runId))
     expect(answer).toMatchObject({ statusCode: 200 })
@@ -94,15 +90,14 @@ describe('an event wakes the action', () => {
     const again = await wokenStep(github.dispatches[1])
     expect(again.code).toBe(0)
     expect(sim.retriggerTargets()).toEqual([runId])
-    expect(JSON.parse(again.outputs.results)[0]).toMatchObject({
+    expect(resultsOf(again)[0]).toMatchObject({
       state: 'already-retriggered',
       'new-run-id': first.outputs['new-run-id']
     })
   })
 
   it('an event for another sandbox than the step is configured for fails clearly and sends nothing', async () => {
-    const flowId = sim.addFlow({ name: 'crm-accounts', sandbox: 'dev' })
-    const runId = sim.addRun({ flowId, status: 'failed', sandbox: 'dev' })
+    const { runId } = failure(sim, { flowName: 'crm-accounts', sandbox: 'dev' })
     await deliver({ ...eventFor(runId), sandboxName: 'dev' })
     const run = await wokenStep(github.dispatches[0], { sandbox: 'prod' })
     expect(run.code).toBe(1)
@@ -113,7 +108,7 @@ describe('an event wakes the action', () => {
   })
 
   it('an event for another org fails clearly and sends nothing', async () => {
-    const runId = sim.addRun({ status: 'failed' })
+    const { runId } = failure(sim)
     await deliver(eventFor(runId))
     const run = await wokenStep(github.dispatches[0], { 'org-id': 'ABCDEF0123456789@AdobeOrg' })
     expect(run.code).toBe(1)

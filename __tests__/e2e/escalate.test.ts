@@ -4,8 +4,18 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { GitHubStandIn } from '../../sim/github.js'
-import type { Simulator } from '../../sim/simulator.js'
-import { act, baseInputs, oauth, secretsOf, startSimulator, staticToken } from '../helpers/e2e.js'
+import { addRetry, failure, MINUTE } from '../../sim/scenarios.js'
+import type { Lifecycle, Simulator } from '../../sim/simulator.js'
+import {
+  act,
+  oauth,
+  secretsOf,
+  shownText,
+  startSimulator,
+  staticInputs,
+  stopAll,
+  waitInputs
+} from '../helpers/e2e.js'
 
 let sim: Simulator
 let github: GitHubStandIn
@@ -13,37 +23,28 @@ beforeEach(async () => {
   sim = await startSimulator()
   github = await new GitHubStandIn().start()
 })
-afterEach(async () => {
-  await sim.stop()
-  await github.stop()
-})
+afterEach(() => stopAll(sim, github))
 
 const CODE = 'CONNECTOR-2001-500'
-const failing = {
-  inProgressReads: 0,
-  final: 'failed',
-  errors: [{ code: CODE, message: 'SFTP timed out' }]
-}
+const timedOut = [{ code: CODE, message: 'SFTP timed out' }]
+/** Retries that fail again at their first read, with the same error. */
+const failing: Lifecycle = { inProgressReads: 0, final: 'failed', errors: timedOut }
 const env = () => ({ GITHUB_API_URL: github.url })
-const escalating = (runOrFlow: Record<string, string>) => ({
-  ...baseInputs(sim),
-  ...staticToken(sim),
-  ...runOrFlow,
-  wait: 'true',
-  'poll-interval': '100ms',
-  'issue-on-failure': 'true',
-  'github-token': github.token
-})
+const escalating = (runOrFlow: Record<string, string>) =>
+  staticInputs(sim, {
+    ...runOrFlow,
+    ...waitInputs(),
+    'issue-on-failure': 'true',
+    'github-token': github.token
+  })
 
 describe('issue-on-failure', () => {
   it('a waited retry that fails opens exactly one issue; failing again comments; a successful retry closes it', async () => {
-    const flowId = sim.addFlow({ name: 'crm-accounts' })
-    const runId = sim.addRun({
-      flowId,
-      status: 'failed',
-      errors: [{ code: CODE, message: 'SFTP timed out' }]
+    const { runId, flowId } = failure(sim, {
+      flowName: 'crm-accounts',
+      errors: timedOut,
+      retries: failing
     })
-    sim.nextLifecycle = failing
 
     const first = await act(sim, escalating({ 'run-id': runId }), { env: env() })
     expect(first.code).toBe(1)
@@ -77,8 +78,7 @@ describe('issue-on-failure', () => {
   })
 
   it('with the input off, GitHub receives no request at all', async () => {
-    const runId = sim.addRun({ status: 'failed' })
-    sim.nextLifecycle = failing
+    const { runId } = failure(sim, { retries: failing })
     const run = await act(
       sim,
       { ...escalating({ 'run-id': runId }), 'issue-on-failure': 'false' },
@@ -89,9 +89,9 @@ describe('issue-on-failure', () => {
   })
 
   it('GitHub answering 403 leaves the exit code as it would be, and warns naming issues: write', async () => {
-    const runId = sim.addRun({ status: 'failed' })
-    sim.nextLifecycle = { inProgressReads: 0, final: 'success', records: 1 }
-    const flowId = sim.run(runId)!.flowId as string
+    const { runId, flowId } = failure(sim, {
+      retries: { inProgressReads: 0, final: 'success', records: 1 }
+    })
     // A recovery to report: an open issue the stand-in refuses to show.
     github.refuse = { status: 403, message: 'Resource not accessible by integration' }
     const run = await act(sim, escalating({ 'run-id': runId }), { env: env() })
@@ -99,25 +99,20 @@ describe('issue-on-failure', () => {
     expect(run.warnings.join('\n')).toMatch(/add `permissions: issues: write`/)
     expect(run.warnings.join('\n')).toContain(flowId)
 
-    sim.nextLifecycle = failing
-    const failed = await act(sim, escalating({ 'run-id': sim.addRun({ status: 'failed' }) }), {
-      env: env()
-    })
+    const failed = await act(
+      sim,
+      escalating({ 'run-id': failure(sim, { retries: failing }).runId }),
+      { env: env() }
+    )
     expect(failed.code).toBe(1)
     expect(failed.warnings.join('\n')).toMatch(/issues: write.*Not done: an issue for flow/s)
     expect(failed.stderr).toBe('')
   })
 
   it('a flow whose retries are exhausted in a sweep gets an issue and no re-trigger', async () => {
-    const flowId = sim.addFlow({ name: 'web-events' })
-    sim.addRun({ flowId, status: 'failed', createdAt: Date.now() - 60_000 })
+    const { runId } = failure(sim, { flowName: 'web-events', createdAt: Date.now() - MINUTE })
     for (const ago of [30_000, 20_000, 10_000])
-      sim.addRun({
-        flowId,
-        status: 'failed',
-        createdAt: Date.now() - ago,
-        createdClient: sim.apiKey
-      })
+      addRetry(sim, runId, { status: 'failed', at: Date.now() - ago })
     const run = await act(
       sim,
       { ...escalating({ 'flow-id': 'all' }), wait: 'false' },
@@ -131,10 +126,9 @@ describe('issue-on-failure', () => {
   })
 
   it('a sweep that finds a flow healthy closes its open issue, reading open issues once', async () => {
-    const broken = sim.addFlow({ name: 'broken' })
+    failure(sim, { flowName: 'broken', createdAt: Date.now() - MINUTE, retries: failing })
     const healed = sim.addFlow({ name: 'healed' })
-    sim.addRun({ flowId: broken, status: 'failed', createdAt: Date.now() - 60_000 })
-    sim.addRun({ flowId: healed, status: 'success', records: 3, createdAt: Date.now() - 60_000 })
+    sim.addRun({ flowId: healed, status: 'success', records: 3, createdAt: Date.now() - MINUTE })
     for (let i = 0; i < 5; i++) sim.addRun({ flowId: sim.addFlow(), status: 'success', records: 1 })
     github.issues.push({
       number: 1,
@@ -144,7 +138,6 @@ describe('issue-on-failure', () => {
       state: 'open',
       comments: []
     })
-    sim.nextLifecycle = failing
     const run = await act(sim, escalating({ 'flow-id': 'all' }), { env: env() })
     expect(run.code).toBe(1)
     expect(github.issues[0]).toMatchObject({ state: 'closed', state_reason: 'completed' })
@@ -153,8 +146,7 @@ describe('issue-on-failure', () => {
   })
 
   it('the GitHub token and the Adobe token appear nowhere but ::add-mask:: lines, not in issues either', async () => {
-    const runId = sim.addRun({ status: 'failed' })
-    sim.nextLifecycle = failing
+    const { runId } = failure(sim, { retries: failing })
     const run = await act(
       sim,
       { ...escalating({ 'run-id': runId }), ...oauth(sim), 'access-token': '', 'api-key': '' },
@@ -162,15 +154,7 @@ describe('issue-on-failure', () => {
     )
     expect(run.stdout).toContain(`::add-mask::${github.token}`)
     const secrets = [github.token, ...secretsOf(sim)]
-    const places = [
-      run.stdout
-        .split('\n')
-        .filter(l => !l.startsWith('::add-mask::'))
-        .join('\n'),
-      run.summary,
-      JSON.stringify(run.outputs),
-      github.sentText()
-    ]
+    const places = [...Object.values(shownText(run)), github.sentText()]
     for (const secret of secrets) for (const text of places) expect(text).not.toContain(secret)
     expect(github.issues).toHaveLength(1)
   })
@@ -191,8 +175,7 @@ describe('escalation behind a proxy', () => {
   afterEach(() => new Promise<void>(resolve => proxy.close(() => resolve())))
 
   it('Octokit goes through HTTPS_PROXY to a remote GitHub (the proxy, ours, refuses: nothing leaves)', async () => {
-    const runId = sim.addRun({ status: 'failed' })
-    sim.nextLifecycle = failing
+    const { runId } = failure(sim, { retries: failing })
     const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
     const run = await act(sim, escalating({ 'run-id': runId }), {
       env: { GITHUB_API_URL: 'https://api.github.com', HTTPS_PROXY: url }

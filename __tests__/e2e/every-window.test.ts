@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CacheService } from '../../sim/cache-service.js'
 import { GitHubStandIn } from '../../sim/github.js'
+import { COPY_FAILED, destinationFlow, HOUR, internalFlow, MINUTE } from '../../sim/scenarios.js'
 import type { Simulator } from '../../sim/simulator.js'
-import { act, baseInputs, secretsOf, startSimulator, staticToken } from '../helpers/e2e.js'
+import { act, resultsOf, secretsOf, startSimulator, staticInputs, stopAll } from '../helpers/e2e.js'
 
-const HOUR = 3_600_000
-const MIN = 60_000
 let sim: Simulator
 let cache: CacheService
 let runnerTemp: string
@@ -22,13 +21,10 @@ beforeEach(async () => {
   runnerTemp = mkdtempSync(join(tmpdir(), 'aep-runner-'))
 })
 afterEach(async () => {
-  await sim.stop()
-  await cache.stop()
+  await stopAll(sim, cache)
   rmSync(runnerTemp, { recursive: true, force: true })
 })
 
-type Result = { 'run-id': string; state: string; 'new-run-id': string | null }
-const results = (outputs: Record<string, string>): Result[] => JSON.parse(outputs.results)
 /** Midnight of a simulated day some hours before real now (the clock then moves forward). */
 const day = (): number => Math.floor(Date.now() / HOUR) * HOUR - 8 * HOUR
 
@@ -50,7 +46,7 @@ function runner(protocol: 'v1' | 'v2' | 'none' = 'v2'): Record<string, string> {
 async function hourlyFlow(
   name: string,
   outcome: (slot: number) => string = () => 'failed',
-  { durationMs = 5 * MIN, windows = true } = {}
+  { durationMs = 5 * MINUTE, windows = true } = {}
 ) {
   sim = await startSimulator({ windows })
   const t0 = day()
@@ -60,22 +56,22 @@ async function hourlyFlow(
   return { t0, flowId, schedule }
 }
 const sweep = (inputs: Record<string, string> = {}, env = runner()) =>
-  act(sim, { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all', ...inputs }, { env })
+  act(sim, staticInputs(sim, { 'flow-id': 'all', ...inputs }), { env })
 
 describe('an hourly sweep finds every failed window', () => {
   it('01:00 failed, 02:00 succeeded: the 02:17 sweep retries 01:00; the 03:17 sweep sends nothing', async () => {
     const { t0, schedule } = await hourlyFlow(
       'crm-accounts',
       slot => (slot === 0 ? 'failed' : 'success'),
-      { durationMs: 10 * MIN }
+      { durationMs: 10 * MINUTE }
     )
-    sim.setNow(t0 + 2 * HOUR + 17 * MIN)
+    sim.setNow(t0 + 2 * HOUR + 17 * MINUTE)
     const [failed] = schedule.runIds
 
     const first = await sweep()
     expect(first.code).toBe(0)
     expect(sim.retriggerTargets()).toEqual([failed])
-    expect(results(first.outputs)).toEqual([
+    expect(resultsOf(first)).toEqual([
       expect.objectContaining({ 'run-id': failed, state: 'retriggered' })
     ])
     expect(first.summary).toContain(failed)
@@ -84,7 +80,7 @@ describe('an hourly sweep finds every failed window', () => {
     const second = await sweep()
     expect(second.code).toBe(0)
     expect(sim.retriggerTargets()).toEqual([failed])
-    expect(results(second.outputs)).toEqual([
+    expect(resultsOf(second)).toEqual([
       expect.objectContaining({
         'run-id': failed,
         state: 'already-retriggered',
@@ -95,12 +91,12 @@ describe('an hourly sweep finds every failed window', () => {
 
   it('runs of 30 minutes that all fail: each is retried once it has failed, never while running', async () => {
     const { t0, schedule } = await hourlyFlow('web-events', () => 'failed', {
-      durationMs: 30 * MIN
+      durationMs: 30 * MINUTE
     })
-    sim.nextLifecycle = { durationMs: 30 * MIN, final: 'success', records: 5 }
+    sim.nextLifecycle = { durationMs: 30 * MINUTE, final: 'success', records: 5 }
     const sent: string[][] = []
     for (let hour = 2; hour <= 5; hour++) {
-      sim.setNow(t0 + hour * HOUR + 17 * MIN)
+      sim.setNow(t0 + hour * HOUR + 17 * MINUTE)
       const before = sim.retriggerTargets().length
       const run = await sweep({ 'max-retries': '3' })
       expect(run.code).toBe(0)
@@ -116,14 +112,14 @@ describe('an hourly sweep finds every failed window', () => {
       slot < 3 ? 'failed' : 'success'
     )
     sim.nextLifecycle = {
-      durationMs: 5 * MIN,
+      durationMs: 5 * MINUTE,
       final: 'failed',
-      errors: [{ code: 'CONNECTOR-1001-500', message: 'Copy from source failed' }]
+      errors: [COPY_FAILED]
     }
     const inputs = { 'max-retries': '2' }
     const verdicts: (number | null)[] = []
     for (let hour = 2; hour <= 7; hour++) {
-      sim.setNow(t0 + hour * HOUR + 17 * MIN)
+      sim.setNow(t0 + hour * HOUR + 17 * MINUTE)
       verdicts.push((await sweep(inputs)).code)
     }
     const [f1, f2, f3] = schedule.runIds
@@ -134,7 +130,7 @@ describe('an hourly sweep finds every failed window', () => {
     expect(verdicts.slice(0, 2)).toEqual([0, 0])
     const last = await sweep(inputs)
     expect(last.code).toBe(1)
-    const exhausted = results(last.outputs).filter(r => r.state === 'retries-exhausted')
+    const exhausted = resultsOf(last).filter(r => r.state === 'retries-exhausted')
     expect(exhausted.map(r => r['run-id']).sort()).toEqual([f1, f2, f3].sort())
     for (const id of [f1, f2, f3]) expect(last.stdout).toContain(`run ${id} (window `)
     expect(sim.retriggerTargets()).toHaveLength(6)
@@ -142,15 +138,10 @@ describe('an hourly sweep finds every failed window', () => {
   })
 
   it('a failed run of a destination or internal flow is never touched', async () => {
-    sim = await startSimulator()
-    const t0 = day()
-    sim.setNow(t0)
-    const destination = sim.addFlow({ name: 'to-s3', kind: 'destination' })
-    const internal = sim.addFlow({ name: 'Datalake to UIS Flow', kind: 'internal' })
-    const source = sim.addFlow({ name: 'crm' })
-    for (const flowId of [destination, internal, source])
-      sim.schedule(flowId, { firstAt: t0 + HOUR, durationMs: 5 * MIN, outcome: () => 'failed' })
-    sim.setNow(t0 + HOUR + 17 * MIN)
+    const { t0, flowId: source } = await hourlyFlow('crm')
+    for (const flowId of [destinationFlow(sim, 'to-s3'), internalFlow(sim)])
+      sim.schedule(flowId, { firstAt: t0 + HOUR, durationMs: 5 * MINUTE, outcome: () => 'failed' })
+    sim.setNow(t0 + HOUR + 17 * MINUTE)
     const run = await sweep()
     expect(run.code).toBe(0)
     expect(sim.retriggerTargets()).toHaveLength(1)
@@ -169,10 +160,10 @@ describe('run-id given twice: a re-run sends nothing and reports the same new ru
     ['with no cache service at all (not a runner), where Adobe reports windows', 'none', true]
   ] as const)('%s', async (_, protocol, windows) => {
     const { t0, schedule } = await hourlyFlow('orders', () => 'failed', { windows })
-    sim.nextLifecycle = { durationMs: 30 * MIN, final: 'success', records: 7 }
-    sim.setNow(t0 + 2 * HOUR + 10 * MIN)
+    sim.nextLifecycle = { durationMs: 30 * MINUTE, final: 'success', records: 7 }
+    sim.setNow(t0 + 2 * HOUR + 10 * MINUTE)
     const [a, b] = schedule.runIds
-    const inputs = { ...baseInputs(sim), ...staticToken(sim), 'run-id': `${a}\n${b}` }
+    const inputs = staticInputs(sim, { 'run-id': `${a}\n${b}` })
     if (protocol === 'unreachable') cache.failAll(500)
     const env = () => runner(protocol === 'unreachable' ? 'v2' : protocol)
 
@@ -185,7 +176,7 @@ describe('run-id given twice: a re-run sends nothing and reports the same new ru
     expect(JSON.parse(again.outputs['new-run-ids']).sort()).toEqual(
       JSON.parse(first.outputs['new-run-ids']).sort()
     )
-    expect(results(again.outputs).map(r => r.state)).toEqual([
+    expect(resultsOf(again).map(r => r.state)).toEqual([
       'already-retriggered',
       'already-retriggered'
     ])
@@ -216,8 +207,8 @@ describe('cache faults cost a warning, never the step or a duplicate', () => {
     ['the upload hangs', () => cache.fault('upload', { hang: true })]
   ])('%s', async (_, inject) => {
     const { t0 } = await hourlyFlow('orders', slot => (slot === 0 ? 'failed' : 'success'))
-    sim.nextLifecycle = { durationMs: 30 * MIN, final: 'success', records: 7 }
-    sim.setNow(t0 + HOUR + 17 * MIN)
+    sim.nextLifecycle = { durationMs: 30 * MINUTE, final: 'success', records: 7 }
+    sim.setNow(t0 + HOUR + 17 * MINUTE)
     inject()
     const run = await sweep({ 'request-timeout': '2s' })
     expect(run.code).toBe(0)
@@ -231,11 +222,8 @@ describe('cache faults cost a warning, never the step or a duplicate', () => {
   })
 
   it('a sweep with nothing to re-trigger does no cache work', async () => {
-    sim = await startSimulator()
-    const flowId = sim.addFlow({ name: 'healthy' })
-    sim.setNow(day())
-    sim.schedule(flowId, { firstAt: day() + HOUR, durationMs: 5 * MIN })
-    sim.setNow(day() + 3 * HOUR)
+    const { t0 } = await hourlyFlow('healthy', () => 'success')
+    sim.setNow(t0 + 3 * HOUR)
     const run = await sweep()
     expect(run.code).toBe(0)
     expect(cache.requests).toHaveLength(0)
@@ -244,21 +232,15 @@ describe('cache faults cost a warning, never the step or a duplicate', () => {
 
 describe('escalation: a flow has recovered only when every failed window has', () => {
   it('three exhausted windows keep their issue open through a later success, commented only on change; leaving lookback is said once', async () => {
-    sim = await startSimulator()
+    const { t0, schedule } = await hourlyFlow('crm-contacts', slot =>
+      slot < 3 ? 'failed' : 'success'
+    )
     const github = await new GitHubStandIn().start()
     try {
-      const t0 = day()
-      sim.setNow(t0)
-      const flowId = sim.addFlow({ name: 'crm-contacts' })
-      const schedule = sim.schedule(flowId, {
-        firstAt: t0 + HOUR,
-        durationMs: 5 * MIN,
-        outcome: slot => (slot < 3 ? 'failed' : 'success')
-      })
       sim.nextLifecycle = {
-        durationMs: 5 * MIN,
+        durationMs: 5 * MINUTE,
         final: 'failed',
-        errors: [{ code: 'CONNECTOR-1001-500', message: 'Copy from source failed' }]
+        errors: [COPY_FAILED]
       }
       const inputs = {
         'max-retries': '1',
@@ -268,7 +250,7 @@ describe('escalation: a flow has recovered only when every failed window has', (
       const env = () => ({ ...runner(), GITHUB_API_URL: github.url })
       const comments: number[] = []
       for (let hour = 2; hour <= 6; hour++) {
-        sim.setNow(t0 + hour * HOUR + 17 * MIN)
+        sim.setNow(t0 + hour * HOUR + 17 * MINUTE)
         await sweep(inputs, env())
         comments.push(github.issues[0]?.comments.length ?? -1)
       }
@@ -293,7 +275,7 @@ describe('escalation: a flow has recovered only when every failed window has', (
       expect(comments).toEqual([-1, 0, 1, 1, 1])
 
       // The windows leave a shorter lookback unrecovered: still open, said once.
-      sim.setNow(t0 + 7 * HOUR + 17 * MIN)
+      sim.setNow(t0 + 7 * HOUR + 17 * MINUTE)
       await sweep({ ...inputs, lookback: '2h' }, env())
       await sweep({ ...inputs, lookback: '2h' }, env())
       expect(issue.state).toBe('open')
@@ -310,25 +292,21 @@ describe('escalation: a flow has recovered only when every failed window has', (
 describe('the ledger is saved when the step is cancelled', () => {
   it('SIGTERM during a sweep: the re-triggers made until then are in the cache', async () => {
     const { t0, schedule } = await hourlyFlow('orders')
-    sim.setNow(t0 + 2 * HOUR + 17 * MIN)
+    sim.setNow(t0 + 2 * HOUR + 17 * MINUTE)
     // The second window's re-trigger hangs, and the job is cancelled meanwhile.
     sim.fault('retrigger', {}, { delayMs: 20_000 })
-    const run = await act(
-      sim,
-      { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all', 'request-timeout': '30s' },
-      {
-        env: runner(),
-        onSpawn: child => {
-          const poll = setInterval(() => {
-            if (sim.count('retrigger') < 2) return
-            clearInterval(poll)
-            child.kill('SIGTERM')
-          }, 20)
-        }
+    const run = await act(sim, staticInputs(sim, { 'flow-id': 'all', 'request-timeout': '30s' }), {
+      env: runner(),
+      onSpawn: child => {
+        const poll = setInterval(() => {
+          if (sim.count('retrigger') < 2) return
+          clearInterval(poll)
+          child.kill('SIGTERM')
+        }, 20)
       }
-    )
+    })
     expect(run.code).toBe(1)
-    const [first] = results(run.outputs)
+    const [first] = resultsOf(run)
     expect(first).toMatchObject({ 'run-id': schedule.runIds[0], state: 'retriggered' })
     const [entry] = cache.entries()
     expect(Object.values(cache.files(entry.key)).join('\n')).toContain(first['new-run-id'])

@@ -7,8 +7,9 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { failure, retriesOf } from '../../sim/scenarios.js'
 import type { Route, Simulator } from '../../sim/simulator.js'
-import { act, baseInputs, oauth, startSimulator, staticToken } from '../helpers/e2e.js'
+import { act, oauthInputs, startSimulator, staticInputs } from '../helpers/e2e.js'
 import { ROWS } from '../helpers/fault-rows.js'
 import { MATRIX_FIGURES } from '../helpers/figures.js'
 
@@ -33,18 +34,13 @@ describe.each([
 ])('fault matrix (%s)', (_mode, env) => {
   it.each(ROWS.map(row => [row.name, row] as const))('%s', async (_name, row) => {
     tally.rows++
-    const runId = sim.addRun({ status: 'failed' })
-    const flowId = sim.run(runId)!.flowId as string
+    const { runId, flowId } = failure(sim)
     row.before?.(sim, runId, flowId)
     for (const [route, faults] of Object.entries(row.faults)) sim.fault(route as Route, ...faults)
-    const ours = () => sim.runsOf(flowId).filter(r => r.createdClient === sim.apiKey)
+    const ours = () => retriesOf(sim, flowId)
     const oursBefore = ours().length
-    const credentials = row.oauth ? oauth(sim) : staticToken(sim)
-    const run = await act(
-      sim,
-      { ...baseInputs(sim), ...credentials, 'run-id': runId, ...row.inputs },
-      { env }
-    )
+    const inputs = row.oauth ? oauthInputs : staticInputs
+    const run = await act(sim, inputs(sim, { 'run-id': runId, ...row.inputs }), { env })
 
     const newRuns = ours()
     if (newRuns.length - oursBefore > 1) tally.duplicates++
@@ -80,13 +76,13 @@ describe('redirects and proxies', () => {
 
   it('does not follow a redirect to another host, so the token never travels there', async () => {
     const port = (other.address() as AddressInfo).port
-    const runId = sim.addRun()
+    const { runId } = failure(sim)
     sim.fault('getRun', {
       status: 307,
       body: '',
       headers: { location: `http://localhost:${port}/steal` }
     })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId }))
     expect(run.code).toBe(1)
     expect(run.errors[0]).toMatch(
       /HTTP 307.*redirect to http:\/\/localhost:\d+\/steal, which is not followed/s
@@ -99,13 +95,11 @@ describe('redirects and proxies', () => {
     const proxy = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
     const run = await act(
       sim,
-      {
-        ...baseInputs(sim),
-        ...staticToken(sim),
-        'run-id': sim.addRun(),
+      staticInputs(sim, {
+        'run-id': failure(sim).runId,
         'platform-url': 'https://platform.adobe.io',
         'max-attempts': '1'
-      },
+      }),
       { env: { HTTPS_PROXY: proxy } }
     )
     // The proxy (ours, on loopback) refuses the tunnel: nothing leaves the machine, and it saw the CONNECT.
@@ -115,11 +109,9 @@ describe('redirects and proxies', () => {
 
   it('bypasses HTTPS_PROXY for loopback hosts', async () => {
     const proxy = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
-    const run = await act(
-      sim,
-      { ...baseInputs(sim), ...staticToken(sim), 'run-id': sim.addRun() },
-      { env: { HTTPS_PROXY: proxy, HTTP_PROXY: proxy } }
-    )
+    const run = await act(sim, staticInputs(sim, { 'run-id': failure(sim).runId }), {
+      env: { HTTPS_PROXY: proxy, HTTP_PROXY: proxy }
+    })
     expect(run.code).toBe(0)
     expect(otherHits).toHaveLength(0)
   })

@@ -3,8 +3,16 @@
 // text trying to ping people, link issues, reorder what a reader sees or leak a secret.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { GitHubStandIn } from '../../sim/github.js'
+import { failure, HOUR, SOURCE_UNREADABLE } from '../../sim/scenarios.js'
 import type { Simulator } from '../../sim/simulator.js'
-import { STATIC_TOKEN, act, baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
+import {
+  STATIC_TOKEN,
+  act,
+  shownText,
+  startSimulator,
+  staticInputs,
+  stopAll
+} from '../helpers/e2e.js'
 
 let sim: Simulator
 let github: GitHubStandIn
@@ -12,38 +20,25 @@ beforeEach(async () => {
   sim = await startSimulator()
   github = await new GitHubStandIn().start()
 })
-afterEach(async () => {
-  await sim.stop()
-  await github.stop()
-})
+afterEach(() => stopAll(sim, github))
 
-const HOUR = 3_600_000
-const CODE = 'CONNECTOR-2001-500'
+const CODE = SOURCE_UNREADABLE.code
 /** A sweep that hands every failed window to a person at once (`skip-errors`), with issues on. */
 const sweep = (extra: Record<string, string> = {}) =>
   act(
     sim,
-    {
-      ...baseInputs(sim),
-      ...staticToken(sim),
+    staticInputs(sim, {
       'flow-id': 'all',
       'skip-errors': 'CONNECTOR-*',
       'issue-on-failure': 'true',
       'github-token': github.token,
       ...extra
-    },
+    }),
     { env: { GITHUB_API_URL: github.url } }
   )
-const failingFlow = (name: string, message = 'Source file could not be read'): string => {
-  const flowId = sim.addFlow({ name })
-  sim.addRun({
-    flowId,
-    status: 'failed',
-    createdAt: Date.now() - HOUR,
-    errors: [{ code: CODE, message }]
-  })
-  return flowId
-}
+const failingFlow = (name: string, message = SOURCE_UNREADABLE.message): string =>
+  failure(sim, { flowName: name, createdAt: Date.now() - HOUR, errors: [{ code: CODE, message }] })
+    .flowId
 const marker = (flowId: string) => `<!-- aep-flow: ${flowId} -->`
 const openIssueFor = (flowId: string, locked = false) => {
   github.issues.push({
@@ -148,20 +143,15 @@ describe('server text in an issue neither notifies, links nor reorders; it never
     failingFlow(`${'x'.repeat(180)}${STATIC_TOKEN}`)
     const run = await sweep()
     const prefix = STATIC_TOKEN.slice(0, 16)
-    const log = run.stdout
-      .split('\n')
-      .filter(line => !line.startsWith('::add-mask::'))
-      .join('\n')
-    for (const text of [log, run.summary, JSON.stringify(run.outputs), github.sentText()])
+    for (const text of [...Object.values(shownText(run)), github.sentText()])
       expect(text).not.toContain(prefix)
   })
 
   it("a long retry history keeps the body within GitHub's limit", async () => {
     const flowId = sim.addFlow({ name: 'crm-many' })
     for (let i = 0; i < 60; i++)
-      sim.addRun({
+      failure(sim, {
         flowId,
-        status: 'failed',
         createdAt: Date.now() - HOUR - i * 1000,
         errors: Array.from({ length: 3 }, (_, k) => ({
           code: `${CODE}`,

@@ -8,7 +8,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
 import { runAction, type ActionRun } from '../../sim/run-action.js'
-import { HostileServer, json, leakedForms } from '../helpers/hostile.js'
+import { resultsOf, shownText } from '../helpers/e2e.js'
+import { HostileServer, json, leakedForms, type Hook } from '../helpers/hostile.js'
 
 let server: HostileServer
 beforeEach(async () => {
@@ -28,20 +29,18 @@ function expectNoInjection(run: ActionRun): void {
 
 /** The given secrets appear nowhere but on `::add-mask::` lines, in no transformed form either. */
 function expectNoLeak(run: ActionRun, secrets: string[]): void {
-  const places = {
-    stdout: run.stdout
-      .split('\n')
-      .filter(l => !l.startsWith('::add-mask::'))
-      .join('\n'),
-    stderr: run.stderr,
-    summary: run.summary,
-    outputs: JSON.stringify(run.outputs)
-  }
+  const places = shownText(run)
   for (const secret of secrets)
     for (const form of leakedForms(secret))
       for (const [place, text] of Object.entries(places))
         if (text.includes(form)) throw new Error(`${form} (a form of a secret) leaked in ${place}`)
 }
+
+/** A 429 with an empty body and this `Retry-After`. */
+const pausing =
+  (retryAfter: string): Hook =>
+  (_req, res) =>
+    json(res, 429, {}, { 'retry-after': retryAfter })
 
 describe.each([
   ['debug off', {}],
@@ -139,36 +138,28 @@ describe.each([
   describe('pauses are bounded by the budget they belong to', () => {
     it('a Retry-After of an hour fails that run at once and does not hold the next one', async () => {
       const [a, b] = [randomUUID(), randomUUID()]
-      let posts = 0
-      server.hooks.retrigger = (req, res, url) =>
-        ++posts === 1
-          ? json(res, 429, { title: 'slow down' }, { 'retry-after': '3600' })
-          : server.defaults.retrigger(req, res, url)
+      server.inTurn(
+        'retrigger',
+        (_req, res) => json(res, 429, { title: 'slow down' }, { 'retry-after': '3600' }),
+        server.defaults.retrigger
+      )
       const run = await action({ 'run-id': `${a},${b}`, concurrency: '1' })
       expect(run.durationMs).toBeLessThan(8000)
       expect(server.hits.retrigger).toBe(2)
-      const results = JSON.parse(run.outputs.results)
+      const results = resultsOf(run)
       expect(results[0].error).toMatch(/beyond the retry budget/)
       expect(results[1].state).toBe('retriggered')
     })
 
     it('a Retry-After while waiting never holds the step past wait-timeout + one request timeout', async () => {
-      let reads = 0
-      server.hooks.getRun = (req, res, url) =>
-        ++reads === 1
-          ? server.defaults.getRun(req, res, url)
-          : json(res, 429, {}, { 'retry-after': '3600' })
+      server.inTurn('getRun', server.defaults.getRun, pausing('3600'))
       const run = await action({ wait: 'true', 'poll-interval': '200ms', 'wait-timeout': '2s' })
       expect(run.durationMs).toBeLessThan(2000 + 1000 + 2500)
       expect(run.outputs.status).toBe('timeout')
     })
 
     it('a Retry-After date in year 9999 neither overflows a timer nor spins', async () => {
-      let reads = 0
-      server.hooks.getRun = (req, res, url) =>
-        ++reads === 1
-          ? server.defaults.getRun(req, res, url)
-          : json(res, 429, {}, { 'retry-after': 'Fri, 31 Dec 9999 23:59:59 GMT' })
+      server.inTurn('getRun', server.defaults.getRun, pausing('Fri, 31 Dec 9999 23:59:59 GMT'))
       const run = await action({ wait: 'true', 'poll-interval': '200ms', 'wait-timeout': '1s' })
       expect(run.stderr).not.toContain('TimeoutOverflowWarning')
       expect(server.hits.getRun).toBeLessThan(20)
@@ -313,9 +304,11 @@ describe.each([
       const old = server.create()
       server.created[0].createdAt = Date.now() - 5 * 60_000
       ;(server.created[0].metrics as Record<string, unknown>).statusSummary = { status: 'failed' }
-      let posts = 0
-      server.hooks.retrigger = (req, res, url) =>
-        ++posts === 1 ? json(res, 500, { title: 'oops' }) : server.defaults.retrigger(req, res, url)
+      server.inTurn(
+        'retrigger',
+        (_req, res) => json(res, 500, { title: 'oops' }),
+        server.defaults.retrigger
+      )
       const run = await action()
       expect(run.code).toBe(0)
       expect(run.outputs['new-run-id']).not.toBe(old)

@@ -1,9 +1,17 @@
 // Safe to repeat: a workflow re-run, a double dispatch or an hourly sweep never re-triggers the
 // same failure twice, and stops after `max-retries`. The bundled action, run as a runner runs it.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { randomUUID } from 'node:crypto'
-import { SCHEDULER, type Simulator } from '../../sim/simulator.js'
-import { act, baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
+import {
+  addRetry,
+  failure,
+  HOUR,
+  inProgressRun,
+  MINUTE,
+  retriesOf,
+  sourceFlow
+} from '../../sim/scenarios.js'
+import { SCHEDULER, type Lifecycle, type Simulator } from '../../sim/simulator.js'
+import { act, resultsOf, startSimulator, staticInputs, waitInputs } from '../helpers/e2e.js'
 
 let sim: Simulator
 beforeEach(async () => {
@@ -11,15 +19,14 @@ beforeEach(async () => {
 })
 afterEach(() => sim.stop())
 
-const HOUR = 3_600_000
-const ours = (flowId: string) => sim.runsOf(flowId).filter(r => r.createdClient === sim.apiKey)
-const results = (outputs: Record<string, string>) => JSON.parse(outputs.results)
+const ours = (flowId: string) => retriesOf(sim, flowId)
+/** Retries that fail at their first read (a data error fails again). */
+const failingRetries: Lifecycle = { inProgressReads: 0, final: 'failed' }
 
 describe('a workflow run again', () => {
   it('the same run id twice sends one re-trigger; both attempts output the same new-run-id and etag', async () => {
-    const flowId = randomUUID()
-    const runId = sim.addRun({ flowId, status: 'failed' })
-    const inputs = { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId }
+    const { runId, flowId } = failure(sim)
+    const inputs = staticInputs(sim, { 'run-id': runId })
 
     const first = await act(sim, inputs)
     const second = await act(sim, inputs)
@@ -29,7 +36,7 @@ describe('a workflow run again', () => {
     expect(first.outputs['new-run-id']).toBe(ours(flowId)[0].id)
     expect(second.outputs['new-run-id']).toBe(first.outputs['new-run-id'])
     expect(second.outputs.etag).toBe(first.outputs.etag)
-    expect(results(second.outputs)[0]).toMatchObject({ state: 'already-retriggered' })
+    expect(resultsOf(second)[0]).toMatchObject({ state: 'already-retriggered' })
     expect(second.stdout).toMatch(
       new RegExp(
         `::notice::Run ${runId} was already re-triggered: run ${first.outputs['new-run-id']}`
@@ -39,27 +46,26 @@ describe('a workflow run again', () => {
   })
 
   it('a scheduled run after the failure is not taken for a retry', async () => {
-    const flowId = randomUUID()
     const now = Date.now()
-    const runId = sim.addRun({ flowId, status: 'failed', createdAt: now - 2 * HOUR })
+    const { runId, flowId } = failure(sim, { createdAt: now - 2 * HOUR })
     sim.addRun({ flowId, status: 'success', records: 5, createdAt: now - HOUR })
-    sim.addRun({ flowId, status: 'inProgress', createdAt: now - 1000 })
+    inProgressRun(sim, flowId, now - 1000)
 
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId }))
     expect(run.code).toBe(0)
     expect(sim.count('retrigger')).toBe(1)
-    expect(results(run.outputs)[0]).toMatchObject({ state: 'retriggered' })
+    expect(resultsOf(run)[0]).toMatchObject({ state: 'retriggered' })
     expect(run.outputs['new-run-id']).toBe(ours(flowId)[0].id)
   })
 
   it('a retry still running is adopted and, with wait, waited for; nothing is sent', async () => {
-    const flowId = randomUUID()
-    const runId = sim.addRun({ flowId, status: 'failed' })
-    sim.nextLifecycle = { inProgressReads: 3, final: 'success', records: 7 }
-    const inputs = { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId }
+    const { runId } = failure(sim, {
+      retries: { inProgressReads: 3, final: 'success', records: 7 }
+    })
+    const inputs = staticInputs(sim, { 'run-id': runId })
     const first = await act(sim, inputs)
 
-    const again = await act(sim, { ...inputs, wait: 'true', 'poll-interval': '100ms' })
+    const again = await act(sim, { ...inputs, ...waitInputs() })
     expect(sim.count('retrigger')).toBe(1)
     expect(again.code).toBe(0)
     expect(again.outputs['new-run-id']).toBe(first.outputs['new-run-id'])
@@ -68,16 +74,8 @@ describe('a workflow run again', () => {
   })
 
   it('a retry that failed is retried (the retry of the retry), and the chain says so', async () => {
-    const flowId = randomUUID()
-    const runId = sim.addRun({ flowId, status: 'failed' })
-    sim.nextLifecycle = { inProgressReads: 0, final: 'failed' }
-    const inputs = {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': runId,
-      wait: 'true',
-      'poll-interval': '100ms'
-    }
+    const { runId } = failure(sim, { retries: failingRetries })
+    const inputs = staticInputs(sim, { 'run-id': runId, ...waitInputs() })
     const first = await act(sim, inputs)
     expect(first.outputs.status).toBe('failed')
     sim.nextLifecycle = { inProgressReads: 0, final: 'success', records: 3 }
@@ -86,7 +84,7 @@ describe('a workflow run again', () => {
     expect(sim.count('retrigger')).toBe(2)
     const post = sim.requests.filter(r => r.route === 'retrigger')[1]
     expect(post.path).toContain(`/runs/${first.outputs['new-run-id']}/action`)
-    expect(results(second.outputs)[0]).toMatchObject({
+    expect(resultsOf(second)[0]).toMatchObject({
       'run-id': runId,
       state: 'retriggered',
       'retriggered-run-id': first.outputs['new-run-id'],
@@ -96,22 +94,17 @@ describe('a workflow run again', () => {
   })
 
   it('six hourly sweeps over a flow whose retries fail send exactly max-retries re-triggers, then fail naming it', async () => {
-    const flowId = randomUUID()
-    sim.addRun({ flowId, status: 'failed', createdAt: Date.now() - 10 * 60_000 })
-    sim.nextLifecycle = { inProgressReads: 0, final: 'failed' }
-    const inputs = {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'flow-id': flowId,
-      wait: 'true',
-      'poll-interval': '100ms'
-    }
+    const { flowId } = failure(sim, {
+      createdAt: Date.now() - 10 * MINUTE,
+      retries: failingRetries
+    })
+    const inputs = staticInputs(sim, { 'flow-id': flowId, ...waitInputs() })
     const sweeps = []
     for (let hour = 0; hour < 6; hour++) sweeps.push(await act(sim, inputs))
 
     expect(sim.count('retrigger')).toBe(3)
     expect(ours(flowId)).toHaveLength(3)
-    expect(sweeps.map(s => results(s.outputs)[0].state)).toEqual([
+    expect(sweeps.map(s => resultsOf(s)[0].state)).toEqual([
       'retriggered',
       'retriggered',
       'retriggered',
@@ -126,68 +119,50 @@ describe('a workflow run again', () => {
   })
 
   it('max-retries: 1 stops after one retry', async () => {
-    const flowId = randomUUID()
-    const runId = sim.addRun({ flowId, status: 'failed' })
-    sim.nextLifecycle = { inProgressReads: 0, final: 'failed' }
-    const inputs = {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': runId,
-      'max-retries': '1',
-      wait: 'true',
-      'poll-interval': '100ms'
-    }
+    const { runId } = failure(sim, { retries: failingRetries })
+    const inputs = staticInputs(sim, { 'run-id': runId, 'max-retries': '1', ...waitInputs() })
     await act(sim, inputs)
     const second = await act(sim, inputs)
     const third = await act(sim, inputs)
     expect(sim.count('retrigger')).toBe(1)
-    expect(results(second.outputs)[0].state).toBe('retries-exhausted')
+    expect(resultsOf(second)[0].state).toBe('retries-exhausted')
     expect(third.errors.join('\n')).toContain('`max-retries` is 1')
   })
 
   it('force: true re-triggers the run given whatever its chain says', async () => {
-    const flowId = randomUUID()
-    const runId = sim.addRun({ flowId, status: 'failed' })
-    const inputs = { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId }
+    const { runId } = failure(sim)
+    const inputs = staticInputs(sim, { 'run-id': runId })
     await act(sim, inputs)
     const forced = await act(sim, { ...inputs, force: 'true' })
     expect(forced.code).toBe(0)
     expect(sim.count('retrigger')).toBe(2)
-    expect(results(forced.outputs)[0].state).toBe('retriggered')
+    expect(resultsOf(forced)[0].state).toBe('retriggered')
   })
 
   it('with two failures of one flow, a retry of the older (made after the newer failed) is not taken for the newer one', async () => {
-    const flowId = randomUUID()
     const now = Date.now()
-    const older = sim.addRun({ flowId, status: 'failed', createdAt: now - 2 * HOUR })
-    const newer = sim.addRun({ flowId, status: 'failed', createdAt: now - HOUR })
+    const { runId: older, flowId } = failure(sim, { createdAt: now - 2 * HOUR })
+    const { runId: newer } = failure(sim, { flowId, createdAt: now - HOUR })
     // Our retry of the older failure, made after the newer one failed.
-    sim.addRun({
-      flowId,
-      status: 'success',
-      records: 3,
-      createdAt: now - 30 * 60_000,
-      createdClient: sim.apiKey
-    })
+    addRetry(sim, older, { records: 3, at: now - 30 * MINUTE })
 
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': newer })
+    const run = await act(sim, staticInputs(sim, { 'run-id': newer }))
     expect(run.code).toBe(0)
-    expect(results(run.outputs)[0]).toMatchObject({ state: 'retriggered' })
+    expect(resultsOf(run)[0]).toMatchObject({ state: 'retriggered' })
     expect(sim.requests.find(r => r.route === 'retrigger')!.path).toContain(`/runs/${newer}/`)
     expect(older).not.toBe(newer)
   })
 
   it('300 failures of one flow given as run ids are each re-triggered exactly once', async () => {
-    const flowId = randomUUID()
+    const flowId = sourceFlow(sim)
     const now = Date.now()
-    const ids = Array.from({ length: 300 }, (_, i) =>
-      sim.addRun({ flowId, status: 'failed', createdAt: now - HOUR + i * 1000 })
+    const ids = Array.from(
+      { length: 300 },
+      (_, i) => failure(sim, { flowId, createdAt: now - HOUR + i * 1000 }).runId
     )
-    const run = await act(
-      sim,
-      { ...baseInputs(sim), ...staticToken(sim), 'run-id': ids.join('\n'), concurrency: '8' },
-      { timeoutMs: 120_000 }
-    )
+    const run = await act(sim, staticInputs(sim, { 'run-id': ids.join('\n'), concurrency: '8' }), {
+      timeoutMs: 120_000
+    })
     expect(run.code).toBe(0)
     const posted = sim.requests
       .filter(r => r.route === 'retrigger')
@@ -201,14 +176,12 @@ describe('a workflow run again', () => {
 
 describe('reconciliation adopts only our runs', () => {
   it('a scheduler run appearing during an ambiguous attempt is never adopted; exactly one run of ours exists afterwards', async () => {
-    const flowId = randomUUID()
-    const runId = sim.addRun({ flowId, status: 'failed' })
+    const { runId, flowId } = failure(sim)
     const scheduled: string[] = []
-    const schedulerStarts = () =>
-      void scheduled.push(sim.addRun({ flowId, status: 'inProgress', createdAt: Date.now() }))
+    const schedulerStarts = () => void scheduled.push(inProgressRun(sim, flowId, Date.now()))
     // Not acted (502 before acting), while the scheduler starts a run: resent once, ours adopted.
     sim.fault('retrigger', { status: 502, meanwhile: schedulerStarts })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId }))
 
     expect(run.code).toBe(0)
     expect(ours(flowId)).toHaveLength(1)
@@ -220,16 +193,14 @@ describe('reconciliation adopts only our runs', () => {
   })
 
   it('acted 502 with a scheduler run created just before ours: ours is adopted, not the scheduler one', async () => {
-    const flowId = randomUUID()
-    const runId = sim.addRun({ flowId, status: 'failed' })
+    const { runId, flowId } = failure(sim)
     const scheduled: string[] = []
     sim.fault('retrigger', {
       status: 502,
       act: true,
-      meanwhile: () =>
-        void scheduled.push(sim.addRun({ flowId, status: 'inProgress', createdAt: Date.now() - 5 }))
+      meanwhile: () => void scheduled.push(inProgressRun(sim, flowId, Date.now() - 5))
     })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId }))
     expect(run.code).toBe(0)
     expect(sim.count('retrigger')).toBe(1)
     expect(ours(flowId)).toHaveLength(1)

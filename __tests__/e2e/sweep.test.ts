@@ -1,13 +1,15 @@
 // The monitor in the box: `flow-id: all` sweeps a whole sandbox for failed dataflow runs.
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { failure, HOUR, SOURCE_UNREADABLE } from '../../sim/scenarios.js'
 import type { Simulator } from '../../sim/simulator.js'
-import { act, baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
+import { act, resultsOf, startSimulator, staticInputs } from '../helpers/e2e.js'
 
 let sim: Simulator
 afterEach(() => sim.stop())
 
-const HOUR = 3_600_000
-const results = (outputs: Record<string, string>) => JSON.parse(outputs.results)
+/** A sweep of the whole sandbox with the static token. */
+const sweepAll = (extra: Record<string, string> = {}) =>
+  act(sim, staticInputs(sim, { 'flow-id': 'all', ...extra }))
 const listedFlows = () =>
   sim.requests
     .filter(r => r.route === 'listRuns')
@@ -19,9 +21,9 @@ function sandbox(): { failing: string[]; runs: string[] } {
   const failing: string[] = []
   const runs: string[] = []
   const causes = [
-    { code: 'CONNECTOR-2001-500', message: 'Source file could not be read' },
-    { code: 'CONNECTOR-2001-500', message: 'Source file could not be read' },
-    { code: 'CONNECTOR-2001-500', message: 'Source file could not be read' },
+    SOURCE_UNREADABLE,
+    SOURCE_UNREADABLE,
+    SOURCE_UNREADABLE,
     { code: 'INGEST-1207-400', message: 'Schema mismatch in column email' }
   ]
   for (const [i, name] of [
@@ -32,13 +34,14 @@ function sandbox(): { failing: string[]; runs: string[] } {
   ].entries()) {
     const flowId = sim.addFlow({ name })
     sim.addRun({ flowId, status: 'success', records: 3, createdAt: now - 5 * HOUR })
-    runs.push(sim.addRun({ flowId, status: 'failed', createdAt: now - HOUR, errors: [causes[i]] }))
+    runs.push(failure(sim, { flowId, createdAt: now - HOUR, errors: [causes[i]] }).runId)
     failing.push(flowId)
   }
-  const old = sim.addFlow({ name: 'crm-archive' })
-  sim.addRun({ flowId: old, status: 'failed', createdAt: now - 30 * HOUR })
-  const disabled = sim.addFlow({ name: 'crm-paused', state: 'disabled' })
-  sim.addRun({ flowId: disabled, status: 'failed', createdAt: now - HOUR })
+  failure(sim, { flowName: 'crm-archive', createdAt: now - 30 * HOUR })
+  failure(sim, {
+    flowId: sim.addFlow({ name: 'crm-paused', state: 'disabled' }),
+    createdAt: now - HOUR
+  })
   for (let i = 0; i < 5; i++) {
     const flowId = sim.addFlow({ name: `healthy-${i}` })
     sim.addRun({ flowId, status: 'success', records: 10, createdAt: now - 2 * HOUR })
@@ -51,7 +54,7 @@ describe('flow-id: all', () => {
   it('re-triggers exactly the 4 flows that failed recently, lists runs only for those, groups failures by cause', async () => {
     sim = await startSimulator({ pageSize: 4 })
     const { failing, runs } = sandbox()
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all' })
+    const run = await sweepAll()
 
     expect(run.code).toBe(0)
     expect(sim.count('retrigger')).toBe(4)
@@ -61,7 +64,7 @@ describe('flow-id: all', () => {
     expect(sim.count('listRuns')).toBe(3)
     expect(sim.count('listFlows')).toBe(3) // 12 flows at 4 a page; only 10 ran within the lookback
     expect(failing).toHaveLength(4)
-    const byRun = results(run.outputs)
+    const byRun = resultsOf(run)
     expect(byRun.map((r: { 'run-id': string }) => r['run-id']).sort()).toEqual([...runs].sort())
     expect(byRun.map((r: { 'flow-name': string }) => r['flow-name']).sort()).toEqual([
       'crm-accounts',
@@ -80,15 +83,10 @@ describe('flow-id: all', () => {
   it('flow-name narrows the sweep: crm-* but not crm-test-*', async () => {
     sim = await startSimulator({ pageSize: 4 })
     sandbox()
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'flow-id': 'all',
-      'flow-name': 'crm-*\n!crm-test-*'
-    })
+    const run = await sweepAll({ 'flow-name': 'crm-*\n!crm-test-*' })
     expect(run.code).toBe(0)
     expect(
-      results(run.outputs)
+      resultsOf(run)
         .map((r: { 'flow-name': string }) => r['flow-name'])
         .sort()
     ).toEqual(['crm-accounts', 'crm-contacts'])
@@ -98,12 +96,7 @@ describe('flow-id: all', () => {
   it('max-runs: 3 sends nothing and fails naming max-runs and the most common error code', async () => {
     sim = await startSimulator({ pageSize: 4 })
     sandbox()
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'flow-id': 'all',
-      'max-runs': '3'
-    })
+    const run = await sweepAll({ 'max-runs': '3' })
     expect(run.code).toBe(1)
     expect(sim.count('retrigger')).toBe(0)
     expect(run.errors.join('\n')).toMatch(
@@ -115,7 +108,7 @@ describe('flow-id: all', () => {
   it('listed flow ids count against max-runs too, once their runs are listed', async () => {
     sim = await startSimulator({ pageSize: 4 })
     const { failing } = sandbox()
-    const inputs = { ...baseInputs(sim), ...staticToken(sim), 'flow-id': failing.join(',') }
+    const inputs = staticInputs(sim, { 'flow-id': failing.join(',') })
     const over = await act(sim, { ...inputs, 'max-runs': '3' })
     expect(over.code).toBe(1)
     expect(sim.count('retrigger')).toBe(0)
@@ -128,13 +121,7 @@ describe('flow-id: all', () => {
   it('dry-run lists the 4 in run-ids, even past max-runs', async () => {
     sim = await startSimulator({ pageSize: 4 })
     const { runs } = sandbox()
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'flow-id': 'all',
-      'dry-run': 'true',
-      'max-runs': '3'
-    })
+    const run = await sweepAll({ 'dry-run': 'true', 'max-runs': '3' })
     expect(run.code).toBe(0)
     expect(sim.count('retrigger')).toBe(0)
     expect(JSON.parse(run.outputs['run-ids']).sort()).toEqual([...runs].sort())
@@ -145,13 +132,12 @@ describe('flow-id: all', () => {
     sim = await startSimulator({ pageSize: 4 })
     sandbox()
     sim.nextLifecycle = { inProgressReads: Infinity }
-    const inputs = { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all' }
-    await act(sim, inputs)
-    const second = await act(sim, inputs)
+    await sweepAll()
+    const second = await sweepAll()
     expect(second.code).toBe(0)
     expect(sim.count('retrigger')).toBe(4)
     // Every window is reported, settled by the retry already running.
-    expect(results(second.outputs).map((r: { state: string }) => r.state)).toEqual(
+    expect(resultsOf(second).map((r: { state: string }) => r.state)).toEqual(
       Array(4).fill('already-retriggered')
     )
     expect(JSON.parse(second.outputs['run-ids'])).toEqual([])
@@ -169,7 +155,7 @@ describe('flow-id: all', () => {
         createdAt: now - HOUR
       })
     }
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'flow-id': 'all' })
+    const run = await sweepAll()
     expect(run.code).toBe(0)
     expect(sim.count('retrigger')).toBe(12)
     expect(sim.count('listFlows')).toBe(3)
@@ -192,9 +178,8 @@ describe("Adobe's refusals explained", () => {
     ]
   ])('%s', async (_name, flow, message) => {
     sim = await startSimulator()
-    const flowId = sim.addFlow(flow)
-    const runId = sim.addRun({ flowId, status: 'failed' })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    const { runId } = failure(sim, { flowId: sim.addFlow(flow) })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId }))
     expect(run.code).toBe(1)
     expect(run.errors.join('\n')).toMatch(message)
     expect(sim.count('retrigger')).toBe(1)
@@ -203,12 +188,7 @@ describe("Adobe's refusals explained", () => {
   it('1387-400 (run not in a retryable state)', async () => {
     sim = await startSimulator()
     const runId = sim.addRun({ status: 'success', records: 5 })
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': runId,
-      'check-status': 'false'
-    })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId, 'check-status': 'false' }))
     expect(run.code).toBe(1)
     expect(run.errors.join('\n')).toMatch(
       /FLOW-1387-400.*only failed runs \(and successful runs that ingested nothing\) can be retried/s

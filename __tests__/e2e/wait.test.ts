@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { failure } from '../../sim/scenarios.js'
 import type { Simulator } from '../../sim/simulator.js'
-import { act, baseInputs, oauth, startSimulator, staticToken } from '../helpers/e2e.js'
+import { act, oauthInputs, startSimulator, staticInputs, waitInputs } from '../helpers/e2e.js'
 
 let sim: Simulator
 beforeEach(async () => {
@@ -8,17 +9,21 @@ beforeEach(async () => {
 })
 afterEach(() => sim.stop())
 
-const waiting = { wait: 'true', 'poll-interval': '200ms', 'wait-timeout': '5s' }
+const waiting = waitInputs('200ms', '5s')
 const newRunReads = (sim: Simulator, original: string): number =>
   sim.requests.filter(r => r.route === 'getRun' && !r.path.endsWith(original)).length
+/** A 401 with Adobe's body for a token it no longer accepts. */
+const tokenRefused = {
+  status: 401,
+  body: JSON.stringify({ error_code: '401013', message: 'Oauth token is not valid' })
+}
 
 describe('pre-check: know the run before re-triggering it', () => {
   it('shows why a failed run failed, in the log and the summary, and outputs flow-id and previous-status', async () => {
-    const runId = sim.addRun({
-      status: 'failed',
+    const { runId } = failure(sim, {
       errors: [{ code: 'CONNECTOR-1001', message: 'Authentication to the source failed' }]
     })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId }))
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('CONNECTOR-1001: Authentication to the source failed')
     expect(run.summary).toContain('CONNECTOR-1001: Authentication to the source failed')
@@ -28,14 +33,14 @@ describe('pre-check: know the run before re-triggering it', () => {
 
   it('re-triggers a successful run that ingested zero records', async () => {
     const runId = sim.addRun({ status: 'success', records: 0 })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId }))
     expect(run.code).toBe(0)
     expect(sim.count('retrigger')).toBe(1)
   })
 
   it('refuses a successful run that ingested records (it would ingest again), unless forced', async () => {
     const runId = sim.addRun({ status: 'Success', records: 500 })
-    const refused = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    const refused = await act(sim, staticInputs(sim, { 'run-id': runId }))
     expect(refused.code).toBe(1)
     expect(refused.errors[0]).toContain('500 records ingested')
     expect(refused.errors[0]).toContain('`force: true`')
@@ -45,7 +50,7 @@ describe('pre-check: know the run before re-triggering it', () => {
 
   it('refuses a run that is still running, naming its status', async () => {
     const runId = sim.addRun({ status: 'inProgress' })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId }))
     expect(run.code).toBe(1)
     expect(run.errors[0]).toContain('is still running (status "inProgress")')
     expect(sim.count('retrigger')).toBe(0)
@@ -53,7 +58,7 @@ describe('pre-check: know the run before re-triggering it', () => {
 
   it('refuses a run with a status it does not know, naming it', async () => {
     const runId = sim.addRun({ status: 'archived' })
-    const run = await act(sim, { ...baseInputs(sim), ...staticToken(sim), 'run-id': runId })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId }))
     expect(run.code).toBe(1)
     expect(run.errors[0]).toContain('status "archived"')
   })
@@ -61,14 +66,10 @@ describe('pre-check: know the run before re-triggering it', () => {
 
 describe('wait for the new run', () => {
   it('polls until success, no busier than the interval, and outputs status, duration and records', async () => {
-    const runId = sim.addRun()
-    sim.nextLifecycle = { inProgressReads: 3, final: 'success', records: 77 }
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': runId,
-      ...waiting
+    const { runId } = failure(sim, {
+      retries: { inProgressReads: 3, final: 'success', records: 77 }
     })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId, ...waiting }))
     expect(run.code).toBe(0)
     expect(run.outputs).toMatchObject({
       status: 'success',
@@ -85,40 +86,34 @@ describe('wait for the new run', () => {
 
   it('fails the step when the new run fails, with its errors; not with fail-on-run-failure: false', async () => {
     const errors = [{ code: 'INGEST-2002', message: 'Schema mismatch on column email' }]
-    sim.nextLifecycle = { inProgressReads: 1, final: 'failed', records: 10, errors }
-    const failing = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': sim.addRun(),
-      ...waiting
-    })
+    const retries = { inProgressReads: 1, final: 'failed', records: 10, errors }
+    const failing = await act(
+      sim,
+      staticInputs(sim, { 'run-id': failure(sim, { retries }).runId, ...waiting })
+    )
     expect(failing.code).toBe(1)
     expect(failing.outputs.status).toBe('failed')
     expect(failing.errors.join('\n')).toContain('INGEST-2002: Schema mismatch on column email')
     expect(failing.summary).toContain('INGEST-2002: Schema mismatch on column email')
 
-    const tolerated = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': sim.addRun(),
-      ...waiting,
-      'fail-on-run-failure': 'false'
-    })
+    const tolerated = await act(
+      sim,
+      staticInputs(sim, {
+        'run-id': failure(sim).runId,
+        ...waiting,
+        'fail-on-run-failure': 'false'
+      })
+    )
     expect(tolerated.code).toBe(0)
     expect(tolerated.outputs.status).toBe('failed')
   })
 
   it('times out honestly: status timeout, the step fails, within the timeout plus one interval', async () => {
-    sim.nextLifecycle = { inProgressReads: Infinity }
-    const runId = sim.addRun()
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': runId,
-      wait: 'true',
-      'poll-interval': '300ms',
-      'wait-timeout': '1500ms'
-    })
+    const { runId } = failure(sim, { retries: { inProgressReads: Infinity } })
+    const run = await act(
+      sim,
+      staticInputs(sim, { 'run-id': runId, ...waitInputs('300ms', '1500ms') })
+    )
     expect(run.code).toBe(1)
     expect(run.outputs.status).toBe('timeout')
     expect(run.outputs['new-run-id']).toBeTruthy()
@@ -129,30 +124,21 @@ describe('wait for the new run', () => {
   })
 
   it('tolerates a new run that is not readable at first (404)', async () => {
-    sim.nextLifecycle = { notFoundReads: 2, inProgressReads: 1, final: 'success', records: 5 }
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': sim.addRun(),
-      ...waiting
+    const { runId } = failure(sim, {
+      retries: { notFoundReads: 2, inProgressReads: 1, final: 'success', records: 5 }
     })
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId, ...waiting }))
     expect(run.code).toBe(0)
     expect(run.outputs.status).toBe('success')
     expect(run.stdout).toContain('not readable yet (HTTP 404)')
   })
 
   it('renews the OAuth token when a poll answers 401, masks the new one, and goes on', async () => {
-    sim.nextLifecycle = { inProgressReads: 2, final: 'success', records: 5 }
-    const runId = sim.addRun()
-    sim.fault(
-      'getRun',
-      {},
-      {
-        status: 401,
-        body: JSON.stringify({ error_code: '401013', message: 'Oauth token is not valid' })
-      }
-    )
-    const run = await act(sim, { ...baseInputs(sim), ...oauth(sim), 'run-id': runId, ...waiting })
+    const { runId } = failure(sim, {
+      retries: { inProgressReads: 2, final: 'success', records: 5 }
+    })
+    sim.fault('getRun', {}, tokenRefused)
+    const run = await act(sim, oauthInputs(sim, { 'run-id': runId, ...waiting }))
     expect(run.code).toBe(0)
     expect(sim.count('token')).toBe(2)
     for (const token of sim.issuedTokens) expect(run.stdout).toContain(`::add-mask::${token}`)
@@ -162,15 +148,8 @@ describe('wait for the new run', () => {
   it('renews a short-lived token before it expires, without asking IMS for every request', async () => {
     await sim.stop()
     sim = await startSimulator({ tokenTtlSeconds: 1 }) // renewed 0.1 s before expiry
-    sim.nextLifecycle = { inProgressReads: 5, final: 'success' }
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...oauth(sim),
-      'run-id': sim.addRun(),
-      wait: 'true',
-      'poll-interval': '300ms',
-      'wait-timeout': '10s'
-    })
+    const { runId } = failure(sim, { retries: { inProgressReads: 5, final: 'success' } })
+    const run = await act(sim, oauthInputs(sim, { 'run-id': runId, ...waitInputs('300ms', '10s') }))
     expect(run.code).toBe(0)
     // Renewed ahead of time: the simulator never had to refuse an expired token.
     expect(run.stdout).not.toContain('access token refused (HTTP 401)')
@@ -180,22 +159,9 @@ describe('wait for the new run', () => {
   })
 
   it('with a static token that expires mid-wait, fails with a message recommending OAuth', async () => {
-    sim.nextLifecycle = { inProgressReads: 5, final: 'success' }
-    const runId = sim.addRun()
-    sim.fault(
-      'getRun',
-      {},
-      {
-        status: 401,
-        body: JSON.stringify({ error_code: '401013', message: 'Oauth token is not valid' })
-      }
-    )
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': runId,
-      ...waiting
-    })
+    const { runId } = failure(sim, { retries: { inProgressReads: 5, final: 'success' } })
+    sim.fault('getRun', {}, tokenRefused)
+    const run = await act(sim, staticInputs(sim, { 'run-id': runId, ...waiting }))
     expect(run.code).toBe(1)
     expect(run.errors.join('\n')).toMatch(
       /static tokens last 24 hours.*`client-id` and `client-secret`/s
@@ -204,8 +170,9 @@ describe('wait for the new run', () => {
   })
 
   it('keeps polling through a burst of 503s and resets mid-wait', async () => {
-    sim.nextLifecycle = { inProgressReads: 1, final: 'success', records: 3 }
-    const runId = sim.addRun()
+    const { runId } = failure(sim, {
+      retries: { inProgressReads: 1, final: 'success', records: 3 }
+    })
     sim.fault(
       'getRun',
       {},
@@ -214,14 +181,10 @@ describe('wait for the new run', () => {
       { reset: 'before' },
       { status: 502, body: '<html><title>502 Bad Gateway</title></html>' }
     )
-    const run = await act(sim, {
-      ...baseInputs(sim),
-      ...staticToken(sim),
-      'run-id': runId,
-      wait: 'true',
-      'poll-interval': '100ms',
-      'wait-timeout': '10s'
-    })
+    const run = await act(
+      sim,
+      staticInputs(sim, { 'run-id': runId, ...waitInputs('100ms', '10s') })
+    )
     expect(run.code).toBe(0)
     expect(run.outputs.status).toBe('success')
     expect(run.warnings.join('\n')).toContain('502 Bad Gateway')
@@ -230,19 +193,11 @@ describe('wait for the new run', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'stops within two seconds on %s, writing outputs and the summary so far',
     async signal => {
-      sim.nextLifecycle = { inProgressReads: Infinity }
-      const runId = sim.addRun()
+      const { runId } = failure(sim, { retries: { inProgressReads: Infinity } })
       let sentAt = 0
       const run = await act(
         sim,
-        {
-          ...baseInputs(sim),
-          ...staticToken(sim),
-          'run-id': runId,
-          wait: 'true',
-          'poll-interval': '200ms',
-          'wait-timeout': '30s'
-        },
+        staticInputs(sim, { 'run-id': runId, ...waitInputs('200ms', '30s') }),
         {
           onSpawn: child =>
             void (async () => {

@@ -32,6 +32,61 @@ export const staticToken = (sim: Simulator): Record<string, string> => ({
   'api-key': sim.apiKey
 })
 
+/** A step's inputs with the static token: `baseInputs`, `staticToken`, then `extra`. */
+export function staticInputs(
+  sim: Simulator,
+  extra: Record<string, string> = {}
+): Record<string, string> {
+  return { ...baseInputs(sim), ...staticToken(sim), ...extra }
+}
+
+/** A step's inputs with OAuth Server-to-Server credentials: `baseInputs`, `oauth`, then `extra`. */
+export function oauthInputs(
+  sim: Simulator,
+  extra: Record<string, string> = {}
+): Record<string, string> {
+  return { ...baseInputs(sim), ...oauth(sim), ...extra }
+}
+
+/** Wait for the new runs, polling every `pollInterval`; `wait-timeout` only when given. */
+export function waitInputs(pollInterval = '100ms', waitTimeout?: string): Record<string, string> {
+  return {
+    wait: 'true',
+    'poll-interval': pollInterval,
+    ...(waitTimeout === undefined ? {} : { 'wait-timeout': waitTimeout })
+  }
+}
+
+/** The `results` output: one row per run, read loosely (what `JSON.parse` gives). */
+export function resultsOf(run: ActionRun): ReturnType<typeof JSON.parse>[] {
+  return JSON.parse(run.outputs.results)
+}
+
+/**
+ * What a run shows a reader, by place: its log without the `::add-mask::` lines (the one place a
+ * secret may stand), stderr, the job summary and the outputs.
+ */
+export function shownText(
+  run: ActionRun
+): Record<'stdout' | 'stderr' | 'summary' | 'outputs', string> {
+  return {
+    stdout: run.stdout
+      .split('\n')
+      .filter(line => !line.startsWith('::add-mask::'))
+      .join('\n'),
+    stderr: run.stderr,
+    summary: run.summary,
+    outputs: JSON.stringify(run.outputs)
+  }
+}
+
+/** Stops every server a test started, each of them even when another fails to stop. */
+export async function stopAll(...servers: { stop(): Promise<void> }[]): Promise<void> {
+  const stopped = await Promise.allSettled(servers.map(async server => server.stop()))
+  const failed = stopped.find(result => result.status === 'rejected')
+  if (failed) throw failed.reason
+}
+
 /** Every secret the run could have seen: given ones and every token IMS issued. */
 export function secretsOf(sim: Simulator): string[] {
   return [STATIC_TOKEN, sim.clientSecret, ...sim.issuedTokens]
@@ -39,16 +94,7 @@ export function secretsOf(sim: Simulator): string[] {
 
 /** A secret may appear only on `::add-mask::` lines, nowhere else: not in logs, summary or outputs. */
 export function expectNoSecrets(run: ActionRun, secrets: string[]): void {
-  const stdout = run.stdout
-    .split('\n')
-    .filter(line => !line.startsWith('::add-mask::'))
-    .join('\n')
-  const places = {
-    stdout,
-    stderr: run.stderr,
-    summary: run.summary,
-    outputs: JSON.stringify(run.outputs)
-  }
+  const places = shownText(run)
   for (const secret of secrets) {
     for (const [place, text] of Object.entries(places)) {
       if (text.includes(secret)) throw new Error(`secret ${secret.slice(0, 6)}… leaked in ${place}`)

@@ -80,6 +80,12 @@ export class HostileServer {
       json(res, 200, { id: this.create(), etag: '"1100c53e-0000-0200-0000-627138980000"' })
   }
 
+  /** The route's first request is answered by `first`, every later one by `then`. */
+  inTurn(route: HostileRoute, first: Hook, then: Hook): void {
+    let served = 0
+    this.hooks[route] = (req, res, url) => (++served === 1 ? first : then)(req, res, url)
+  }
+
   /** Creates a run of ours (in progress) as Adobe would on a re-trigger; returns its id. */
   create(): string {
     const id = randomUUID()

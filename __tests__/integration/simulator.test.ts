@@ -425,6 +425,137 @@ describe('schedules in simulated time', () => {
   })
 })
 
+describe('routes', () => {
+  const imsToken = (form: Record<string, string>) =>
+    fetch(`${sim.url}/ims/token/v3`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString()
+    })
+  const credentials = () => ({
+    grant_type: 'client_credentials',
+    client_id: sim.apiKey,
+    client_secret: sim.clientSecret,
+    scope: 'openid,AdobeID'
+  })
+
+  it('records every request with its route; a request no route takes is 404 naming it', async () => {
+    const runId = sim.addRun({ status: 'failed' })
+    await call('/runs')
+    await call('/flows')
+    await call(`/runs/${runId}`)
+    await retrigger(runId)
+    expect((await imsToken(credentials())).status).toBe(200)
+    const strays = [
+      await call(`/runs/${runId}`, { method: 'DELETE' }),
+      await call('/runs/not-a-run-id'),
+      await call(`/runs/${runId}/action?op=re-trigger`),
+      await call('/runs/', { method: 'POST' })
+    ]
+    for (const stray of strays) {
+      expect(stray.status).toBe(404)
+      expect(stray.body.type).toMatch(/FLOW-1101-404$/)
+      expect(stray.date).toBeGreaterThan(0)
+    }
+    expect(strays[0].body.errorMessage).toBe(`No route for DELETE ${BASE}/runs/${runId}`)
+    expect(sim.requests.map(r => r.route)).toEqual([
+      'listRuns',
+      'listFlows',
+      'getRun',
+      'retrigger',
+      'token',
+      undefined,
+      undefined,
+      undefined,
+      undefined
+    ])
+    expect(sim.requests[3]).toMatchObject({
+      method: 'POST',
+      path: `${BASE}/runs/${runId}/action?op=re-trigger`
+    })
+    expect(sim.requests[4].body).toContain('grant_type=client_credentials')
+    expect(sim.count('retrigger')).toBe(1)
+    expect(sim.retriggerTargets()).toEqual([runId])
+  })
+
+  it('IMS needs no gateway headers and checks the form; Flow Service routes check them', async () => {
+    const refused = await imsToken({ ...credentials(), client_secret: 'wrong' })
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({ error: 'invalid_client' })
+    expect((await imsToken({ ...credentials(), grant_type: 'password' })).status).toBe(400)
+    expect((await imsToken({ ...credentials(), scope: '' })).status).toBe(400)
+    const issued = await imsToken(credentials())
+    const { access_token: token } = (await issued.json()) as { access_token: string }
+    expect(sim.issuedTokens).toEqual([token])
+
+    const bare = await fetch(`${sim.url}${BASE}/runs`)
+    expect(bare.status).toBe(403)
+    expect(await bare.json()).toMatchObject({ error_code: '403000' })
+    const withIssued = await fetch(`${sim.url}${BASE}/flows`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-api-key': sim.apiKey,
+        'x-gw-ims-org-id': sim.orgId,
+        'x-sandbox-name': 'prod'
+      }
+    })
+    expect(withIssued.status).toBe(200)
+    const noSandbox = await fetch(`${sim.url}${BASE}/flows`, {
+      headers: { authorization: 'Bearer t', 'x-api-key': sim.apiKey, 'x-gw-ims-org-id': sim.orgId }
+    })
+    expect(noSandbox.status).toBe(400)
+  })
+
+  it('a queued fault is served by the next requests of its route alone, in order', async () => {
+    const runId = sim.addRun({ status: 'failed' })
+    sim.fault('getRun', { status: 503 }, { status: 418, body: '{"teapot":true}' })
+    sim.fault('listFlows', { headers: { 'x-extra': 'yes' } })
+    expect((await call('/runs')).status).toBe(200)
+    const unavailable = await call(`/runs/${runId}`)
+    expect(unavailable.status).toBe(503)
+    expect(unavailable.body.type).toMatch(/\/503$/)
+    expect(await call(`/runs/${runId}`)).toMatchObject({ status: 418, body: { teapot: true } })
+    expect((await getRun(runId)).id).toBe(runId)
+    const flows = await fetch(`${sim.url}${BASE}/flows`, {
+      headers: {
+        authorization: 'Bearer t',
+        'x-api-key': sim.apiKey,
+        'x-gw-ims-org-id': sim.orgId,
+        'x-sandbox-name': 'prod'
+      }
+    })
+    expect(flows.status).toBe(200)
+    expect(flows.headers.get('x-extra')).toBe('yes')
+
+    // Acted, then 502: the new run exists though the answer says otherwise.
+    sim.fault('retrigger', { status: 502, act: true })
+    expect((await retrigger(runId)).status).toBe(502)
+    const flowId = sim.run(runId)!.flowId as string
+    expect(sim.runsOf(flowId)).toHaveLength(2)
+    // Not acted: a 502 alone creates nothing.
+    sim.fault('retrigger', { status: 502 })
+    expect((await retrigger(runId)).status).toBe(502)
+    expect(sim.runsOf(flowId)).toHaveLength(2)
+
+    sim.fault('token', { reset: 'before' })
+    await expect(imsToken(credentials())).rejects.toThrow()
+    expect((await imsToken(credentials())).status).toBe(200)
+    expect(sim.count('token')).toBe(2)
+  })
+
+  it('a run of another sandbox is 404 on every run route; an unsupported op is 400', async () => {
+    const dev = failedRun(sim, { flowId: sourceFlow(sim, 'dev-flow', { sandbox: 'dev' }) })
+    expect((await call(`/runs/${dev}`)).status).toBe(404)
+    const elsewhere = await retrigger(dev)
+    expect(elsewhere.status).toBe(404)
+    expect(elsewhere.body.errorMessage).toBe(`Run ${dev} not found`)
+    const op = await call(`/runs/${dev}/action?op=cancel`, { method: 'POST', sandbox: 'dev' })
+    expect(op.status).toBe(400)
+    expect(op.body.errorMessage).toBe('Unsupported op cancel')
+    expect(sim.runsOf(sim.run(dev)!.flowId as string)).toHaveLength(1)
+  })
+})
+
 describe('the hand-sweep sandbox', () => {
   it('holds a missed window behind a success, a failed retry, a failed destination run and a healthy flow', async () => {
     const seeded = sweepableSandbox(sim)
