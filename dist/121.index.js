@@ -142,7 +142,7 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __webpack_require__(6234)
+const parseOptions = __webpack_require__(3853)
 const { safeRe: re, t } = __webpack_require__(5277)
 const cmp = __webpack_require__(7200)
 const debug = __webpack_require__(2933)
@@ -377,7 +377,7 @@ module.exports = Range
 const LRU = __webpack_require__(7981)
 const cache = new LRU()
 
-const parseOptions = __webpack_require__(6234)
+const parseOptions = __webpack_require__(3853)
 const Comparator = __webpack_require__(4249)
 const debug = __webpack_require__(2933)
 const SemVer = __webpack_require__(7905)
@@ -745,7 +745,7 @@ const debug = __webpack_require__(2933)
 const { MAX_LENGTH, MAX_SAFE_INTEGER } = __webpack_require__(9011)
 const { safeRe: re, t } = __webpack_require__(5277)
 
-const parseOptions = __webpack_require__(6234)
+const parseOptions = __webpack_require__(3853)
 const { compareIdentifiers } = __webpack_require__(7685)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
@@ -1925,7 +1925,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 6234:
+/***/ 3853:
 /***/ ((module) => {
 
 

@@ -679,9 +679,8 @@ function actionReference(env = process.env) {
 const MAX_PAGES = 10;
 /** Files what needs a person and closes what recovered; answers what it did. */
 async function fileIssues(settings, work, ctx) {
+    // Called only with something to do (main.ts decides, before this chunk is loaded).
     const done = [];
-    if (work.incidents.length === 0 && work.recoveries.length === 0)
-        return done;
     const did = (flowId, { number, url }, action) => {
         done.push({ flowId, number, url, action });
     };

@@ -1,4 +1,5 @@
 import type { HttpResponse } from './http.js'
+import { DISABLED_FLOW } from './flows.js'
 import { redact } from './secrets.js'
 
 /** A problem with the inputs: reported as one annotation, before anything is sent. */
@@ -151,8 +152,7 @@ export function flowServiceHint(
   const code = ctx.code ?? ''
   if (code.includes('1387-400'))
     return `Adobe refuses to re-trigger run ${ctx.runId ?? ''} in its current state: only failed runs (and successful runs that ingested nothing) can be retried. Check the run's status in Sources > Dataflows.`
-  if (code.includes('1388-400'))
-    return 'The dataflow is disabled, and Adobe re-triggers runs of enabled flows only: enable it in Sources > Dataflows (or leave it to its owner), then retry.'
+  if (code.includes('1388-400')) return `The dataflow is disabled, and ${DISABLED_FLOW}.`
   if (code.includes('1333-400'))
     return "This source's type cannot be re-triggered (for example a streaming source): only batch sources support retries. Re-ingest the data by other means."
   switch (status) {

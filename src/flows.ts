@@ -3,6 +3,10 @@ import { redact } from './secrets.js'
 import { asUuid } from './ids.js'
 import { normaliseStatus, type RunStatus } from './runs.js'
 
+/** Why a disabled flow's failures wait (Adobe's 1388-400): said by the sweep and by the refusal. */
+export const DISABLED_FLOW =
+  'Adobe re-triggers runs of enabled flows only: enable it in Sources > Dataflows (or leave it to its owner), then retry'
+
 /** A dataflow as `GET /flows` lists it (FlowItemDTO): what a sandbox sweep needs of it. */
 export interface FlowInfo {
   id: string

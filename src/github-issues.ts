@@ -69,8 +69,8 @@ export async function fileIssues(
   work: { incidents: Incident[]; recoveries: Recovery[] },
   ctx: IssueContext & IssueIo
 ): Promise<IssueAction[]> {
+  // Called only with something to do (main.ts decides, before this chunk is loaded).
   const done: IssueAction[] = []
-  if (work.incidents.length === 0 && work.recoveries.length === 0) return done
   const did = (
     flowId: string,
     { number, url }: { number: number; url: string },

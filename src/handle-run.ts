@@ -174,7 +174,7 @@ async function carryOut(
     state: 'retriggered',
     newRunId: created.id,
     etag: created.etag,
-    adopted: created.adopted,
+    foundByListing: created.foundByListing,
     retriggeredRunId: via
   }
 }

@@ -107,11 +107,7 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
 }
 
 /** One input's value by its kind in the table; a problem is recorded, never thrown. */
-function parse(
-  spec: InputSpec,
-  given: string,
-  problems: string[]
-): InputValues[keyof InputValues] {
+function parse(spec: InputSpec, given: string, problems: string[]): InputValues[keyof InputValues] {
   // A default that is an expression (`${{ github.token }}`) is the runner's to fill in: given
   // empty, the workflow passed an empty value (a missing secret), and that is what it is.
   const fallback = spec.default?.startsWith('${{') ? '' : (spec.default ?? '')

@@ -15,14 +15,14 @@ export interface SafeRetriggerOptions {
    * this list, whatever any server's clock says. Without it, the window is the server's clock.
    */
   known?: RunInfo[]
-  /** New run ids this step already owns, so two reconciliations never adopt the same run. */
+  /** New run ids this step already owns, so two reconciliations never take the same run. */
   claimed: Set<string>
   signal?: AbortSignal
 }
 
 export interface SafeRetriggered extends Retriggered {
   /** True when the new run was found by listing, after an answer that did not say. */
-  adopted: boolean
+  foundByListing: boolean
 }
 
 // Run timestamps come from another server than `Date` headers: look this far before the attempt.
@@ -32,9 +32,9 @@ const LOOKS = 3
 /**
  * Re-triggers a run and never creates two new runs for it. When the answer leaves it open whether
  * Adobe acted (timeout, reset, 500/502/504, a 2xx without a readable id), the flow's runs are
- * listed: a run of ours that was not there before the attempt is adopted as the result; if none
+ * listed: a run of ours that was not there before the attempt is taken as the result; if none
  * shows up within `settleMs` and Adobe never said 2xx, the attempt did not take effect and is
- * sent once more. Runs created by anyone else (the scheduler, the UI) are never adopted.
+ * sent once more. Runs created by anyone else (the scheduler, the UI) are never taken.
  */
 export async function retriggerSafely(
   flowService: FlowService,
@@ -48,7 +48,7 @@ export async function retriggerSafely(
     try {
       const result = await flowService.retrigger(runId)
       opts.claimed.add(result.id)
-      return { ...result, adopted: false }
+      return { ...result, foundByListing: false }
     } catch (err) {
       if (!(err instanceof AmbiguousOutcomeError)) throw err
       ambiguity = err
@@ -80,7 +80,7 @@ export async function retriggerSafely(
       log.warning(
         `Re-triggering run ${runId}: run ${found.id} of flow ${flowId}, created by this credential after the ambiguous attempt, was taken as the re-triggered run.`
       )
-      return { id: found.id, etag: found.etag ?? '', adopted: true }
+      return { id: found.id, etag: found.etag ?? '', foundByListing: true }
     }
     if (ambiguity.acted === 'yes')
       throw manual('Adobe accepted the request, but no new run of ours is listed yet')

@@ -51,7 +51,7 @@ export type Outcome = RunFacts &
         /** The run the POST went to, when it was an earlier retry (a retry of a retry). */
         retriggeredRunId?: string
         /** True when the new run was found by listing after an answer that did not say. */
-        adopted?: boolean
+        foundByListing?: boolean
       }
     | { state: 'would-retrigger'; retriggeredRunId?: string }
     | {
@@ -98,7 +98,7 @@ export interface RunResult extends RunFacts, ChainFacts {
   skippedFor?: string
   adoptedStatus?: RunStatus
   refusal?: { status: number; code?: string }
-  adopted?: boolean
+  foundByListing?: boolean
   /** With `wait`: the new run's final status, or `timeout`. */
   finalStatus?: RunStatus | 'timeout'
   durationSeconds?: number

@@ -30,7 +30,10 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   if (report.cancelled)
     lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
 
-  if (report.sweptFlows.length > 0 || (inputs && (inputs['flow-id'].all || inputs['flow-id'].ids.length))) {
+  if (
+    report.sweptFlows.length > 0 ||
+    (inputs && (inputs['flow-id'].all || inputs['flow-id'].ids.length))
+  ) {
     const windows = results.filter(r => r.source === 'flow-id')
     lines.push(
       `Swept ${report.sweptFlows.length} source dataflow(s) with a run within \`lookback\`${inputs ? ` (${formatDuration(inputs.lookback)})` : ''}: ${windows.length} failed window(s) found${windows.length ? ` — ${windows.filter(r => r.state === 'retriggered' || r.state === 'would-retrigger').length} to re-trigger, ${windows.filter(r => r.state === 'already-retriggered').length} already retried` : ''}.`,
@@ -212,7 +215,7 @@ function outcome(r: RunResult): string {
     case 'pending':
       return 'not done'
     default:
-      return `${r.adopted ? '⚠️ re-triggered (found by listing)' : '✅ re-triggered'}${via}`
+      return `${r.foundByListing ? '⚠️ re-triggered (found by listing)' : '✅ re-triggered'}${via}`
   }
 }
 

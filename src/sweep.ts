@@ -1,5 +1,5 @@
 import { decideWindows, type Decision } from './decide.js'
-import { nameFilter, unmatchedPatterns, type FlowInfo } from './flows.js'
+import { DISABLED_FLOW, nameFilter, unmatchedPatterns, type FlowInfo } from './flows.js'
 import { handleWindow, warnUnclear, type Shared } from './handle-run.js'
 import * as log from './log.js'
 import type { WorkQueue } from './pool.js'
@@ -78,7 +78,7 @@ export async function sweepFlows(
               findings.skippedFlows.push({
                 flowId: flow.id,
                 flowName: flow.name,
-                reason: `disabled, with ${decisions.length} failed window(s) (runs ${decisions.map(d => d.root.id).join(', ')}). Adobe re-triggers runs of enabled flows only`
+                reason: `disabled, with ${decisions.length} failed window(s) (runs ${decisions.map(d => d.root.id).join(', ')}). ${DISABLED_FLOW}`
               })
               return
             }
@@ -204,7 +204,8 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
   }
   for (const [flowId, list] of runsOfFlow) shared.flowRuns.seed(flowId, list, since)
   // What this step re-triggers is saved with what earlier steps recorded: restore it meanwhile.
-  if (!inputs['dry-run'] && inLookback.some(d => d.action === 'retrigger')) void shared.ledger.load()
+  if (!inputs['dry-run'] && inLookback.some(d => d.action === 'retrigger'))
+    void shared.ledger.load()
   return { failures, decisions: inLookback, byFlow }
 }
 

@@ -175,7 +175,7 @@ export const ROWS: Row[] = [
       warning: /no new run of ours in flow .* appeared/
     },
     {
-      name: `POST ${status} after creating the run: new run adopted`,
+      name: `POST ${status} after creating the run: new run found by listing`,
       faults: { retrigger: [{ status, act: true }] },
       exit: 0,
       newRuns: 1,
@@ -224,7 +224,7 @@ export const ROWS: Row[] = [
     posts: 2
   },
   {
-    name: 'reset after the POST acted: new run adopted',
+    name: 'reset after the POST acted: new run found by listing',
     faults: { retrigger: [{ reset: 'after' }] },
     exit: 0,
     newRuns: 1,
@@ -232,7 +232,7 @@ export const ROWS: Row[] = [
     warning: /taken as the re-triggered run/
   },
   {
-    name: 'POST answer slower than request-timeout (acted): new run adopted',
+    name: 'POST answer slower than request-timeout (acted): new run found by listing',
     inputs: { 'request-timeout': '500ms' },
     faults: { retrigger: [{ delayMs: 1500 }] },
     exit: 0,
@@ -263,7 +263,7 @@ export const ROWS: Row[] = [
     posts: 1
   },
   {
-    name: 'POST answer cut short after acting: new run adopted',
+    name: 'POST answer cut short after acting: new run found by listing',
     faults: { retrigger: [{ cutShort: true }] },
     exit: 0,
     newRuns: 1,
@@ -280,14 +280,14 @@ export const ROWS: Row[] = [
     error: /Reading run .*: HTTP 200 with an answer that is not JSON/
   },
   {
-    name: 'POST 200 with malformed JSON (acted): new run adopted',
+    name: 'POST 200 with malformed JSON (acted): new run found by listing',
     faults: { retrigger: [{ act: true, status: 200, body: '{"id": "3fb0' }] },
     exit: 0,
     newRuns: 1,
     posts: 1
   },
   {
-    name: 'POST 2xx without an id (acted): new run adopted',
+    name: 'POST 2xx without an id (acted): new run found by listing',
     faults: { retrigger: [{ act: true, status: 202, body: '{}' }] },
     exit: 0,
     newRuns: 1,
@@ -362,7 +362,7 @@ export const ROWS: Row[] = [
     error: /re-triggered 3 time\(s\) by this action.*`max-retries` is 3/s
   },
   {
-    name: 'scheduler run during an ambiguous attempt: never adopted, sent once more',
+    name: 'scheduler run during an ambiguous attempt: never taken, sent once more',
     before: (sim, _runId, flowId) =>
       void sim.fault('retrigger', {
         status: 502,

@@ -165,8 +165,8 @@ describe('retriggerSafely', () => {
     const ours = { settleMs: 30, claimed, owns: ownedBy(sim.apiKey) }
     const first = await retriggerSafely(fs, a, flowId, ours)
     const second = await retriggerSafely(fs, b, flowId, ours)
-    expect(first.adopted).toBeTruthy()
-    expect(second.adopted).toBeTruthy()
+    expect(first.foundByListing).toBeTruthy()
+    expect(second.foundByListing).toBeTruthy()
     expect(first.id).not.toBe(second.id)
     expect(sim.runsOf(flowId)).toHaveLength(4)
   })
