@@ -22,7 +22,7 @@ var plugin_throttling_dist_bundle = __webpack_require__(4112);
 // EXTERNAL MODULE: ./src/log.ts
 var log = __webpack_require__(1304);
 // EXTERNAL MODULE: ./src/pacing.ts
-var pacing = __webpack_require__(2980);
+var src_pacing = __webpack_require__(2980);
 // EXTERNAL MODULE: ./src/secrets.ts
 var secrets = __webpack_require__(4175);
 ;// CONCATENATED MODULE: ./src/github-client.ts
@@ -56,6 +56,7 @@ const MAX_RETRIES = 2;
 const MAX_ATTEMPTS = MAX_RETRIES + 1;
 const MAX_WAIT_MS = 60_000;
 const MAX_TOTAL_WAIT_MS = 120_000;
+const RETRY_BASE_MS = 1000;
 // As @octokit/plugin-retry's default list, with 429: rate limits are the throttling plugin's (and
 // this module's), which honour Retry-After; the retry plugin's backoff would ignore it.
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
@@ -73,11 +74,16 @@ class GitHubAnswerError extends Error {
         this.name = 'GitHubAnswerError';
     }
 }
+// ---------------------------------------------------------------------------------------------
+// The factory
+// A limiter group as the throttling plugin uses one (`key(id).schedule(options, job)`) that runs
+// each job at once: its write groups under `spaceWrites: false`.
+const AT_ONCE = { key: () => ({ schedule: (_options, job) => job() }) };
 // Per call, on the call's own copy of `options.request` (see `outermost`).
 const CALL = Symbol('aep-github-call');
 let clients = 0;
 /** An Octokit for escalation, in the rails described at the top of this file. */
-function createGitHubClient(settings, ctx) {
+function createGitHubClient(settings, ctx, pacing = {}) {
     const apiOrigin = new URL(settings.apiUrl).origin;
     const maxWaitMs = ctx.maxWaitMs ?? MAX_WAIT_MS;
     const maxTotalWaitMs = ctx.maxTotalWaitMs ?? MAX_TOTAL_WAIT_MS;
@@ -105,7 +111,7 @@ function createGitHubClient(settings, ctx) {
         log/* info */.pq(`GitHub's ${what}: waiting ${seconds} s before retrying ${asked}`);
         waitedMs += ms;
         try {
-            await (0,pacing/* sleep */.y)(ms, ctx.signal);
+            await (0,src_pacing/* sleep */.y)(ms, ctx.signal);
             return true;
         }
         catch {
@@ -176,13 +182,20 @@ function createGitHubClient(settings, ctx) {
             fetch: guardedFetch(base, apiOrigin, ctx),
             log: logger
         },
-        retry: { retries: MAX_RETRIES, doNotRetry: DO_NOT_RETRY },
+        retry: {
+            retries: MAX_RETRIES,
+            doNotRetry: DO_NOT_RETRY,
+            retryAfterBaseValue: pacing.retryBaseMs ?? RETRY_BASE_MS
+        },
         throttle: {
             // Its own limiter keys: one client's spacing of writes does not hold up another's.
             id: `aep-retry-dataflow-run-${++clients}`,
             fallbackSecondaryRateRetryAfter: 60,
             // The wait happens in mayWait, where it can be cancelled; the plugin then retries at once.
             retryAfterBaseValue: 0,
+            ...(pacing.spaceWrites === false
+                ? { write: AT_ONCE, notifications: AT_ONCE }
+                : {}),
             onSecondaryRateLimit: onLimit('secondary rate limit'),
             onRateLimit: onLimit('rate limit')
         }

@@ -44,6 +44,8 @@ export interface CacheRequest {
   path: string
   at: number
   kind?: CacheCall
+  /** When its body was all in: from then on it is answered, or hangs. */
+  receivedAt?: number
 }
 
 interface Entry {
@@ -273,11 +275,13 @@ export class CacheService {
     const url = new URL(req.url ?? '/', 'http://x')
     const method = req.method ?? ''
     const [surface, kind] = this.classify(method, url)
-    this.requests.push({ method, path: url.pathname + url.search, at: Date.now(), kind })
+    const request: CacheRequest = { method, path: url.pathname + url.search, at: Date.now(), kind }
+    this.requests.push(request)
     const fault = this.everything ?? (kind && this.faults.get(kind)?.shift())
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
+      request.receivedAt = Date.now()
       if (fault?.hang) return
       const answer = (): void => {
         if (fault?.status) return refuse(res, surface, fault.status, fault.message)

@@ -45,11 +45,26 @@ export interface GitHubClientContext {
   maxTotalWaitMs?: number
 }
 
+/**
+ * The plugins' own pauses, as they have them unless given. Escalation passes none; the tests
+ * shorten them where they count attempts or time a Retry-After, not the pauses.
+ */
+export interface GitHubClientPacing {
+  /** The unit of the retry plugin's back-off: its n-th retry waits n² × this. Default 1000 ms. */
+  retryBaseMs?: number
+  /**
+   * Whether the throttling plugin spaces writes: 1 s apart, 3 s for those that notify (an issue, a
+   * comment), per client. Default true; false sends each at once.
+   */
+  spaceWrites?: boolean
+}
+
 /** Retries per request, whatever the cause; attempts are one more. */
 export const MAX_RETRIES = 2
 const MAX_ATTEMPTS = MAX_RETRIES + 1
 const MAX_WAIT_MS = 60_000
 const MAX_TOTAL_WAIT_MS = 120_000
+const RETRY_BASE_MS = 1000
 // As @octokit/plugin-retry's default list, with 429: rate limits are the throttling plugin's (and
 // this module's), which honour Retry-After; the retry plugin's backoff would ignore it.
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451]
@@ -73,6 +88,10 @@ export class GitHubAnswerError extends Error {
 // ---------------------------------------------------------------------------------------------
 // The factory
 
+// A limiter group as the throttling plugin uses one (`key(id).schedule(options, job)`) that runs
+// each job at once: its write groups under `spaceWrites: false`.
+const AT_ONCE = { key: () => ({ schedule: (_options: unknown, job: () => unknown) => job() }) }
+
 type Fetch = (url: string, init?: RequestInit & { dispatcher?: unknown }) => Promise<Response>
 type Options = { method: string; url: string; request: Record<string | symbol, unknown> }
 type Request = (options: Options) => Promise<unknown>
@@ -90,7 +109,8 @@ let clients = 0
 /** An Octokit for escalation, in the rails described at the top of this file. */
 export function createGitHubClient(
   settings: GitHubClientSettings,
-  ctx: GitHubClientContext
+  ctx: GitHubClientContext,
+  pacing: GitHubClientPacing = {}
 ): GitHubClient {
   const apiOrigin = new URL(settings.apiUrl).origin
   const maxWaitMs = ctx.maxWaitMs ?? MAX_WAIT_MS
@@ -199,13 +219,20 @@ export function createGitHubClient(
         fetch: guardedFetch(base, apiOrigin, ctx),
         log: logger
       },
-      retry: { retries: MAX_RETRIES, doNotRetry: DO_NOT_RETRY },
+      retry: {
+        retries: MAX_RETRIES,
+        doNotRetry: DO_NOT_RETRY,
+        retryAfterBaseValue: pacing.retryBaseMs ?? RETRY_BASE_MS
+      },
       throttle: {
         // Its own limiter keys: one client's spacing of writes does not hold up another's.
         id: `aep-retry-dataflow-run-${++clients}`,
         fallbackSecondaryRateRetryAfter: 60,
         // The wait happens in mayWait, where it can be cancelled; the plugin then retries at once.
         retryAfterBaseValue: 0,
+        ...(pacing.spaceWrites === false
+          ? { write: AT_ONCE as never, notifications: AT_ONCE as never }
+          : {}),
         onSecondaryRateLimit: onLimit('secondary rate limit'),
         onRateLimit: onLimit('rate limit')
       }

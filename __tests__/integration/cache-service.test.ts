@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CacheService, type CacheProtocol } from '../../sim/cache-service.js'
+import { CacheService, type CacheCall, type CacheProtocol } from '../../sim/cache-service.js'
 
 const savedEnv = { ...process.env }
 const savedCwd = process.cwd()
@@ -61,11 +61,21 @@ function workspace(name: string): string {
 
 /**
  * Retry sleeps of 3 s and more (v2 twirp: 3 s, then ×1.5 with jitter, 5 attempts; Azure blob: 4 s
- * and 12 s, 4 tries; v1: 5 s, 2 attempts) take 1 ms instead. Socket timeouts are not timers here.
+ * and 12 s, 4 tries; v1: 5 s, 2 attempts) take 1 ms instead; with `lapse`, every shorter timer
+ * runs that many times faster too. Socket timeouts are not timers here.
  */
-function fastRetries(): void {
+function fastRetries(lapse = 1): void {
   globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
-    realSetTimeout(() => fn(...args), ms !== undefined && ms >= 3000 ? 1 : ms)) as typeof setTimeout
+    realSetTimeout(
+      () => fn(...args),
+      ms !== undefined && ms >= 3000 ? 1 : (ms ?? 0) / lapse
+    )) as typeof setTimeout
+}
+
+/** Until `n` requests of a kind are all in (their bodies too): at most 5 s. */
+async function received(kind: CacheCall, n: number): Promise<void> {
+  const count = () => svc.requests.filter(r => r.kind === kind && r.receivedAt).length
+  for (let i = 0; i < 500 && count() < n; i++) await sleep(10)
 }
 
 /** A promise whose settling a test can watch without awaiting it. */
@@ -299,16 +309,20 @@ describe.each<CacheProtocol>(['v2', 'v1'])(
 
     it('a slow answer (delayMs) is waited for', async () => {
       await save('ledger-1', 'x')
-      svc.fault('lookup', { delayMs: 200 })
+      svc.fault('lookup', { delayMs: 100 })
       const started = Date.now()
       expect(await restore('ledger-1')).toBe('ledger-1')
-      expect(Date.now() - started).toBeGreaterThanOrEqual(200)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100)
     })
 
     it('a service that stops answering (hangAll) holds the call until stop()', async () => {
       svc.hangAll()
+      fastRetries(10)
       const restoring = watch(restore('ledger-1'))
-      await sleep(200)
+      // From the moment it hangs, 200 ms of the library's time (its timers run 10 times faster).
+      await received('lookup', 1)
+      await sleep(20)
+      expect(svc.count('lookup')).toBe(1)
       expect(restoring.settled()).toBe(false)
       await svc.stop()
       expect(await restoring.result).toBeUndefined()
@@ -318,12 +332,19 @@ describe.each<CacheProtocol>(['v2', 'v1'])(
     // have fired). What does end them: the twirp/v1 requests, @actions/http-client's 3 min socket
     // idle timeout, retried (v2: 5 attempts, ~15.5 min; v1: 2 attempts, ~6 min); the Azure SDK's
     // blob upload, nothing at all. The caller needs its own time limit.
+    // The 2 s are the library's: its clock (every setTimeout it sets, the Azure SDK's per-request
+    // timeout included) runs 10 times faster in this test, so 200 ms here is 2 s there. The socket
+    // idle timeout is Node's own timer, on real time: 3 min, beyond either.
     it('a hung lookup and a hung upload are still pending after 2 s; stop() releases both', async () => {
       await save('ledger-0', 'x')
       svc.fault('lookup', { hang: true }).fault('upload', { hang: true })
+      fastRetries(10)
       const restoring = watch(restore('ledger-0'))
       const saving = watch(save('ledger-1', 'y'))
-      await sleep(2000)
+      // From the moment both hang, bodies in (the save makes its archive first).
+      await received('lookup', 1)
+      await received('upload', 2)
+      await sleep(200)
       expect(svc.count('lookup')).toBe(1)
       expect(svc.count('upload')).toBe(2) // ledger-0's, then the hung one
       expect(restoring.settled()).toBe(false)

@@ -22,6 +22,12 @@ const RATE_LIMIT_DEFAULT_WAIT_MS = 60_000
 
 const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms))
 
+/** The pause before a retry after a 5xx or a network error, as the relay has it unless given. */
+export interface DispatchPacing {
+  /** The first pause; each next one doubles, up to 2 s. Default 200 ms (tests shorten it). */
+  backoffBaseMs?: number
+}
+
 /** How long GitHub asks us to wait, in ms, or undefined if it does not say. */
 export function askedWait(res: Response, now: number): number | undefined {
   const retryAfter = res.headers.get('retry-after')
@@ -41,9 +47,13 @@ export function askedWait(res: Response, now: number): number | undefined {
 export async function dispatch(
   config: RelayConfig,
   payload: ClientPayload,
-  deadline: number
+  deadline: number,
+  pacing: DispatchPacing = {}
 ): Promise<DispatchOutcome> {
   const started = Date.now()
+  const asked = (pacing as DispatchPacing | null)?.backoffBaseMs
+  const base = typeof asked === 'number' && asked >= 0 ? asked : BACKOFF_BASE_MS
+  const backoff = (attempt: number): number => Math.min(BACKOFF_MAX_MS, base * 2 ** (attempt - 1))
   const url = `${config.apiUrl}/repos/${config.owner}/${config.repo}/dispatches`
   const body = JSON.stringify({ event_type: EVENT_TYPE, client_payload: payload })
   let attempts = 0
@@ -109,10 +119,6 @@ export async function dispatch(
     // 401, 403 without a rate limit, 404, 422: GitHub refuses this token or request.
     return fail(false, refusal(status))
   }
-}
-
-function backoff(attempt: number): number {
-  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1))
 }
 
 function refusal(status: number): string {

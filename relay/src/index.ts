@@ -16,7 +16,7 @@
  */
 import { CONFIG_PARAMS, readConfig, type RelayConfig } from './config.js'
 import { readEvents, type ClientPayload, type Verdict } from './envelope.js'
-import { dispatch } from './github.js'
+import { dispatch, type DispatchPacing } from './github.js'
 import { verifySignatures } from './signature.js'
 import { describe, Log, Redactor } from './text.js'
 
@@ -34,7 +34,14 @@ type Params = Record<string, unknown>
 const CHALLENGE = /^[A-Za-z0-9._~-]{1,128}$/
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/
 
-export async function main(params: Params = {}): Promise<RuntimeResult> {
+/**
+ * The action. I/O Runtime passes the parameters alone; `pacing` (the retry back-off towards
+ * GitHub, as the relay has it unless given) is for the tests.
+ */
+export async function main(
+  params: Params = {},
+  pacing: DispatchPacing = {}
+): Promise<RuntimeResult> {
   const receivedAt = Date.now()
   const redactor = new Redactor(params.GITHUB_TOKEN)
   const log = new Log(redactor)
@@ -103,7 +110,7 @@ export async function main(params: Params = {}): Promise<RuntimeResult> {
       if (recipient) return refuse(403, recipient)
     }
     const verdicts = readEvents(body, config, receivedAt, eventId)
-    return await relay(verdicts, config, deadline, log, redactor, finish)
+    return await relay(verdicts, config, deadline, log, redactor, finish, pacing)
   } catch (e) {
     const reason = `internal error: ${describe((e as Error)?.message ?? String(e), 300)}`
     log.error(`failed (500): ${reason}`)
@@ -117,7 +124,8 @@ async function relay(
   deadline: number,
   log: Log,
   redactor: Redactor,
-  finish: (statusCode: number, body: Record<string, unknown>) => RuntimeResult
+  finish: (statusCode: number, body: Record<string, unknown>) => RuntimeResult,
+  pacing: DispatchPacing
 ): Promise<RuntimeResult> {
   const refused = verdicts.filter(v => v.kind === 'refused')
   if (refused.length) {
@@ -148,7 +156,7 @@ async function relay(
 
   const dispatched: Record<string, unknown>[] = []
   for (const payload of runs.values()) {
-    const outcome = await dispatch(config, payload, deadline)
+    const outcome = await dispatch(config, payload, deadline, pacing)
     const what = `run ${payload.runId} (flow ${payload.flowId}, sandbox ${payload.sandbox})`
     if (outcome.ok) {
       log.info(
