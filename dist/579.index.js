@@ -1,8 +1,8 @@
-export const id = 223;
-export const ids = [223];
+export const id = 579;
+export const ids = [579];
 export const modules = {
 
-/***/ 7223:
+/***/ 579:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -11,20 +11,20 @@ __webpack_require__.d(__webpack_exports__, {
   fileIssues: () => (/* binding */ fileIssues)
 });
 
-// EXTERNAL MODULE: ../../work/main/node_modules/@actions/github/lib/github.js
-var github = __webpack_require__(1951);
-// EXTERNAL MODULE: ../../work/main/node_modules/@actions/github/lib/utils.js + 19 modules
-var utils = __webpack_require__(4363);
-// EXTERNAL MODULE: ../../work/main/node_modules/@octokit/plugin-retry/dist-bundle/index.js
-var dist_bundle = __webpack_require__(5935);
-// EXTERNAL MODULE: ../../work/main/node_modules/@octokit/plugin-throttling/dist-bundle/index.js
-var plugin_throttling_dist_bundle = __webpack_require__(4112);
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js
+var github = __webpack_require__(1351);
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/utils.js + 19 modules
+var utils = __webpack_require__(5555);
+// EXTERNAL MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
+var dist_bundle = __webpack_require__(9735);
+// EXTERNAL MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+var plugin_throttling_dist_bundle = __webpack_require__(6856);
 // EXTERNAL MODULE: ./src/log.ts
-var log = __webpack_require__(1304);
+var log = __webpack_require__(5625);
 // EXTERNAL MODULE: ./src/pacing.ts
-var src_pacing = __webpack_require__(2980);
+var src_pacing = __webpack_require__(2215);
 // EXTERNAL MODULE: ./src/secrets.ts
-var secrets = __webpack_require__(4175);
+var secrets = __webpack_require__(7194);
 ;// CONCATENATED MODULE: ./src/github-client.ts
 /**
  * Octokit inside the action's rails, for escalation (src/github-issues.ts; only that lazy chunk
@@ -490,11 +490,11 @@ function safeJson(value) {
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./src/ids.ts
-var ids = __webpack_require__(4288);
+var ids = __webpack_require__(2325);
 // EXTERNAL MODULE: ./src/markdown.ts
-var markdown = __webpack_require__(5053);
+var markdown = __webpack_require__(3758);
 // EXTERNAL MODULE: ./src/runs.ts
-var runs = __webpack_require__(66);
+var runs = __webpack_require__(5681);
 ;// CONCATENATED MODULE: ./src/issue-body.ts
 /**
  * What an issue says, and the hidden markers by which the action finds its issue again and knows

@@ -1,8 +1,8 @@
-export const id = 299;
-export const ids = [299];
+export const id = 97;
+export const ids = [97];
 export const modules = {
 
-/***/ 6299:
+/***/ 2097:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -14,8 +14,8 @@ __webpack_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: ledgerPrefix
 
-// EXTERNAL MODULE: ../../work/main/node_modules/@actions/cache/lib/cache.js + 340 modules
-var cache = __webpack_require__(8121);
+// EXTERNAL MODULE: ./node_modules/@actions/cache/lib/cache.js + 340 modules
+var cache = __webpack_require__(2641);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -25,9 +25,9 @@ var external_node_os_ = __webpack_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(3919);
+var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: ./src/ids.ts
-var ids = __webpack_require__(4288);
+var ids = __webpack_require__(2325);
 ;// CONCATENATED MODULE: ./src/ledger.ts
 /**
  * The retry ledger: what this action re-triggered, kept between workflow runs (ledger-store.ts
