@@ -22,6 +22,7 @@ import { CacheService } from '../sim/cache-service.js'
 import { GitHubStandIn } from '../sim/github.js'
 import { GitHubDispatchStandIn } from '../sim/github-dispatch.js'
 import { main as relayMain } from '../relay/src/index.js'
+import { seedSandbox } from '../sim/scenarios.js'
 import { Simulator, type SimulatorOptions } from '../sim/simulator.js'
 import { DIST_ACTION as ACTION, parseOutputFile } from '../sim/run-action.js'
 
@@ -406,26 +407,9 @@ const failingFlows = (sim: Simulator, n: number) =>
     return flowId
   }).join('\n')
 
-/**
- * A sandbox of `flows` source dataflows, hourly, whose runs of the last day succeeded but for 100
- * failed windows over 40 flows (3 each for 20 flows, 2 each for 20): every one must be found,
- * though most of those flows' latest runs succeeded.
- */
+/** The sandbox of sim/scenarios.ts (`seedSandbox`): 100 failed windows over 40 of `flows`. */
 const sandbox = (sim: Simulator, flows: number) => {
-  const now = Date.now()
-  const failingFlows = Math.min(40, flows)
-  for (let i = 0; i < flows; i++) {
-    const flowId = sim.addFlow({ name: `flow-${i}` })
-    const failures = i < failingFlows ? (i < failingFlows / 2 ? 3 : 2) : 0
-    for (let h = 1; h <= Math.max(failures, 1) + 1; h++)
-      sim.addRun({
-        flowId,
-        status: h > 1 && h - 1 <= failures ? 'failed' : 'success',
-        records: 5,
-        createdAt: now - h * 3_600_000,
-        window: { start: now - (h + 1) * 3_600_000, end: now - h * 3_600_000 }
-      })
-  }
+  seedSandbox(sim, flows)
   return { 'flow-id': 'all', 'max-runs': '0' }
 }
 const sandboxWindows = (flows: number) => {

@@ -6,25 +6,14 @@
  */
 import { CacheService } from '../sim/cache-service.js'
 import { runAction } from '../sim/run-action.js'
+import { seedSandbox } from '../sim/scenarios.js'
 import { Simulator } from '../sim/simulator.js'
 
 const cache = !process.argv.includes('--no-cache')
 const sim = new Simulator({ latencyMs: 50, staticTokens: ['bench-static-token-0123456789'] })
 await sim.start()
 const cacheService = await new CacheService().start()
-const now = Date.now()
-for (let i = 0; i < 1000; i++) {
-  const flowId = sim.addFlow({ name: `flow-${i}` })
-  const failures = i < 40 ? (i < 20 ? 3 : 2) : 0
-  for (let h = 1; h <= Math.max(failures, 1) + 1; h++)
-    sim.addRun({
-      flowId,
-      status: h > 1 && h - 1 <= failures ? 'failed' : 'success',
-      records: 5,
-      createdAt: now - h * 3_600_000,
-      window: { start: now - (h + 1) * 3_600_000, end: now - h * 3_600_000 }
-    })
-}
+seedSandbox(sim, 1000)
 const before = sim.requests.length
 const started = Date.now()
 const run = await runAction(

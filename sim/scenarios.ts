@@ -291,3 +291,25 @@ export function sweepableSandbox(sim: Simulator): SweepableSandbox {
 function defaultDuration(at: number, now: number): number {
   return Math.max(0, Math.min(2 * MINUTE, now - at))
 }
+
+/**
+ * A sandbox of `flows` source dataflows, hourly, whose runs of the last day succeeded but for 100
+ * failed windows over 40 flows (3 each for 20 flows, 2 each for 20): every one must be found,
+ * though most of those flows' latest runs succeeded.
+ */
+export function seedSandbox(sim: Simulator, flows: number): void {
+  const now = Date.now()
+  const failingFlows = Math.min(40, flows)
+  for (let i = 0; i < flows; i++) {
+    const flowId = sim.addFlow({ name: `flow-${i}` })
+    const failures = i < failingFlows ? (i < failingFlows / 2 ? 3 : 2) : 0
+    for (let h = 1; h <= Math.max(failures, 1) + 1; h++)
+      sim.addRun({
+        flowId,
+        status: h > 1 && h - 1 <= failures ? 'failed' : 'success',
+        records: 5,
+        createdAt: now - h * 3_600_000,
+        window: { start: now - (h + 1) * 3_600_000, end: now - h * 3_600_000 }
+      })
+  }
+}
