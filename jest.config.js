@@ -19,12 +19,17 @@ export default {
       testMatch: [
         '<rootDir>/__tests__/integration/**/*.test.ts',
         '<rootDir>/__tests__/relay/**/*.test.ts'
-      ]
+      ],
+      // Builds the relay's deployable file and runs it in a child process: an end-to-end test.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/relay/build.test.ts']
     },
     {
       ...typescript,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/__tests__/e2e/**/*.test.ts',
+        '<rootDir>/__tests__/relay/build.test.ts'
+      ],
       // The end-to-end tests run a bundle of the current source, cached in build/e2e/<hash>/.
       // A project's globalSetup runs only when one of its test files is selected: unit and
       // integration runs never bundle.

@@ -9,6 +9,9 @@ import { INPUT_TABLE, type InputSpec } from '../../src/input-table.js'
 import { OUTPUT_TABLE } from '../../src/output-table.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
+/** What `npm run docs` would write, made once: formatting with prettier is the slow part. */
+let docs: ReturnType<typeof import('../../scripts/docs.js').generated> | undefined
+const generatedDocs = () => (docs ??= import('../../scripts/docs.js').then(m => m.generated()))
 const read = (path: string): string =>
   readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
 
@@ -101,8 +104,7 @@ describe('action.yml', () => {
   })
 
   it('action.yml inputs and the README inputs table are what `npm run docs` makes from the table', async () => {
-    const { generated } = await import('../../scripts/docs.js')
-    const { actionYml, readme } = await generated()
+    const { actionYml, readme } = await generatedDocs()
     expect(yaml).toBe(actionYml)
     expect(read('README.md')).toBe(readme)
   })
@@ -115,8 +117,7 @@ describe('action.yml', () => {
 
 describe('docs/reliability.md', () => {
   it('states the figures the tests prove, as `npm run docs` writes them, and names every fault row', async () => {
-    const { generated } = await import('../../scripts/docs.js')
-    const { reliability } = await generated()
+    const { reliability } = await generatedDocs()
     expect(read('docs/reliability.md')).toBe(reliability)
     const doc = read('docs/reliability.md').replace(/\s+/g, ' ')
     expect(doc).toContain(`faults tried: ${MATRIX_FIGURES.faultsTried}`)
