@@ -1,6 +1,8 @@
 // From Adobe's "Sources Flow Run Failure" event to a retry: the relay (relay/) receives the event
 // and dispatches it to GitHub (the dispatch stand-in records it); the bundled action then runs as
 // the documented `repository_dispatch` workflow runs it, with that dispatch as GITHUB_EVENT_PATH.
+// An event for another org or sandbox than the step's is refused before anything is sent: rows of
+// the refusal table (__tests__/integration/refusals.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -94,27 +96,5 @@ describe('an event wakes the action', () => {
       state: 'already-retriggered',
       'new-run-id': first.outputs['new-run-id']
     })
-  })
-
-  it('an event for another sandbox than the step is configured for fails clearly and sends nothing', async () => {
-    const { runId } = failure(sim, { flowName: 'crm-accounts', sandbox: 'dev' })
-    await deliver({ ...eventFor(runId), sandboxName: 'dev' })
-    const run = await wokenStep(github.dispatches[0], { sandbox: 'prod' })
-    expect(run.code).toBe(1)
-    expect(run.errors.join('\n')).toMatch(
-      /event is for sandbox dev, but `sandbox` is prod: pass `sandbox: \$\{\{ github\.event\.client_payload\.sandbox \}\}`/
-    )
-    expect(sim.requests.filter(r => r.route)).toHaveLength(0)
-  })
-
-  it('an event for another org fails clearly and sends nothing', async () => {
-    const { runId } = failure(sim)
-    await deliver(eventFor(runId))
-    const run = await wokenStep(github.dispatches[0], { 'org-id': 'ABCDEF0123456789@AdobeOrg' })
-    expect(run.code).toBe(1)
-    expect(run.errors.join('\n')).toMatch(
-      /event is for IMS org .*but `org-id` is ABCDEF0123456789@AdobeOrg/
-    )
-    expect(sim.requests.filter(r => r.route)).toHaveLength(0)
   })
 })

@@ -6,7 +6,11 @@
 // annotation on the wire, exit code 1, nothing sent.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Simulator } from '../../sim/simulator.js'
+import { DISPATCH_TYPE } from '../../src/dispatch-event.js'
 import { baseInputs, oauth, secretsOf, startSimulator, staticToken } from '../helpers/e2e.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
@@ -34,6 +38,8 @@ interface Refusal {
   says: string[]
   /** Further text that must appear nowhere (a password in a URL, a secret too short to mask). */
   unprinted?: string[]
+  /** The relay's `client_payload` when the step is woken by Adobe's event (repository_dispatch). */
+  event?: (sim: Simulator, inputs: Record<string, string>) => Record<string, string>
 }
 
 /** A configuration the step accepts, for a failed run that exists: refused, it sends nothing. */
@@ -47,6 +53,17 @@ const uncredentialed = (sim: Simulator): Record<string, string> => ({
   ...baseInputs(sim),
   'run-id': sim.addRun({ status: 'failed' })
 })
+
+/** What relay/ dispatches for the failed run the inputs name, in the org and sandbox given. */
+const woken =
+  (where: { orgId?: string; sandbox?: string }) =>
+  (sim: Simulator, inputs: Record<string, string>): Record<string, string> => ({
+    runId: inputs['run-id'],
+    flowId: sim.run(inputs['run-id'])!.flowId as string,
+    sandbox: where.sandbox ?? inputs.sandbox,
+    orgId: where.orgId ?? inputs['org-id'],
+    eventId: 'evt-1'
+  })
 
 const refusals: Refusal[] = [
   // The cases __tests__/e2e/retrigger.test.ts ran as child processes (the first one still does).
@@ -154,6 +171,22 @@ const refusals: Refusal[] = [
     inputs: sim => ({ ...accepted(sim), wait: 'maybe' }),
     says: ['`wait` must be `true` or `false`', '"maybe"']
   },
+  // A step woken by Adobe's event (__tests__/e2e/dispatch.test.ts runs the relay's chain end to end).
+  {
+    refusal: 'an event for another sandbox than the step is configured for',
+    inputs: accepted,
+    event: woken({ sandbox: 'dev' }),
+    says: [
+      'event is for sandbox dev, but `sandbox` is prod',
+      'pass `sandbox: ${{ github.event.client_payload.sandbox }}`'
+    ]
+  },
+  {
+    refusal: 'an event for another org',
+    inputs: accepted,
+    event: woken({ orgId: 'ABCDEF0123456789@AdobeOrg' }),
+    says: ['event is for IMS org ABCDEF0123456789@AdobeOrg, but `org-id` is']
+  },
   // Several problems are still one annotation, listing each.
   {
     refusal: 'three problems at once',
@@ -227,9 +260,18 @@ afterEach(async () => {
   await sim.stop()
 })
 
+/** The runner's variables for a `repository_dispatch` of the relay's type, carrying `payload`. */
+function wokenBy(payload: Record<string, string>): void {
+  const path = join(mkdtempSync(join(tmpdir(), 'aep-refusal-')), 'event.json')
+  writeFileSync(path, JSON.stringify({ action: DISPATCH_TYPE, client_payload: payload }))
+  process.env.GITHUB_EVENT_NAME = 'repository_dispatch'
+  process.env.GITHUB_EVENT_PATH = path
+}
+
 describe('run() refuses bad input: one error annotation saying what to fix, the step fails, nothing is sent', () => {
-  it.each(refusals)('$refusal', async ({ inputs: inputsOf, says, unprinted = [] }) => {
+  it.each(refusals)('$refusal', async ({ inputs: inputsOf, says, unprinted = [], event }) => {
     const inputs = inputsOf(sim)
+    if (event) wokenBy(event(sim, inputs))
     core.getInput.mockImplementation(name => inputs[name] ?? '')
     const run = await freshRun()
 
