@@ -6,7 +6,7 @@
 // annotation on the wire, exit code 1, nothing sent.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Simulator } from '../../sim/simulator.js'
@@ -230,6 +230,8 @@ const throughCore = (): string[] =>
 
 let sim: Simulator
 let env: NodeJS.ProcessEnv
+/** Where wokenBy wrote this row's event, if it did. */
+let eventDir: string | undefined
 beforeEach(async () => {
   env = { ...process.env }
   // What a runner sets (as sim/run-action.ts does for the child): the summary goes through the
@@ -258,11 +260,14 @@ afterEach(async () => {
   jest.restoreAllMocks()
   process.env = env
   await sim.stop()
+  if (eventDir) rmSync(eventDir, { recursive: true, force: true })
+  eventDir = undefined
 })
 
 /** The runner's variables for a `repository_dispatch` of the relay's type, carrying `payload`. */
 function wokenBy(payload: Record<string, string>): void {
-  const path = join(mkdtempSync(join(tmpdir(), 'aep-refusal-')), 'event.json')
+  eventDir = mkdtempSync(join(tmpdir(), 'aep-refusal-'))
+  const path = join(eventDir, 'event.json')
   writeFileSync(path, JSON.stringify({ action: DISPATCH_TYPE, client_payload: payload }))
   process.env.GITHUB_EVENT_NAME = 'repository_dispatch'
   process.env.GITHUB_EVENT_PATH = path
