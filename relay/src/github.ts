@@ -51,8 +51,7 @@ export async function dispatch(
   pacing: DispatchPacing = {}
 ): Promise<DispatchOutcome> {
   const started = Date.now()
-  const asked = (pacing as DispatchPacing | null)?.backoffBaseMs
-  const base = typeof asked === 'number' && asked >= 0 ? asked : BACKOFF_BASE_MS
+  const base = pacing.backoffBaseMs ?? BACKOFF_BASE_MS
   const backoff = (attempt: number): number => Math.min(BACKOFF_MAX_MS, base * 2 ** (attempt - 1))
   const url = `${config.apiUrl}/repos/${config.owner}/${config.repo}/dispatches`
   const body = JSON.stringify({ event_type: EVENT_TYPE, client_payload: payload })
