@@ -312,6 +312,9 @@ export class Simulator {
   private readonly tokens = new Map<string, number>()
   private readonly faults = new Map<Route, Fault[]>()
   private readonly server: LoopbackServer
+  // Ends the pauses of answers still pending (a fault's delayMs, latencyMs) when the simulator
+  // stops: a test's 5 s delay does not outlive its simulator and hold the process open.
+  private readonly stopping = new AbortController()
   private rateWindow = { start: 0, count: 0 }
   /** Runs with a time-based lifecycle, and those of them not yet final. */
   private readonly timed: StoredRun[] = []
@@ -374,6 +377,7 @@ export class Simulator {
   }
 
   stop(): Promise<void> {
+    this.stopping.abort()
     return this.server.stop()
   }
 
@@ -714,7 +718,8 @@ export class Simulator {
     }
     const body = (recorded.body = await readBody(req))
     fault?.meanwhile?.()
-    if (this.options.latencyMs) await delay(this.options.latencyMs)
+    if (this.options.latencyMs) await delay(this.options.latencyMs, this.stopping.signal)
+    if (this.stopping.signal.aborted) return
     this.tick()
     const send = (status: number, text: string, headers: Record<string, string>): void =>
       sendAnswer(res, status, text, { date: this.httpDate(), ...headers })
@@ -735,7 +740,8 @@ export class Simulator {
     const answer: Answer = acts ? this.answer(matched, req, url, body) : { status: 500, body: '' }
 
     if (fault) {
-      if (fault.delayMs) await delay(fault.delayMs)
+      if (fault.delayMs) await delay(fault.delayMs, this.stopping.signal)
+      if (this.stopping.signal.aborted) return
       if (fault.reset === 'after') {
         req.socket.destroy()
         return
@@ -1291,6 +1297,15 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   })
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms))
+/** A pause that ends early, without error, when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })
 }

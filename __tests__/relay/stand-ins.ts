@@ -5,15 +5,19 @@
  */
 import { jest } from '@jest/globals'
 import * as crypto from 'node:crypto'
+import { promisify } from 'node:util'
 import { LoopbackServer } from '../../sim/loopback.js'
+
+const generateKeyPair = promisify(crypto.generateKeyPair)
 
 export interface KeyPair {
   publicPem: string
   privateKey: crypto.KeyObject
 }
 
-export function keyPair(): KeyPair {
-  const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+/** An RSA-2048 pair, made off the main thread so that several are made side by side. */
+export async function keyPair(): Promise<KeyPair> {
+  const { publicKey, privateKey } = await generateKeyPair('rsa', { modulusLength: 2048 })
   return { publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey }
 }
 

@@ -46,7 +46,7 @@ const settings = () => ({
 })
 
 beforeAll(async () => {
-  ;[key1, key2, rogue] = [keyPair(), keyPair(), keyPair()]
+  ;[key1, key2, rogue] = await Promise.all([keyPair(), keyPair(), keyPair()])
   keys = await new AdobeKeyStandIn([
     [KEY1_PATH, key1],
     [KEY2_PATH, key2]
