@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { GitHubStandIn } from '../../sim/github.js'
+import type { GitHubStandIn } from '../../sim/github.js'
 import { addRetry, failure, MINUTE } from '../../sim/scenarios.js'
 import type { Lifecycle, Simulator } from '../../sim/simulator.js'
 import {
@@ -11,7 +11,7 @@ import {
   oauth,
   secretsOf,
   shownText,
-  startSimulator,
+  startSimulatorAndGitHub,
   staticInputs,
   stopAll,
   waitInputs
@@ -19,10 +19,7 @@ import {
 
 let sim: Simulator
 let github: GitHubStandIn
-beforeEach(async () => {
-  sim = await startSimulator()
-  github = await new GitHubStandIn().start()
-})
+beforeEach(async () => ({ sim, github } = await startSimulatorAndGitHub()))
 afterEach(() => stopAll(sim, github))
 
 const CODE = 'CONNECTOR-2001-500'

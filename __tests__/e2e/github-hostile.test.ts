@@ -2,24 +2,21 @@
 // Service simulator and the GitHub stand-in, with GitHub refusing, answering nonsense, and server
 // text trying to ping people, link issues, reorder what a reader sees or leak a secret.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { GitHubStandIn } from '../../sim/github.js'
+import type { GitHubStandIn } from '../../sim/github.js'
 import { failure, HOUR, SOURCE_UNREADABLE } from '../../sim/scenarios.js'
 import type { Simulator } from '../../sim/simulator.js'
 import {
   STATIC_TOKEN,
   act,
   shownText,
-  startSimulator,
+  startSimulatorAndGitHub,
   staticInputs,
   stopAll
 } from '../helpers/e2e.js'
 
 let sim: Simulator
 let github: GitHubStandIn
-beforeEach(async () => {
-  sim = await startSimulator()
-  github = await new GitHubStandIn().start()
-})
+beforeEach(async () => ({ sim, github } = await startSimulatorAndGitHub()))
 afterEach(() => stopAll(sim, github))
 
 const CODE = SOURCE_UNREADABLE.code

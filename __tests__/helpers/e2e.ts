@@ -1,4 +1,5 @@
 import { expect } from '@jest/globals'
+import { GitHubStandIn } from '../../sim/github.js'
 import { Simulator, type SimulatorOptions } from '../../sim/simulator.js'
 import { runAction, type ActionRun, type RunOptions } from '../../sim/run-action.js'
 
@@ -81,6 +82,15 @@ export function shownText(
 }
 
 /** Stops every server a test started, each of them even when another fails to stop. */
+/** The simulator and GitHub's stand-in, both started: the set-up of escalation's tests. */
+export async function startSimulatorAndGitHub(): Promise<{
+  sim: Simulator
+  github: GitHubStandIn
+}> {
+  const [sim, github] = await Promise.all([startSimulator(), new GitHubStandIn().start()])
+  return { sim, github }
+}
+
 export async function stopAll(...servers: { stop(): Promise<void> }[]): Promise<void> {
   const stopped = await Promise.allSettled(servers.map(async server => server.stop()))
   const failed = stopped.find(result => result.status === 'rejected')

@@ -36,6 +36,19 @@ const given = (inputs: Record<string, string>): void => {
 }
 const outputs = (): Record<string, unknown> =>
   Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))
+/** `body` with GitHub's stand-in as the repository's API (GITHUB_API_URL, GITHUB_REPOSITORY). */
+async function withGitHub(body: (github: GitHubStandIn) => Promise<void>): Promise<void> {
+  const github = await new GitHubStandIn().start()
+  process.env.GITHUB_API_URL = github.url
+  process.env.GITHUB_REPOSITORY = 'acme/ingestion'
+  try {
+    await body(github)
+  } finally {
+    delete process.env.GITHUB_API_URL
+    delete process.env.GITHUB_REPOSITORY
+    await github.stop()
+  }
+}
 /** Call order of two mocks' first calls, from jest's global invocation counter. */
 const firstCall = (fn: { mock: { invocationCallOrder: number[] } }): number =>
   fn.mock.invocationCallOrder[0] ?? Infinity
@@ -149,11 +162,8 @@ describe('run()', () => {
     expect(core.summary.addRaw.mock.calls[0][0]).toMatch(/Failures by cause[\s\S]*`C-1` \| 3 \| 3/)
   })
 
-  it('with issue-on-failure, files an issue for a retry that failed, and closes it on recovery', async () => {
-    const github = await new GitHubStandIn().start()
-    process.env.GITHUB_API_URL = github.url
-    process.env.GITHUB_REPOSITORY = 'acme/ingestion'
-    try {
+  it('with issue-on-failure, files an issue for a retry that failed, and closes it on recovery', () =>
+    withGitHub(async github => {
       const runId = sim.addRun({ status: 'failed' })
       sim.nextLifecycle = { inProgressReads: 0, final: 'failed' }
       const inputs = {
@@ -175,19 +185,11 @@ describe('run()', () => {
       await run()
       expect(core.setFailed).not.toHaveBeenCalled()
       expect(github.issues[0].state).toBe('closed')
-    } finally {
-      delete process.env.GITHUB_API_URL
-      delete process.env.GITHUB_REPOSITORY
-      await github.stop()
-    }
-  })
+    }))
 
-  it("GitHub refusing (403) is a warning naming issues: write; the verdict stays the runs'", async () => {
-    const github = await new GitHubStandIn().start()
-    process.env.GITHUB_API_URL = github.url
-    process.env.GITHUB_REPOSITORY = 'acme/ingestion'
-    github.refuse = { status: 403, message: 'Resource not accessible by integration' }
-    try {
+  it("GitHub refusing (403) is a warning naming issues: write; the verdict stays the runs'", () =>
+    withGitHub(async github => {
+      github.refuse = { status: 403, message: 'Resource not accessible by integration' }
       sim.nextLifecycle = { inProgressReads: 0, final: 'success', records: 1 }
       given({
         ...baseInputs(sim),
@@ -203,12 +205,7 @@ describe('run()', () => {
       expect(core.warning.mock.calls.map(c => String(c[0])).join('\n')).toMatch(
         /add `permissions: issues: write`/
       )
-    } finally {
-      delete process.env.GITHUB_API_URL
-      delete process.env.GITHUB_REPOSITORY
-      await github.stop()
-    }
-  })
+    }))
 
   it('a sweep retries every failed window once, records them in the ledger; a repeat sends nothing; skip-errors and an unmatched flow-name are said', async () => {
     const cache = await new CacheService().start()
