@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import * as http from 'node:http'
+import { setTimeout as pause } from 'node:timers/promises'
 import { LoopbackServer } from './loopback.js'
 
 /** A route's name: a key of the simulator's route table (see `Simulator.routes`). */
@@ -1299,13 +1300,5 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 
 /** A pause that ends early, without error, when `signal` aborts. */
 function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done)
-  })
+  return pause(ms, undefined, { signal }).catch(() => undefined)
 }

@@ -81,7 +81,6 @@ export function shownText(
   }
 }
 
-/** Stops every server a test started, each of them even when another fails to stop. */
 /** The simulator and GitHub's stand-in, both started: the set-up of escalation's tests. */
 export async function startSimulatorAndGitHub(): Promise<{
   sim: Simulator
@@ -91,6 +90,7 @@ export async function startSimulatorAndGitHub(): Promise<{
   return { sim, github }
 }
 
+/** Stops every server a test started, each of them even when another fails to stop. */
 export async function stopAll(...servers: { stop(): Promise<void> }[]): Promise<void> {
   const stopped = await Promise.allSettled(servers.map(async server => server.stop()))
   const failed = stopped.find(result => result.status === 'rejected')
