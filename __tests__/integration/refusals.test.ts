@@ -9,6 +9,7 @@ import * as core from '../../__fixtures__/core.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { ClientPayload } from '../../relay/src/envelope.js'
 import type { Simulator } from '../../sim/simulator.js'
 import { DISPATCH_TYPE } from '../../src/dispatch-event.js'
 import { baseInputs, oauth, secretsOf, startSimulator, staticToken } from '../helpers/e2e.js'
@@ -39,7 +40,7 @@ interface Refusal {
   /** Further text that must appear nowhere (a password in a URL, a secret too short to mask). */
   unprinted?: string[]
   /** The relay's `client_payload` when the step is woken by Adobe's event (repository_dispatch). */
-  event?: (sim: Simulator, inputs: Record<string, string>) => Record<string, string>
+  event?: (sim: Simulator, inputs: Record<string, string>) => ClientPayload
 }
 
 /** A configuration the step accepts, for a failed run that exists: refused, it sends nothing. */
@@ -57,12 +58,14 @@ const uncredentialed = (sim: Simulator): Record<string, string> => ({
 /** What relay/ dispatches for the failed run the inputs name, in the org and sandbox given. */
 const woken =
   (where: { orgId?: string; sandbox?: string }) =>
-  (sim: Simulator, inputs: Record<string, string>): Record<string, string> => ({
+  (sim: Simulator, inputs: Record<string, string>): ClientPayload => ({
     runId: inputs['run-id'],
     flowId: sim.run(inputs['run-id'])!.flowId as string,
+    flowName: null,
     sandbox: where.sandbox ?? inputs.sandbox,
     orgId: where.orgId ?? inputs['org-id'],
-    eventId: 'evt-1'
+    eventId: '6a1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    at: new Date(sim.now()).toISOString()
   })
 
 const refusals: Refusal[] = [
@@ -265,7 +268,7 @@ afterEach(async () => {
 })
 
 /** The runner's variables for a `repository_dispatch` of the relay's type, carrying `payload`. */
-function wokenBy(payload: Record<string, string>): void {
+function wokenBy(payload: ClientPayload): void {
   eventDir = mkdtempSync(join(tmpdir(), 'aep-refusal-'))
   const path = join(eventDir, 'event.json')
   writeFileSync(path, JSON.stringify({ action: DISPATCH_TYPE, client_payload: payload }))
