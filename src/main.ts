@@ -1,26 +1,26 @@
 import * as core from '@actions/core'
-import { createTokenSource } from './auth.js'
-import { CancelledError, errorMessage } from './errors.js'
-import { FlowService } from './flow-service.js'
-import { handleRun, type Shared } from './handle-run.js'
-import { StepResults } from './step-results.js'
-import { skipErrors } from './decide.js'
-import { FlowRuns } from './flow-runs.js'
-import { Transport } from './http.js'
-import { ownedBy } from './identity.js'
-import { LedgerSession } from './ledger-session.js'
-import { checkDispatchedEvent } from './dispatch-event.js'
-import { readInputs, type Inputs, type IssueSettings } from './inputs.js'
-import * as log from './log.js'
-import { Pacer } from './pacing.js'
-import { KeyedLock, WorkQueue } from './pool.js'
-import { escalations } from './escalation.js'
-import { writeOutputs } from './outputs.js'
-import { groupByCause, workflowRunUrl, type Report } from './report.js'
-import { writeSummary } from './summary.js'
-import { isFailure } from './result.js'
-import { sweepFlows } from './sweep.js'
-import { waitForRuns } from './wait.js'
+import { createTokenSource } from './aep/auth.js'
+import { CancelledError, errorMessage } from './aep/errors.js'
+import { FlowService } from './aep/flow-service.js'
+import { handleRun, type Shared } from './step/handle-run.js'
+import { StepResults } from './step/step-results.js'
+import { skipErrors } from './decide/decide.js'
+import { FlowRuns } from './step/flow-runs.js'
+import { Transport } from './aep/http.js'
+import { ownedBy } from './decide/identity.js'
+import { LedgerSession } from './ledger/session.js'
+import { checkDispatchedEvent } from './github/dispatch-event.js'
+import { readInputs, type Inputs, type IssueSettings } from './inputs/inputs.js'
+import * as log from './text/log.js'
+import { Pacer } from './aep/pacing.js'
+import { KeyedLock, WorkQueue } from './step/pool.js'
+import { escalations } from './github/escalation.js'
+import { writeOutputs } from './report/outputs.js'
+import { groupByCause, workflowRunUrl, type Report } from './report/report.js'
+import { writeSummary } from './report/summary.js'
+import { isFailure } from './step/result.js'
+import { sweepFlows } from './step/sweep.js'
+import { waitForRuns } from './step/wait.js'
 
 /** The action: read inputs, authenticate, choose runs, re-trigger them, optionally wait; then report. */
 export async function run(): Promise<void> {
@@ -188,7 +188,7 @@ async function escalate(
   await core.group('Escalate through GitHub issues', async () => {
     try {
       // Loaded here only: Octokit is its own chunk of dist/, so no other run pays for it.
-      const { fileIssues } = await import('./github-issues.js')
+      const { fileIssues } = await import('./github/issues.js')
       report.issues = await fileIssues(settings, work, {
         sandbox: inputs.sandbox,
         maxRetries: inputs['max-retries'],

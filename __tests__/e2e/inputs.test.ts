@@ -6,7 +6,7 @@ import { act, baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
 import { INPUT_PROPERTY_RUNS } from '../helpers/figures.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { readInputs } = await import('../../src/inputs.js')
+const { readInputs } = await import('../../src/inputs/inputs.js')
 
 let sim: Simulator
 beforeAll(async () => {

@@ -4,14 +4,14 @@ import * as net from 'node:net'
 import * as core from '../../__fixtures__/core.js'
 import type { Simulator } from '../../sim/simulator.js'
 import { startSimulator, STATIC_TOKEN } from '../helpers/e2e.js'
-import { ownedBy } from '../../src/identity.js'
+import { ownedBy } from '../../src/decide/identity.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { Transport, MAX_BODY_BYTES, TransportError } = await import('../../src/http.js')
-const { FlowService } = await import('../../src/flow-service.js')
-const { createTokenSource } = await import('../../src/auth.js')
-const { Pacer } = await import('../../src/pacing.js')
-const { retriggerSafely } = await import('../../src/reconcile.js')
+const { Transport, MAX_BODY_BYTES, TransportError } = await import('../../src/aep/http.js')
+const { FlowService } = await import('../../src/aep/flow-service.js')
+const { createTokenSource } = await import('../../src/aep/auth.js')
+const { Pacer } = await import('../../src/aep/pacing.js')
+const { retriggerSafely } = await import('../../src/step/reconcile.js')
 
 let sim: Simulator
 let transports: InstanceType<typeof Transport>[] = []

@@ -1,4 +1,4 @@
-// The Octokit of escalation in its rails (src/github-client.ts), in-process: the real Octokit and
+// The Octokit of escalation in its rails (src/github/client.ts), in-process: the real Octokit and
 // its retry and throttling plugins against the GitHub stand-in on loopback, with its faults.
 import {
   afterAll,
@@ -30,8 +30,8 @@ const {
   isIssue,
   isIssueList,
   refusalKind
-} = await import('../../src/github-client.js')
-const { registerSecret } = await import('../../src/secrets.js')
+} = await import('../../src/github/client.js')
+const { registerSecret } = await import('../../src/text/secrets.js')
 
 const owner = 'acme'
 const repo = 'ingestion'
@@ -469,7 +469,7 @@ beforeAll(async () => {
   const script = join(tmpdir(), `github-client-proxy-${process.pid}.mts`)
   writeFileSync(
     script,
-    `import { createGitHubClient, describeGitHubRefusal } from ${JSON.stringify(join(root, 'src/github-client.ts'))}
+    `import { createGitHubClient, describeGitHubRefusal } from ${JSON.stringify(join(root, 'src/github/client.ts'))}
 const gh = createGitHubClient({ token: 'ghs_x0000000000000000000000000000000000', apiUrl: 'https://api.github.com' }, { requestTimeoutMs: 5000, signal: new AbortController().signal }, ${JSON.stringify(pacing)})
 try { await gh.rest.issues.listForRepo({ owner: 'acme', repo: 'ingestion' }); console.log('answered') }
 catch (err) { console.log(describeGitHubRefusal(err)) }

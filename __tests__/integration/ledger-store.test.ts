@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CacheService } from '../../sim/cache-service.js'
-import { ledgerPrefix, restoreLedger, saveLedger } from '../../src/ledger-store.js'
-import type { LedgerEntry } from '../../src/ledger.js'
+import { ledgerPrefix, restoreLedger, saveLedger } from '../../src/ledger/store.js'
+import type { LedgerEntry } from '../../src/ledger/ledger.js'
 
 const scope = { orgId: '5C1328435BF324E90A49402A@AdobeOrg', sandbox: 'prod' }
 const entry: LedgerEntry = {

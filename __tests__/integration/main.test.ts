@@ -13,8 +13,8 @@ import { baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
 jest.unstable_mockModule('@actions/core', () => core)
 // GitHub's writes unspaced here: production leaves them to the throttling plugin's write limiter
 // (1 s apart, the plugin's own behaviour); these tests count issues and comments, not pauses.
-const githubClient = await import('../../src/github-client.js')
-jest.unstable_mockModule('../../src/github-client.js', () => ({
+const githubClient = await import('../../src/github/client.js')
+jest.unstable_mockModule('../../src/github/client.js', () => ({
   ...githubClient,
   createGitHubClient: (...[settings, ctx]: Parameters<typeof githubClient.createGitHubClient>) =>
     githubClient.createGitHubClient(settings, ctx, { spaceWrites: false })

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ClientPayload } from '../../relay/src/envelope.js'
 import type { Simulator } from '../../sim/simulator.js'
-import { DISPATCH_TYPE } from '../../src/dispatch-event.js'
+import { DISPATCH_TYPE } from '../../src/github/dispatch-event.js'
 import { baseInputs, oauth, secretsOf, startSimulator, staticToken } from '../helpers/e2e.js'
 
 jest.unstable_mockModule('@actions/core', () => core)

@@ -1,4 +1,4 @@
-// The relay as a plain I/O Events webhook, over HTTP on loopback (relay/src/http.ts turns requests
+// The relay as a plain I/O Events webhook, over HTTP on loopback (relay/src/aep/http.ts turns requests
 // into a raw HTTP web action's parameters): the challenge, both digital signatures against the
 // Adobe key-domain stand-in, key paths, recipient_client_id, sizes, and the time one event takes.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'

@@ -3,11 +3,11 @@ import { describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const log = await import('../../src/log.js')
-const { registerSecret, redact } = await import('../../src/secrets.js')
-const { asEtag, asUuid } = await import('../../src/ids.js')
-const { nameFilter, parseFlow } = await import('../../src/flows.js')
-const { escape } = await import('../../src/markdown.js')
+const log = await import('../../src/text/log.js')
+const { registerSecret, redact } = await import('../../src/text/secrets.js')
+const { asEtag, asUuid } = await import('../../src/inputs/ids.js')
+const { nameFilter, parseFlow } = await import('../../src/aep/flows.js')
+const { escape } = await import('../../src/text/markdown.js')
 
 describe('log', () => {
   it('flattens line breaks so server text cannot start a workflow command', () => {

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs'
 import { ROWS } from '../helpers/fault-rows.js'
 import { MATRIX_FIGURES } from '../helpers/figures.js'
 import { parse } from 'yaml'
-import { INPUT_TABLE, type InputSpec } from '../../src/input-table.js'
-import { OUTPUT_TABLE } from '../../src/output-table.js'
+import { INPUT_TABLE, type InputSpec } from '../../src/inputs/input-table.js'
+import { OUTPUT_TABLE } from '../../src/report/output-table.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 /** What `npm run docs` would write, made once: formatting with prettier is the slow part. */
@@ -24,7 +24,7 @@ describe('action.yml', () => {
   }
   const outputs = Object.keys(action.outputs)
 
-  it('declares exactly the inputs of src/input-table.ts, with their defaults, bounds and descriptions', () => {
+  it('declares exactly the inputs of src/inputs/input-table.ts, with their defaults, bounds and descriptions', () => {
     expect(Object.keys(action.inputs)).toEqual(INPUT_TABLE.map(s => s.name))
     for (const spec of INPUT_TABLE as readonly InputSpec[]) {
       const declared = action.inputs[spec.name]
@@ -39,7 +39,7 @@ describe('action.yml', () => {
 
   it('readInputs reads every input of the table, and no other', async () => {
     const names = new Set<string>()
-    const { readInputs } = await import('../../src/inputs.js')
+    const { readInputs } = await import('../../src/inputs/inputs.js')
     try {
       readInputs(name => (names.add(name), ''))
     } catch {
@@ -49,7 +49,7 @@ describe('action.yml', () => {
   })
 
   it('the code applies the defaults action.yml declares', async () => {
-    const { readInputs } = await import('../../src/inputs.js')
+    const { readInputs } = await import('../../src/inputs/inputs.js')
     const given = (name: string): string =>
       ({
         'run-id': '4fb0418e-1804-45d6-8d56-dd51f05c0baf',
@@ -85,7 +85,7 @@ describe('action.yml', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
   })
 
-  it('declares exactly the outputs of src/output-table.ts; a Marketplace-ready description and author', () => {
+  it('declares exactly the outputs of src/report/output-table.ts; a Marketplace-ready description and author', () => {
     expect(Object.keys(action.outputs)).toEqual(OUTPUT_TABLE.map(o => o.name))
     for (const spec of OUTPUT_TABLE)
       expect(action.outputs[spec.name]).toEqual({ description: spec.description })
@@ -98,7 +98,7 @@ describe('action.yml', () => {
   })
 
   it('sets every output it declares', () => {
-    const source = read('src/outputs.ts')
+    const source = read('src/report/outputs.ts')
     const setNames = [...source.matchAll(/set\(\s*'([a-z-]+)'/g)].map(m => m[1])
     expect(new Set(setNames)).toEqual(new Set(outputs))
   })

@@ -1,10 +1,10 @@
 // Every failed window and what to do about it: the decision behind "each failed run retried
 // exactly once", as tables over what was listed, the ledger and the identity.
 import { describe, expect, it } from '@jest/globals'
-import { decideNamedRun, decideWindows, type Listed } from '../../src/decide.js'
-import { ownedBy } from '../../src/identity.js'
-import type { LedgerEntry } from '../../src/ledger.js'
-import type { RunInfo, RunStatus } from '../../src/runs.js'
+import { decideNamedRun, decideWindows, type Listed } from '../../src/decide/decide.js'
+import { ownedBy } from '../../src/decide/identity.js'
+import type { LedgerEntry } from '../../src/ledger/ledger.js'
+import type { RunInfo, RunStatus } from '../../src/aep/runs.js'
 
 const OURS = 'our-client-id'
 const SCHEDULER = 'acp_foundation_connectors'

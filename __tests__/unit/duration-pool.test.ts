@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { formatDuration, parseDuration } from '../../src/duration.js'
-import { KeyedLock, mapLimited } from '../../src/pool.js'
+import { formatDuration, parseDuration } from '../../src/inputs/duration.js'
+import { KeyedLock, mapLimited } from '../../src/step/pool.js'
 
 describe('durations', () => {
   it.each([

@@ -2,8 +2,8 @@ import { describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { readErrorBody, apiError, flowServiceHint } = await import('../../src/errors.js')
-const { registerSecret } = await import('../../src/secrets.js')
+const { readErrorBody, apiError, flowServiceHint } = await import('../../src/aep/errors.js')
+const { registerSecret } = await import('../../src/text/secrets.js')
 
 const res = (status: number, body: string, headers: Record<string, string> = {}) => ({
   status,

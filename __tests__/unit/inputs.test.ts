@@ -4,8 +4,8 @@ import * as core from '../../__fixtures__/core.js'
 import { INPUT_PROPERTY_RUNS } from '../helpers/figures.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { readInputs, DEFAULT_SCOPES } = await import('../../src/inputs.js')
-const { InputError } = await import('../../src/errors.js')
+const { readInputs, DEFAULT_SCOPES } = await import('../../src/inputs/inputs.js')
+const { InputError } = await import('../../src/inputs/input-error.js')
 
 const RUN = '4fb0418e-1804-45d6-8d56-dd51f05c0baf'
 const valid: Record<string, string> = {

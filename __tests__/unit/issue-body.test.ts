@@ -1,8 +1,8 @@
 // What an issue says: within GitHub's limits, and server text unable to mention or link.
 import { describe, expect, it } from '@jest/globals'
-import { MAX_BODY, fit, readMarks, marks, title } from '../../src/issue-body.js'
-import { unlinked } from '../../src/markdown.js'
-import type { Incident } from '../../src/escalation.js'
+import { MAX_BODY, fit, readMarks, marks, title } from '../../src/github/issue-body.js'
+import { unlinked } from '../../src/text/markdown.js'
+import type { Incident } from '../../src/github/escalation.js'
 
 const FLOW = '00000000-0000-4000-8000-00000000f10a'
 

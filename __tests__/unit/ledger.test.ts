@@ -8,7 +8,7 @@ import {
   parseLedger,
   serialiseLedger,
   type LedgerEntry
-} from '../../src/ledger.js'
+} from '../../src/ledger/ledger.js'
 
 const id = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
 const NOW = 1_800_000_000_000

@@ -1,11 +1,11 @@
 import { describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
-import type { RunResult } from '../../src/result.js'
+import type { RunResult } from '../../src/step/result.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { renderSummary } = await import('../../src/summary.js')
-const { writeOutputs } = await import('../../src/outputs.js')
-const { isFailure } = await import('../../src/result.js')
+const { renderSummary } = await import('../../src/report/summary.js')
+const { writeOutputs } = await import('../../src/report/outputs.js')
+const { isFailure } = await import('../../src/step/result.js')
 
 const result = (i: number, over: Partial<RunResult> = {}): RunResult => ({
   runId: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,

@@ -2,10 +2,11 @@ import { describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { verdict, parseRetryAfter, backoffDelay, withRetries } = await import('../../src/retry.js')
-const { Pacer, sleep } = await import('../../src/pacing.js')
-const { AmbiguousOutcomeError, CancelledError } = await import('../../src/errors.js')
-const { TransportError } = await import('../../src/http.js')
+const { verdict, parseRetryAfter, backoffDelay, withRetries } =
+  await import('../../src/aep/retry.js')
+const { Pacer, sleep } = await import('../../src/aep/pacing.js')
+const { AmbiguousOutcomeError, CancelledError } = await import('../../src/aep/errors.js')
+const { TransportError } = await import('../../src/aep/http.js')
 
 const res = (status: number, headers: Record<string, string> = {}) => ({
   status,

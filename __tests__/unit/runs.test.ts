@@ -6,7 +6,7 @@ import {
   precheck,
   runDurationSeconds,
   runFromAnswer
-} from '../../src/runs.js'
+} from '../../src/aep/runs.js'
 
 const RUN_A = '4fb0418e-1804-45d6-8d56-dd51f05c0baf'
 

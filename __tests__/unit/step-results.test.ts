@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
-import type { Outcome, RunResult } from '../../src/result.js'
+import type { Outcome, RunResult } from '../../src/step/result.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { StepResults } = await import('../../src/step-results.js')
+const { StepResults } = await import('../../src/step/step-results.js')
 
 const id = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
 const pending = (n: number): RunResult => ({ runId: id(n), source: 'run-id', state: 'pending' })

@@ -1,0 +1,65 @@
+import { glob } from '../inputs/glob.js'
+import { redact } from '../text/secrets.js'
+import { asUuid } from '../inputs/ids.js'
+import { normaliseStatus, type RunStatus } from './runs.js'
+
+/** Why a disabled flow's failures wait (Adobe's 1388-400): said by the sweep and by the refusal. */
+export const DISABLED_FLOW =
+  'Adobe re-triggers runs of enabled flows only: enable it in Sources > Dataflows (or leave it to its owner), then retry'
+
+/** A dataflow as `GET /flows` lists it (FlowItemDTO): what a sandbox sweep needs of it. */
+export interface FlowInfo {
+  id: string
+  name?: string
+  enabled: boolean
+  /** `inheritedAttributes.properties.isSourceFlow`: only source flows' runs are ever re-triggered. */
+  isSourceFlow: boolean
+  /** The flow's latest run, from `lastRunDetails`. */
+  lastRun?: { id?: string; status: RunStatus; rawStatus: string; startedAt?: number }
+}
+
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
+
+/** A listed flow, or undefined when its id is not a UUID. Names are user-chosen: kept as data, bounded. */
+export function parseFlow(value: unknown): FlowInfo | undefined {
+  const flow = obj(value)
+  const id = asUuid(flow.id)
+  if (!id) return undefined
+  const last = obj(flow.lastRunDetails)
+  const rawStatus = typeof last.state === 'string' ? last.state : ''
+  return {
+    id,
+    // Redacted before it is clipped: a name echoing a secret must not leave a prefix of it behind.
+    name: typeof flow.name === 'string' && flow.name ? redact(flow.name).slice(0, 200) : undefined,
+    isSourceFlow: obj(obj(flow.inheritedAttributes).properties).isSourceFlow === true,
+    enabled: typeof flow.state !== 'string' || flow.state.toLowerCase() !== 'disabled',
+    lastRun: rawStatus
+      ? {
+          id: asUuid(last.id),
+          status: normaliseStatus(rawStatus),
+          rawStatus,
+          startedAt: typeof last.startedAtUTC === 'number' ? last.startedAtUTC : undefined
+        }
+      : undefined
+  }
+}
+
+/**
+ * `flow-name` patterns: `*` matches any text, a leading `!` excludes. A name matches when it
+ * matches an include (or there is none) and no exclude. Case-insensitive: names are typed by people.
+ */
+export function nameFilter(patterns: string[]): (name: string | undefined) => boolean {
+  const includes = patterns.filter(p => !p.startsWith('!')).map(p => glob(p))
+  const excludes = patterns.filter(p => p.startsWith('!')).map(p => glob(p.slice(1)))
+  return name =>
+    (includes.length === 0 || includes.some(re => re.test(name ?? ''))) &&
+    !excludes.some(re => re.test(name ?? ''))
+}
+
+/** The include patterns of `flow-name` that match none of `names`: a typo, or flows not listed. */
+export function unmatchedPatterns(patterns: string[], names: (string | undefined)[]): string[] {
+  return patterns
+    .filter(p => !p.startsWith('!'))
+    .filter(p => !names.some(name => glob(p).test(name ?? '')))
+}

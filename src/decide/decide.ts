@@ -1,0 +1,205 @@
+/**
+ * Every failed window, and what to do about it: the one decision behind "each failed run retried
+ * exactly once". Pure: the runs that were listed, the retry ledger and the identity in, one
+ * decision per failed window out. No I/O here; tested as tables (__tests__/unit/decide.test.ts).
+ *
+ * A failed window is a failed run this credential did not create (the scheduler's, the UI's),
+ * together with every later run that retried it. Nothing on a run names the run it retried, so
+ * each run of ours is tied to the one it retried by the best evidence there is, in this order:
+ *   1. the retry ledger, which recorded every re-trigger this action made (ledger.ts);
+ *   2. the copy-activity window: a retry processes the same window of source files as the run it
+ *      retried, so the oldest earlier run of the flow with the same window is its parent;
+ *   3. timing: the only failure of the flow, not ours, in the `lookback` before it. When several
+ *      could be, the run is tied to none and named in `unclear`, and each of those failures is
+ *      decided as if it had no retry yet: a window is never left unretried on a guess.
+ */
+import { glob } from '../inputs/glob.js'
+import type { Owns } from './identity.js'
+import type { LedgerEntry } from '../ledger/ledger.js'
+import { sameWindow, type RunInfo } from '../aep/runs.js'
+
+export type Evidence = 'ledger' | 'window' | 'timing'
+
+export interface Attribution {
+  /** Of each run tied to an earlier one: that run's id and the evidence. */
+  parent: Map<string, { id: string; via: Evidence }>
+  /** Runs of ours the timing rule could not place, with the failures that could be theirs. */
+  unclear: { run: RunInfo; candidates: RunInfo[] }[]
+}
+
+export interface Listed {
+  /** Runs read for the flows in question: every failure, every run of ours, any others. */
+  runs: readonly RunInfo[]
+  ledger: readonly LedgerEntry[]
+  owns: Owns
+  /** The timing rule's reach: how long before a retry the failure it retried may have started. */
+  lookbackMs: number
+}
+
+/** A failed window: the failure and the runs that retried it since, oldest first. */
+export interface FailedWindow {
+  root: RunInfo
+  retries: RunInfo[]
+}
+
+export type Decision = FailedWindow &
+  (
+    | { action: 'retrigger'; target: RunInfo }
+    | { action: 'settled'; retry: RunInfo }
+    | { action: 'exhausted' }
+    /** The newest failure has an error a retry will not fix (`skip-errors`): the code. */
+    | { action: 'needs-fix'; code: string }
+  )
+
+/** Which error code, if any, says a retry will not fix a run (`skip-errors`). */
+export type NeedsFix = (run: Pick<RunInfo, 'causes'>) => string | undefined
+
+const failedOrCancelled = (run: RunInfo): boolean =>
+  run.status === 'failed' || run.status === 'cancelled'
+const created = (run: RunInfo): number => run.createdAt ?? run.startedAt ?? 0
+const byAge = (a: RunInfo, b: RunInfo): number => created(a) - created(b)
+/** Where a window lies in time, for "oldest window first". */
+const windowTime = (run: RunInfo): number =>
+  run.window?.start ?? run.startedAt ?? run.createdAt ?? 0
+
+/** Ties each run to the run it retried, where the evidence allows (see the module comment). */
+export function attribute({ runs, ledger, owns, lookbackMs }: Listed): Attribution {
+  const parent: Attribution['parent'] = new Map()
+  const unclear: Attribution['unclear'] = []
+  const retriedBy = new Map(ledger.map(e => [e.newRun, e.retried]))
+  // Runs are only ever tied within their flow: each flow's runs, oldest first.
+  const byFlow = new Map<string | undefined, RunInfo[]>()
+  for (const run of [...runs].sort(byAge)) {
+    const flow = byFlow.get(run.flowId)
+    if (flow) flow.push(run)
+    else byFlow.set(run.flowId, [run])
+  }
+  for (const sorted of byFlow.values())
+    for (const [i, run] of sorted.entries()) {
+      const fromLedger = owns(run) ? retriedBy.get(run.id) : undefined
+      if (fromLedger && fromLedger !== run.id) {
+        parent.set(run.id, { id: fromLedger, via: 'ledger' })
+        continue
+      }
+      const earlier = sorted.slice(0, i).filter(r => r.id !== run.id)
+      // A run by someone else with a failure's window is a retry too (the UI's): the window stays one.
+      const sameData = run.window ? earlier.find(r => sameWindow(r.window, run.window)) : undefined
+      if (sameData && (owns(run) || failedOrCancelled(sameData))) {
+        parent.set(run.id, { id: sameData.id, via: 'window' })
+        continue
+      }
+      if (!owns(run)) continue
+      const candidates = earlier.filter(
+        r =>
+          !owns(r) &&
+          failedOrCancelled(r) &&
+          !(r.window && run.window) &&
+          created(r) < created(run) &&
+          created(r) >= created(run) - lookbackMs
+      )
+      if (candidates.length === 1) parent.set(run.id, { id: candidates[0].id, via: 'timing' })
+      else if (candidates.length > 1) unclear.push({ run, candidates })
+    }
+  return { parent, unclear }
+}
+
+/** The run at the start of `run`'s chain: the failure it (or the run it retried) retried. */
+function rootId(runId: string, { parent }: Attribution): string {
+  let id = runId
+  // Bounded: a ledger is data, and data can hold a loop.
+  for (let step = 0; step < 1000; step++) {
+    const up = parent.get(id)
+    if (!up) break
+    id = up.id
+  }
+  return id
+}
+
+/** What to do about one failed window, given its retries (the duplicate is prevented here). */
+export function decideWindow(
+  { root, retries }: FailedWindow,
+  owns: Owns,
+  maxRetries: number,
+  needsFix: NeedsFix = () => undefined
+): Decision {
+  const newest = retries.at(-1)
+  // The newest retry is running or finished well: it is the retry; send nothing.
+  if (newest && !failedOrCancelled(newest))
+    return { root, retries, action: 'settled', retry: newest }
+  // The newest failure says a retry will not fix it: a person first.
+  const code = needsFix(newest ?? root)
+  if (code) return { root, retries, action: 'needs-fix', code }
+  // No retry yet: re-trigger the failure itself.
+  if (!newest) return { root, retries, action: 'retrigger', target: root }
+  // It failed: re-trigger it (it processes the same window) while the chain is short enough.
+  const ours = retries.filter(owns).length
+  if (maxRetries > 0 && ours >= maxRetries) return { root, retries, action: 'exhausted' }
+  return { root, retries, action: 'retrigger', target: newest }
+}
+
+/** `skip-errors` patterns (`MAPPER-*`) as a NeedsFix: the first of a run's codes that matches. */
+export function skipErrors(patterns: readonly string[]): NeedsFix {
+  if (patterns.length === 0) return () => undefined
+  const res = patterns.map(glob)
+  return run => run.causes.map(c => c.code).find(code => res.some(re => re.test(code)))
+}
+
+/** The retries of each root among `runs`, oldest first. */
+function chains(runs: readonly RunInfo[], attribution: Attribution): Map<string, RunInfo[]> {
+  const byRoot = new Map<string, RunInfo[]>()
+  for (const run of [...runs].sort(byAge)) {
+    if (!attribution.parent.has(run.id)) continue
+    const root = rootId(run.id, attribution)
+    const chain = byRoot.get(root)
+    if (chain) chain.push(run)
+    else byRoot.set(root, [run])
+  }
+  return byRoot
+}
+
+/**
+ * A sweep's decisions: one per failed window (a failed run of someone else's that retries no
+ * earlier run), oldest window first. Failures of ours whose window began before the listings
+ * (their root is not among `runs`) are not windows of this sweep: `lookback` bounds what it owns.
+ */
+export function decideWindows(
+  listed: Listed,
+  maxRetries: number,
+  needsFix?: NeedsFix
+): { decisions: Decision[]; unclear: Attribution['unclear'] } {
+  const attribution = attribute(listed)
+  const retries = chains(listed.runs, attribution)
+  const decisions = listed.runs
+    .filter(r => r.status === 'failed' && !listed.owns(r) && !attribution.parent.has(r.id))
+    .sort((a, b) => windowTime(a) - windowTime(b) || byAge(a, b))
+    .map(root =>
+      decideWindow({ root, retries: retries.get(root.id) ?? [] }, listed.owns, maxRetries, needsFix)
+    )
+  return { decisions, unclear: attribution.unclear }
+}
+
+/**
+ * The decision for a run named in `run-id`. A run of ours stands for the failure it retried when
+ * that is among `runs` (then the decision is that failure's); otherwise the run is its own window.
+ */
+export function decideNamedRun(
+  run: RunInfo,
+  listed: Listed,
+  maxRetries: number,
+  needsFix?: NeedsFix
+): { decision: Decision; unclear: Attribution['unclear'] } {
+  const runs = listed.runs.some(r => r.id === run.id) ? listed.runs : [...listed.runs, run]
+  const attribution = attribute({ ...listed, runs })
+  const top = rootId(run.id, attribution)
+  const chain = chains(runs, attribution).get(top) ?? []
+  const rootRun = runs.find(r => r.id === top)
+  // A chain whose failure is out of view (the ledger knows it; the listing began later) starts
+  // at its oldest run in view.
+  const window: FailedWindow = rootRun
+    ? { root: rootRun, retries: chain }
+    : { root: chain[0] ?? run, retries: chain.slice(1) }
+  return {
+    decision: decideWindow(window, listed.owns, maxRetries, needsFix),
+    unclear: attribution.unclear
+  }
+}

@@ -1,0 +1,292 @@
+import * as core from '@actions/core'
+import { parseDuration } from './duration.js'
+import { InputError } from './input-error.js'
+import { DEFAULT_SCOPES, INPUT_TABLE, type InputSpec, type InputValues } from './input-table.js'
+import { UUID } from './ids.js'
+import { MIN_SECRET_LENGTH, registerSecret } from '../text/secrets.js'
+
+export { DEFAULT_SCOPES }
+
+export type Credentials =
+  | { kind: 'token'; accessToken: string }
+  | { kind: 'oauth'; clientId: string; clientSecret: string; scopes: string }
+
+/**
+ * Everything the action was asked to do, validated, built once before any request: every input by
+ * its name, typed by its kind in the input table (input-table.ts), and what several inputs make
+ * together.
+ */
+export type Inputs = InputValues & {
+  /** The credential's client ID, sent as `x-api-key`: `api-key`, else `client-id`. */
+  apiKey: string
+  credentials: Credentials
+  /** Where escalation files issues; undefined when `issue-on-failure` is off. */
+  issues?: IssueSettings
+}
+
+export interface IssueSettings {
+  token: string
+  labels: string[]
+  /** `owner/repo`, from GITHUB_REPOSITORY. */
+  repository: string
+  /** GITHUB_API_URL (GitHub Enterprise Server works), https or loopback. */
+  apiUrl: string
+}
+
+export const MAX_RUNS = 10_000
+/** `flow-id: all`: sweep every dataflow of the sandbox. */
+const ALL = 'all'
+// Adobe sandbox names: lowercase letters, digits and hyphens.
+const SANDBOX = /^[a-z0-9][a-z0-9-]{0,255}$/
+// Printable text without control characters (a label may hold spaces and any script).
+const PRINTABLE = /^[^\p{Cc}]+$/u
+// An HTTP header value we are willing to send: visible ASCII, no spaces, no CR/LF.
+const HEADER_TOKEN = /^[\x21-\x7e]+$/
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
+// An IMS organization ID: letters and digits, then `@AdobeOrg`.
+const ORG_ID = /^[A-Za-z0-9]{1,64}@AdobeOrg$/
+
+type Read = (name: string) => string
+
+/** Reads the workflow inputs (`INPUT_<NAME>`, hyphens kept) through the toolkit. */
+export function readInputs(read: Read = name => core.getInput(name)): Inputs {
+  const problems: string[] = []
+  // Mask first: nothing below may print a secret, not even in an error about it.
+  for (const spec of INPUT_TABLE) if (spec.kind === 'secret') registerSecret(read(spec.name).trim())
+
+  // The one untyped step: each row's value is made by its kind, which InputValues types.
+  const values = Object.fromEntries(
+    INPUT_TABLE.map(spec => [spec.name, parse(spec, read(spec.name).trim(), problems)])
+  ) as InputValues
+
+  const runIds = values['run-id']
+  const flows = values['flow-id']
+  if (values['skip-errors'].some(p => !/^[\w*.-]{1,100}$/.test(p)))
+    problems.push(
+      '`skip-errors` holds Adobe error codes or patterns such as `MAPPER-*` or `INGEST-1212-400` (letters, digits, `-`, `_`, `.` and `*`)'
+    )
+  if (values['flow-name'].length > 0 && flows.ids.length === 0 && !flows.all)
+    problems.push('`flow-name` narrows a sweep: set `flow-id` to `all` or to flow IDs')
+  if (
+    runIds.length === 0 &&
+    flows.ids.length === 0 &&
+    !flows.all &&
+    !problems.some(p => p.includes('UUID'))
+  ) {
+    problems.push('set `run-id` to the ID of the failed run to retry (or `flow-id` to sweep flows)')
+  }
+  if (runIds.length + flows.ids.length > MAX_RUNS) {
+    problems.push(`at most ${MAX_RUNS} run and flow IDs fit in one step; split them over a matrix`)
+  }
+  const { sandbox } = values
+  if (!SANDBOX.test(sandbox)) {
+    problems.push(
+      `\`sandbox\` must be a sandbox name (lowercase letters, digits and hyphens, e.g. \`prod\`), not ${quote(sandbox)}`
+    )
+  }
+  const orgId = values['org-id']
+  if (!orgId) problems.push('set `org-id` to your IMS organization ID (ends with `@AdobeOrg`)')
+  else if (headerSafe('org-id', orgId, problems) && !ORG_ID.test(orgId))
+    problems.push(
+      `\`org-id\` must be an IMS organization ID such as 5C1328435BF324E90A49402A@AdobeOrg (Adobe Developer Console > your project > Credentials), not ${quote(orgId)}`
+    )
+
+  const credentials = readCredentials(values, problems)
+  // The API key is the credential's client ID, whichever way the token comes.
+  const apiKey = values['api-key'] || values['client-id']
+  if (!apiKey && credentials?.kind === 'token') {
+    problems.push(
+      'set `api-key` (or `client-id`: the client ID of your credential) to use `access-token`'
+    )
+  } else if (apiKey) headerSafe('api-key', apiKey, problems)
+
+  const issues = values['issue-on-failure'] ? readIssueSettings(values, problems) : undefined
+
+  if (problems.length > 0) throw new InputError(problems)
+  return { ...values, apiKey, credentials: credentials!, issues }
+}
+
+/** One input's value by its kind in the table; a problem is recorded, never thrown. */
+function parse(spec: InputSpec, given: string, problems: string[]): InputValues[keyof InputValues] {
+  // A default that is an expression (`${{ github.token }}`) is the runner's to fill in: given
+  // empty, the workflow passed an empty value (a missing secret), and that is what it is.
+  const fallback = spec.default?.startsWith('${{') ? '' : (spec.default ?? '')
+  const raw = given || fallback
+  const { name } = spec
+  switch (spec.kind) {
+    case 'ids':
+      return idList(raw, name, problems, false)
+    case 'flows': {
+      const ids = idList(raw, name, problems, true)
+      return { all: ids.includes(ALL), ids: ids.filter(id => id !== ALL) }
+    }
+    case 'list':
+      return raw
+        .split(/[\n,]+/)
+        .map(item => item.trim())
+        .filter(Boolean)
+    case 'url':
+      return serviceUrl(name, raw, problems, { baseOnly: true })
+    case 'flag': {
+      const value = raw.toLowerCase()
+      if (['true', 'yes', 'on'].includes(value)) return true
+      if (['false', 'no', 'off'].includes(value)) return false
+      problems.push(`\`${name}\` must be \`true\` or \`false\`, not ${quote(raw)}`)
+      return false
+    }
+    case 'duration': {
+      const ms = parseDuration(raw)
+      if (ms === undefined) {
+        problems.push(
+          `\`${name}\` must be a duration such as \`500ms\`, \`30s\`, \`15m\`, \`2h\` or plain seconds, not ${quote(raw)}`
+        )
+        return 0
+      }
+      if (ms < spec.min! || ms > spec.max!)
+        problems.push(
+          `\`${name}\` must be between ${spec.min}ms and ${spec.max! / 3_600_000}h, not ${quote(raw)}`
+        )
+      return ms
+    }
+    case 'integer': {
+      const value = /^\d+$/.test(raw) ? Number(raw) : NaN
+      if (!(value >= spec.min! && value <= spec.max!)) {
+        problems.push(
+          `\`${name}\` must be a whole number from ${spec.min} to ${spec.max}, not ${quote(raw)}`
+        )
+        return spec.min!
+      }
+      return value
+    }
+    case 'secret':
+      if (raw && raw.length < MIN_SECRET_LENGTH)
+        problems.push(`\`${name}\` is too short to be a real credential; paste the whole value`)
+      return raw
+    default:
+      return raw
+  }
+}
+
+function readIssueSettings(values: InputValues, problems: string[]): IssueSettings | undefined {
+  const token = values['github-token']
+  const labels = values['issue-labels']
+  const repository = (process.env.GITHUB_REPOSITORY ?? '').trim()
+  if (!token)
+    problems.push(
+      '`github-token` is empty: `issue-on-failure` needs a token that may write issues. Leave the input out to use `${{ github.token }}` (with `permissions: issues: write`), or check that the secret you pass exists in this repository'
+    )
+  else headerSafe('github-token', token, problems)
+  if (labels.length === 0) problems.push('`issue-labels` needs at least one label')
+  if (labels.some(l => l.length > 50 || !PRINTABLE.test(l)))
+    problems.push('`issue-labels`: a label is at most 50 characters, without control characters')
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repository))
+    problems.push(
+      '`issue-on-failure` needs GITHUB_REPOSITORY (`owner/repo`), which every GitHub runner sets'
+    )
+  const apiUrl = serviceUrl(
+    'GITHUB_API_URL',
+    (process.env.GITHUB_API_URL ?? '').trim() || 'https://api.github.com',
+    problems
+  )
+  return { token, labels, repository, apiUrl }
+}
+
+function readCredentials(values: InputValues, problems: string[]): Credentials | undefined {
+  const accessToken = values['access-token']
+  const clientId = values['client-id']
+  const clientSecret = values['client-secret']
+  if (accessToken) {
+    headerSafe('access-token', accessToken, problems)
+    return { kind: 'token', accessToken }
+  }
+  if (clientId && clientSecret) {
+    headerSafe('client-id', clientId, problems)
+    return { kind: 'oauth', clientId, clientSecret, scopes: values.scopes }
+  }
+  if (clientId || clientSecret) {
+    problems.push(
+      `set both \`client-id\` and \`client-secret\` (OAuth Server-to-Server credential); \`${clientId ? 'client-secret' : 'client-id'}\` is empty`
+    )
+  } else {
+    problems.push(
+      'no credentials: set `client-id` and `client-secret` (OAuth Server-to-Server, recommended) or `access-token`'
+    )
+  }
+  return undefined
+}
+
+function idList(raw: string, name: string, problems: string[], allowAll: boolean): string[] {
+  const seen = new Set<string>()
+  const bad: string[] = []
+  for (const token of raw.split(/[\s,]+/).filter(Boolean)) {
+    if (allowAll && token.toLowerCase() === ALL) seen.add(ALL)
+    else if (!UUID.test(token)) bad.push(token)
+    else seen.add(token.toLowerCase())
+  }
+  if (bad.length > 0) {
+    const shown =
+      bad.slice(0, 3).map(quote).join(', ') + (bad.length > 3 ? `, and ${bad.length - 3} more` : '')
+    problems.push(
+      `\`${name}\` must hold UUIDs such as 4fb0418e-1804-45d6-8d56-dd51f05c0baf (separated by newlines, commas or spaces)${allowAll ? ', or `all`' : ''}; not a UUID: ${shown}`
+    )
+  }
+  return [...seen]
+}
+
+/** Records a problem and answers false when `value` cannot be sent as an HTTP header. */
+function headerSafe(name: string, value: string, problems: string[]): boolean {
+  if (HEADER_TOKEN.test(value)) return true
+  problems.push(
+    `\`${name}\` contains spaces, line breaks or non-ASCII characters; paste the value alone`
+  )
+  return false
+}
+
+/**
+ * https only, except loopback hosts (the simulator, local tests). Returns the URL without a
+ * trailing slash. A URL that carries credentials is refused without quoting it: the password
+ * must not reach the log.
+ */
+export function serviceUrl(
+  name: string,
+  raw: string,
+  problems: string[],
+  { baseOnly = false } = {}
+): string {
+  // Base URLs never hold an `@`; where one is, it introduces a user name or password.
+  if (raw.includes('@')) {
+    problems.push(
+      `\`${name}\` must not carry a user name or password; give the bare URL (the value is not shown, as it may hold a password)`
+    )
+    return ''
+  }
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    problems.push(`\`${name}\` must be a URL such as https://platform.adobe.io, not ${quote(raw)}`)
+    return raw
+  }
+  const loopback = LOOPBACK.test(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    problems.push(
+      `\`${name}\` must use https (plain http is allowed only for loopback hosts), not ${quote(url.origin + url.pathname)}`
+    )
+  } else if (url.search || url.hash) {
+    problems.push(
+      `\`${name}\` must not carry a query or a fragment: ${quote(url.origin + url.pathname)}`
+    )
+  } else if (baseOnly && url.pathname.replace(/\/+$/, '') !== '') {
+    // The action appends the API's own paths (`/data/foundation/flowservice/…`, `/ims/token/v3`).
+    problems.push(
+      `\`${name}\` must be the service's base URL without a path, such as ${quote(url.origin)}: the action adds the API paths itself, not ${quote(url.origin + url.pathname)}`
+    )
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '')
+}
+
+/** Quotes a user's value for an error message, readable whatever it holds. */
+function quote(value: string): string {
+  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value
+  return JSON.stringify(shown)
+}

@@ -1,0 +1,69 @@
+import * as core from '@actions/core'
+import type { OutputName } from './output-table.js'
+import type { Report } from './report.js'
+import type { RunResult } from '../step/result.js'
+import { redact } from '../text/secrets.js'
+
+/**
+ * Sets every output; called before the step can fail, so later steps always have them. Values
+ * are redacted one by one before any JSON is built, so a mask can never break the JSON.
+ */
+export function writeOutputs(report: Report): void {
+  const { results } = report
+  const retriggered = results.filter(r => r.newRunId)
+  // Every value redacted before it is set (and each field before JSON is built from it).
+  const set = (name: OutputName, value: string | number | undefined): void => {
+    if (value !== undefined) core.setOutput(name, redact(String(value)))
+  }
+  set('new-run-ids', JSON.stringify(retriggered.map(r => r.newRunId)))
+  // Runs a matrix job should re-trigger: not those already retried or past the retry limit.
+  set(
+    'run-ids',
+    JSON.stringify(
+      results
+        .filter(r => r.state === 'retriggered' || r.state === 'would-retrigger')
+        .map(r => r.runId)
+    )
+  )
+  set('results', JSON.stringify(results.map(publicResult)))
+  if (retriggered.length === 1) {
+    set('new-run-id', retriggered[0].newRunId)
+    set('etag', retriggered[0].etag)
+  }
+  if (results.length === 1) {
+    const [only] = results
+    set('flow-id', only.flowId)
+    set('previous-status', only.previousStatus && redact(only.previousStatus))
+    set('status', only.finalStatus)
+    set('duration', only.durationSeconds)
+    set('records-ingested', only.recordsIngested)
+  }
+}
+
+function publicResult(r: RunResult): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    'run-id': r.runId,
+    source: r.source,
+    'flow-id': r.flowId ?? null,
+    'flow-name': r.flowName ?? null,
+    'previous-status': r.previousStatus ?? null,
+    // The failed window's files, when Adobe reports them (ISO times), else when the run started.
+    window: r.window
+      ? { start: new Date(r.window.start).toISOString(), end: new Date(r.window.end).toISOString() }
+      : null,
+    'started-at': r.startedAt === undefined ? null : new Date(r.startedAt).toISOString(),
+    state: r.state,
+    'new-run-id': r.newRunId ?? null,
+    etag: r.etag ?? null,
+    'retriggered-run-id': r.retriggeredRunId ?? null,
+    'earlier-retries': r.earlierRetries ?? [],
+    status: r.finalStatus ?? null,
+    duration: r.durationSeconds ?? null,
+    'records-ingested': r.recordsIngested ?? null,
+    error: r.error ?? null
+  }
+  // Server text and ids alike: redacted one by one, so a mask can never break the JSON.
+  return Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v])
+  )
+}

@@ -1,0 +1,226 @@
+import * as core from '@actions/core'
+import { skipErrors } from '../decide/decide.js'
+import { formatDuration } from '../inputs/duration.js'
+import { code, escape } from '../text/markdown.js'
+import { groupByCause, workflowRunUrl, type CauseGroup, type Report } from './report.js'
+import { isFailure, type RunResult } from '../step/result.js'
+import { windowLabel } from '../aep/runs.js'
+import { redact } from '../text/secrets.js'
+
+// The runner refuses a step summary over 1 MiB; stay well below it whatever the number of runs.
+const SUMMARY_LIMIT = 900 * 1024
+
+/** The job summary: what was asked, what happened to each run, and totals. */
+export function renderSummary(report: Report, runUrl: string | undefined): string {
+  const { inputs, results } = report
+  const lines: string[] = ['## AEP dataflow run re-trigger', '']
+  if (inputs) {
+    lines.push(
+      `Sandbox \`${inputs.sandbox}\`${inputs['dry-run'] ? ' · **dry run: nothing was re-triggered**' : ''}${runUrl ? ` · [workflow run](${runUrl})` : ''}`,
+      ''
+    )
+  }
+  if (report.stepError)
+    lines.push(
+      `> [!CAUTION]`,
+      // Whole, and our own backticks render as code: the caution is what a person reads first.
+      ...report.stepError.split('\n').map(line => `> ${escape(line, 4000, { code: true })}`),
+      ''
+    )
+  if (report.cancelled)
+    lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
+
+  if (
+    report.sweptFlows.length > 0 ||
+    (inputs && (inputs['flow-id'].all || inputs['flow-id'].ids.length))
+  ) {
+    const windows = results.filter(r => r.source === 'flow-id')
+    lines.push(
+      `Swept ${report.sweptFlows.length} source dataflow(s) with a run within \`lookback\`${inputs ? ` (${formatDuration(inputs.lookback)})` : ''}: ${windows.length} failed window(s) found${windows.length ? ` — ${windows.filter(r => r.state === 'retriggered' || r.state === 'would-retrigger').length} to re-trigger, ${windows.filter(r => r.state === 'already-retriggered').length} already retried` : ''}.`,
+      ''
+    )
+  }
+  const causes = groupByCause(results)
+  if (causes.length > 0) {
+    const needsFix = skipErrors(inputs?.['skip-errors'] ?? [])
+    const verdict = (c: CauseGroup): string =>
+      needsFix({ causes: [{ code: c.code, message: '' }] })
+        ? 'needs a fix (`skip-errors`)'
+        : 'a retry may fix'
+    lines.push(
+      '### Failures by cause',
+      '',
+      '| Error code | Runs | Flows | Retry? | Example |',
+      '|---|---|---|---|---|',
+      ...causes
+        .slice(0, 50)
+        .map(
+          c => `| ${code(c.code)} | ${c.runs} | ${c.flows} | ${verdict(c)} | ${escape(c.example)} |`
+        ),
+      ''
+    )
+  }
+  if (results.length > 0) {
+    const waited = results.some(r => r.finalStatus)
+    const windows = results.some(r => r.window || r.startedAt)
+    const header = [
+      'Run',
+      'Flow',
+      ...(windows ? ['Window'] : []),
+      'Previous status',
+      'Result',
+      'New run',
+      'ETag',
+      ...(waited ? ['New run status', 'Duration', 'Records ingested'] : [])
+    ]
+    const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`]
+    let size = table.join('\n').length
+    let shown = 0
+    for (const r of results) {
+      const row = `| ${[
+        code(r.runId),
+        `${r.flowName ? `${escape(r.flowName)} ` : ''}${code(r.flowId)}`,
+        ...(windows ? [escape(windowLabel(r))] : []),
+        escape(r.previousStatus ?? ''),
+        outcome(r),
+        code(r.newRunId),
+        code(r.etag),
+        ...(waited
+          ? [
+              escape(r.finalStatus ?? ''),
+              r.durationSeconds === undefined ? '' : `${r.durationSeconds}s`,
+              r.recordsIngested ?? ''
+            ]
+          : [])
+      ].join(' | ')} |`
+      if (size + row.length > SUMMARY_LIMIT) break
+      table.push(row)
+      size += row.length + 1
+      shown++
+    }
+    lines.push(...table)
+    if (shown < results.length) {
+      lines.push(
+        '',
+        `_${results.length - shown} more runs are not shown to keep the summary under the runner's 1 MiB limit; the \`results\` output holds them all._`
+      )
+    }
+    lines.push('', totals(report))
+    const reasons = results.flatMap(r => {
+      const list = (errors: string[]): string => errors.map(e => escape(e)).join('; ')
+      const d = r.diagnostics
+      return [
+        ...(r.previousErrors?.length
+          ? [
+              `- Run \`${r.runId}\`${r.window || r.startedAt ? ` (${escape(windowLabel(r))})` : ''} failed: ${list(r.previousErrors)}`
+            ]
+          : []),
+        ...(r.retryErrors ?? []).map(
+          (x, i) =>
+            `  - its retry ${i + 1}, run \`${x.runId}\` (${escape(x.status)}): ${list(x.errors)}`
+        ),
+        ...(r.newRunErrors?.length
+          ? [`  - new run \`${r.newRunId}\` failed: ${list(r.newRunErrors)}`]
+          : []),
+        ...(d?.errorDetail ? [`  - the connector said: ${escape(d.errorDetail, 600)}`] : []),
+        ...(d?.failedRecords ? [`  - failed records: ${code(d.failedRecords)}`] : []),
+        ...(d?.sampleErrors ? [`  - sample errors: ${code(d.sampleErrors)}`] : [])
+      ]
+    })
+    if (reasons.length)
+      lines.push('', '### Errors reported by Adobe', '', ...limitLines(reasons, 200))
+  }
+  if (report.issues.length > 0) {
+    lines.push(
+      '',
+      '### GitHub issues',
+      '',
+      ...report.issues.map(i => `- [#${i.number}](${i.url}) ${i.action} for flow \`${i.flowId}\``)
+    )
+  }
+  if (report.skippedFlows.length > 0) {
+    lines.push(
+      '',
+      '### Flows left alone',
+      '',
+      ...limitLines(
+        report.skippedFlows.map(
+          f => `- ${f.flowName ? `${escape(f.flowName)} ` : ''}\`${f.flowId}\`: ${escape(f.reason)}`
+        ),
+        500
+      )
+    )
+  }
+  return redact(lines.join('\n') + '\n')
+}
+
+export async function writeSummary(report: Report): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  await core.summary.addRaw(renderSummary(report, workflowRunUrl())).write()
+}
+
+function totals(report: Report): string {
+  const { results, inputs } = report
+  const count = (f: (r: RunResult) => boolean): number => results.filter(f).length
+  const parts = [
+    `${results.length} run${results.length === 1 ? '' : 's'} selected`,
+    inputs?.['dry-run']
+      ? `${count(r => r.state === 'would-retrigger')} would be re-triggered`
+      : `${count(r => r.state === 'retriggered')} re-triggered`,
+    ...(count(r => r.state === 'already-retriggered')
+      ? [`${count(r => r.state === 'already-retriggered')} already re-triggered earlier`]
+      : []),
+    ...(count(r => r.state === 'retries-exhausted')
+      ? [`${count(r => r.state === 'retries-exhausted')} past \`max-retries\``]
+      : []),
+    ...(count(r => r.state === 'partial-ingestion')
+      ? [`${count(r => r.state === 'partial-ingestion')} partly ingested (records failed)`]
+      : []),
+    ...(count(r => r.state === 'needs-fix')
+      ? [`${count(r => r.state === 'needs-fix')} need a fix (\`skip-errors\`)`]
+      : []),
+    `${count(r => r.state === 'error')} not re-triggered`,
+    ...(count(r => r.state === 'pending')
+      ? [
+          `${count(r => r.state === 'pending')} not sent${report.maxRunsExceeded ? ' (over `max-runs`)' : report.cancelled ? ' (cancelled)' : ''}`
+        ]
+      : [])
+  ]
+  if (results.some(r => r.finalStatus)) {
+    parts.push(
+      `${count(r => r.finalStatus === 'success')} succeeded`,
+      `${count(r => r.finalStatus === 'failed' || r.finalStatus === 'cancelled')} failed`,
+      `${count(r => r.finalStatus === 'timeout')} timed out`
+    )
+  }
+  const failed = count(r => isFailure(r, inputs?.['fail-on-run-failure'] ?? true))
+  return `**Totals:** ${parts.join(' · ')}${failed ? ` · **${failed} need attention**` : ''}`
+}
+
+function outcome(r: RunResult): string {
+  const via = r.retriggeredRunId ? ` (via its retry \`${r.retriggeredRunId}\`)` : ''
+  switch (r.state) {
+    case 'error':
+      return `❌ ${escape(r.error ?? 'failed')}`
+    case 'retries-exhausted':
+      return `⛔ retries exhausted (${r.earlierRetries?.length ?? 0} made)`
+    case 'partial-ingestion':
+      return `⚠️ partial ingestion: ${r.recordsFailed ?? '?'} records failed, not re-triggered`
+    case 'needs-fix':
+      return `🛠️ needs a fix: ${code(r.skippedFor)} (\`skip-errors\`), not re-triggered`
+    case 'already-retriggered':
+      return '↩️ already re-triggered: nothing sent'
+    case 'would-retrigger':
+      return `would re-trigger${via}`
+    case 'pending':
+      return 'not done'
+    default:
+      return `${r.foundByListing ? '⚠️ re-triggered (found by listing)' : '✅ re-triggered'}${via}`
+  }
+}
+
+function limitLines(lines: string[], max: number): string[] {
+  return lines.length <= max
+    ? lines
+    : [...lines.slice(0, max), `- … and ${lines.length - max} more`]
+}

@@ -1,0 +1,79 @@
+import * as log from '../text/log.js'
+import type { Outcome, RunResult, Waited } from './result.js'
+
+/**
+ * The step's ledger of results: the one place that turns what handling a run came to (an
+ * `Outcome`) into that run's row, counts progress and says it. Handlers return outcomes; no
+ * module writes another's row.
+ */
+export class StepResults {
+  readonly #rows = new Map<string, RunResult>()
+  #done = 0
+
+  /** Rows for runs about to be handled, `pending` until their outcome is recorded. */
+  expect(rows: RunResult[]): void {
+    for (const row of rows) this.#rows.set(row.runId, row)
+  }
+
+  /** Records what handling `runId` came to, and says it with the step's progress. */
+  record(runId: string, outcome: Outcome): void {
+    const row = this.#rows.get(runId)
+    if (!row) throw new Error(`no run ${runId} is expected`)
+    const next: RunResult = { ...row, ...outcome }
+    this.#rows.set(runId, next)
+    if (outcome.state === 'pending') return
+    this.#done++
+    this.#announce(next)
+  }
+
+  /** Records what became of the new run `newRunId` (wait.ts). */
+  waited(newRunId: string, waited: Waited): void {
+    for (const [runId, row] of this.#rows)
+      if (row.newRunId === newRunId)
+        this.#rows.set(
+          runId,
+          'error' in waited ? { ...row, state: 'error', ...waited } : { ...row, ...waited }
+        )
+  }
+
+  get all(): RunResult[] {
+    return [...this.#rows.values()]
+  }
+
+  get total(): number {
+    return this.#rows.size
+  }
+
+  #announce(r: RunResult): void {
+    const progress = `[${this.#done}/${this.total}]`
+    const several = this.total > 1
+    switch (r.state) {
+      case 'retriggered': {
+        const target = r.retriggeredRunId ?? r.runId
+        const chain = r.retriggeredRunId
+          ? ` (retry ${(r.earlierRetries?.length ?? 0) + 1} of run ${r.runId})`
+          : ''
+        log.info(
+          `Re-triggered run ${target}${chain}: new run ${r.newRunId}, etag ${r.etag || '(none)'} ${progress}`
+        )
+        return
+      }
+      case 'would-retrigger':
+        log.info(
+          `Would re-trigger run ${r.retriggeredRunId ?? r.runId}${r.flowId ? ` of flow ${r.flowId}` : ''} ${progress}`
+        )
+        return
+      case 'error':
+        // One run: the step's verdict is this message; several: each is an annotation of its own.
+        if (several) log.error(`Run ${r.runId}: ${r.error}`)
+        return
+      case 'needs-fix':
+      case 'retries-exhausted':
+        if (several) log.error(r.error!)
+        else log.info(r.error!)
+        return
+      default:
+      // Adopted and partly ingested runs were said by their handler, with why.
+    }
+  }
+}
