@@ -19,12 +19,12 @@ function files(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8')
   const specifiers = [...text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)\.js'/g)].map(
-    m => m[1]!
+    m => m[1]
   )
   return specifiers.map(s => resolve(dirname(file), `${s}.ts`))
 }
 
-const folderOf = (file: string): string => relative(src, file).split('/')[0]!
+const folderOf = (file: string): string => relative(src, file).split('/')[0]
 const all = files(src)
 
 describe('the layout of src/', () => {
@@ -40,7 +40,7 @@ describe('the layout of src/', () => {
       .filter(f => folderOf(f) === folder)
       .flatMap(f => importsOf(f).map(to => [relative(src, f), relative(src, to)] as const))
       .filter(([, to]) => {
-        const layer = LAYERS.indexOf(to.split('/')[0]!)
+        const layer = LAYERS.indexOf(to.split('/')[0])
         return layer > LAYERS.indexOf(folder) || !to.includes('/')
       })
     expect(upward).toEqual([])
