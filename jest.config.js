@@ -1,6 +1,8 @@
 // ESM + ts-jest: tests import the sources with their `.js` suffixes, as NodeNext requires.
+// The environment holds back what the code under test writes to stdout (@actions/core's `::debug::`
+// and `::warning::` lines, @actions/exec's `[command]`) and prints it only for a test that fails.
 const typescript = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/__tests__/setup/quiet-environment.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

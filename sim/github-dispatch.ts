@@ -6,9 +6,17 @@
  * of more than 10 top-level properties. Records every request and every accepted dispatch, and
  * refuses on demand (5xx, 403 + retry-after, 429, a rate limit with x-ratelimit-reset, a redirect).
  * Never part of the action's bundle.
+ *
+ * Its own answers are typed with GitHub's published OpenAPI schema (@octokit/openapi-types, type
+ * only), so an error body that drifts from GitHub's fails the type-check. A test's `Refusal.body`
+ * stays free: hostile answers are what those tests are about.
  */
 import type * as http from 'node:http'
+import type { components } from '@octokit/openapi-types'
 import { LoopbackServer } from './loopback.js'
+
+type GitHubError = components['schemas']['basic-error']
+type GitHubValidationError = components['schemas']['validation-error']
 
 export interface Dispatch {
   owner: string
@@ -114,6 +122,9 @@ export class GitHubDispatchStandIn {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
       res.end(JSON.stringify(value))
     }
+    // GitHub's error bodies, held to its schema (a 422 has no `status` field in it).
+    const fail = (status: number, value: GitHubError): void =>
+      send(status, { ...value, status: String(status) } satisfies GitHubError)
     const docs = 'https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event'
 
     const refusal = this.queue.shift() ?? this.refuseAlways
@@ -123,33 +134,37 @@ export class GitHubDispatchStandIn {
         refusal.body ??
           (refusal.status >= 300 && refusal.status < 400
             ? undefined
-            : {
-                message: `Stand-in refusal ${refusal.status}`
-              }),
+            : ({
+                message: `Stand-in refusal ${refusal.status}`,
+                status: String(refusal.status)
+              } satisfies GitHubError)),
         refusal.headers
       )
 
     if (!req.headers['user-agent'])
-      return send(403, {
+      return fail(403, {
         message:
           'Request forbidden by administrative rules. Please make sure your request has a User-Agent header'
       })
     const auth = req.headers.authorization ?? ''
     if (auth !== `Bearer ${this.token}` && auth !== `token ${this.token}`)
-      return send(401, { message: 'Bad credentials', documentation_url: docs })
+      return fail(401, { message: 'Bad credentials', documentation_url: docs })
     const m = /^\/repos\/([^/]+)\/([^/]+)\/dispatches$/.exec(url.pathname)
     if (!m || req.method !== 'POST' || `${m[1]}/${m[2]}` !== this.repository)
-      return send(404, { message: 'Not Found', documentation_url: docs })
-    if (size > MAX_REQUEST_BYTES) return send(413, { message: 'Payload too large' })
+      return fail(404, { message: 'Not Found', documentation_url: docs })
+    if (size > MAX_REQUEST_BYTES) return fail(413, { message: 'Payload too large' })
 
     let body: unknown
     try {
       body = JSON.parse(raw)
     } catch {
-      return send(400, { message: 'Problems parsing JSON', documentation_url: docs })
+      return fail(400, { message: 'Problems parsing JSON', documentation_url: docs })
     }
     const invalid = (message: string) =>
-      send(422, { message: `Invalid request.\n\n${message}`, documentation_url: docs })
+      send(422, {
+        message: `Invalid request.\n\n${message}`,
+        documentation_url: docs
+      } satisfies GitHubValidationError)
     if (!body || typeof body !== 'object' || Array.isArray(body))
       return invalid('Invalid input: object is not an object.')
     const { event_type: eventType, client_payload: payload } = body as Record<string, unknown>
