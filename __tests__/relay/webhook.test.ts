@@ -369,7 +369,7 @@ describe("Adobe's batches (up to 20 events and 2 MB; only 429 and 5xx are redeli
     github.refuseIf = payload =>
       failing.has(payload.runId as string) ? { status: 503 } : undefined
     const body = bodyOf(events)
-    const first = await deliverBatch(body, { TIME_LIMIT_MS: 2000 })
+    const first = await deliverBatch(body, { TIME_LIMIT_MS: 3000 })
     expect(first.statusCode).toBe(503)
     expect(first.body.result).toBe('failed')
     const sent = first.body.dispatched.map(d => d.runId)
