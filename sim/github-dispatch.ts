@@ -57,6 +57,13 @@ export class GitHubDispatchStandIn {
   readonly requests: DispatchRequest[] = []
   /** Answer every request this way (after the queue below is used up) until cleared. */
   refuseAlways?: Refusal
+  /** Refuse a dispatch whose client_payload this picks (checked after the queue, before the rest). */
+  refuseIf?: (clientPayload: Record<string, unknown>) => Refusal | undefined
+  /** Hold every answer this long (a slow GitHub: about 450 ms per dispatch has been seen). */
+  delayMs = 0
+  /** Requests being answered now, and the most there ever were at once. */
+  inFlight = 0
+  maxInFlight = 0
   private readonly queue: Refusal[] = []
   private readonly server: LoopbackServer
 
@@ -71,7 +78,14 @@ export class GitHubDispatchStandIn {
         size += c.length
         if (size <= MAX_REQUEST_BYTES) chunks.push(c)
       })
-      req.on('end', () => this.handle(req, res, Buffer.concat(chunks).toString('utf8'), size))
+      req.on('end', () => {
+        this.inFlight++
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+        res.on('close', () => this.inFlight--)
+        const handle = () => this.handle(req, res, Buffer.concat(chunks).toString('utf8'), size)
+        if (this.delayMs > 0) setTimeout(handle, this.delayMs)
+        else handle()
+      })
     })
   }
 
@@ -93,6 +107,18 @@ export class GitHubDispatchStandIn {
   /** Everything the stand-in was sent, for leak scans. */
   sentText(): string {
     return this.requests.map(r => `${r.method} ${r.path}\n${r.body}`).join('\n')
+  }
+
+  private refusalFor(raw: string): Refusal | undefined {
+    if (!this.refuseIf) return undefined
+    try {
+      const payload = (JSON.parse(raw) as { client_payload?: unknown }).client_payload
+      return typeof payload === 'object' && payload !== null
+        ? this.refuseIf(payload as Record<string, unknown>)
+        : undefined
+    } catch {
+      return undefined
+    }
   }
 
   private handle(
@@ -127,7 +153,7 @@ export class GitHubDispatchStandIn {
       send(status, { ...value, status: String(status) } satisfies GitHubError)
     const docs = 'https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event'
 
-    const refusal = this.queue.shift() ?? this.refuseAlways
+    const refusal = this.queue.shift() ?? this.refuseAlways ?? this.refusalFor(raw)
     if (refusal)
       return send(
         refusal.status,

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main as relay } from '../../relay/src/index.js'
+import { forgetDispatched } from '../../relay/src/memo.js'
 import { GitHubDispatchStandIn, type Dispatch } from '../../sim/github-dispatch.js'
 import { failure, MINUTE } from '../../sim/scenarios.js'
 import type { Simulator } from '../../sim/simulator.js'
@@ -87,8 +88,13 @@ describe('an event wakes the action', () => {
     // Reported for the bench's table; the bound is the runner's, not asserted here.
     console.log(`event to re-trigger through the stand-ins: ${Math.round(tookMs)} ms`)
 
-    // At least once: Adobe redelivers, the relay dispatches again, the workflow runs again.
+    // At least once: Adobe redelivers. The same relay container remembers the dispatch and sends
+    // nothing; another container (a fresh memory) dispatches again, and the action sends nothing.
+    expect(await deliver(eventFor(runId))).toMatchObject({ statusCode: 200 })
+    expect(github.dispatches).toHaveLength(1)
+    forgetDispatched()
     await deliver(eventFor(runId))
+    expect(github.dispatches).toHaveLength(2)
     const again = await wokenStep(github.dispatches[1])
     expect(again.code).toBe(0)
     expect(sim.retriggerTargets()).toEqual([runId])

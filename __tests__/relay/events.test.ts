@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { GitHubDispatchStandIn } from '../../sim/github-dispatch.js'
 import { main } from '../../relay/src/index.js'
+import { forgetDispatched } from '../../relay/src/memo.js'
 import {
   alert,
   answerOf,
@@ -24,6 +25,8 @@ beforeAll(async () => {
 })
 afterAll(() => github.stop())
 beforeEach(() => {
+  // Each test is a fresh container: nothing remembered as dispatched.
+  forgetDispatched()
   github.dispatches.length = 0
   github.requests.length = 0
   console_ = captureConsole()
@@ -195,8 +198,8 @@ describe('what is not for it, or not what Adobe sends, is refused', () => {
     expect(github.requests).toHaveLength(0)
   })
 
-  it('an event over MAX_BODY_BYTES: 413', async () => {
-    const answer = await deliver(failedRun({ flowName: 'x'.repeat(70_000) }))
+  it('an event over MAX_BODY_BYTES (by default above Adobe\u2019s 2 MB batch): 413', async () => {
+    const answer = await deliver(failedRun({ flowName: 'x'.repeat(3_000_000) }))
     expect(answer.statusCode).toBe(413)
     expect(github.requests).toHaveLength(0)
   })

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { GitHubDispatchStandIn } from '../../sim/github-dispatch.js'
 import { LoopbackServer } from '../../sim/loopback.js'
 import { main } from '../../relay/src/index.js'
+import { forgetDispatched } from '../../relay/src/memo.js'
 import { answerOf, captureConsole, failedRun, ORG, Tripwire } from './stand-ins.js'
 
 let github: GitHubDispatchStandIn
@@ -19,6 +20,8 @@ afterAll(async () => {
   await tripwire.stop()
 })
 beforeEach(() => {
+  // Each test is a fresh container: nothing remembered as dispatched.
+  forgetDispatched()
   github.dispatches.length = 0
   github.requests.length = 0
   github.refuseAlways = undefined

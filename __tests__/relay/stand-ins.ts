@@ -203,3 +203,60 @@ export function answerOf(result: unknown): AnswerView {
   const r = result as AnswerView | { error: AnswerView }
   return 'error' in r ? r.error : r
 }
+
+/** I/O Events' CloudEvent around one event, as a webhook delivery carries it. */
+export function cloudEvent(
+  data: unknown,
+  id: string = crypto.randomUUID()
+): Record<string, unknown> {
+  return {
+    specversion: '1.0',
+    id,
+    source: 'urn:uuid:6c4fcb84-2b3a-4d27-9c1a-1f0e2d3c4b5a',
+    type: 'source_flow_run_error',
+    datacontenttype: 'application/json',
+    time: new Date(UPDATED_AT + 55).toISOString(),
+    data
+  }
+}
+
+const STACK_LINE =
+  'com.adobe.platform.connectors.exception.ConnectorException: Error in processing the copied data. ' +
+  'at com.adobe.platform.connectors.s3.S3Reader.read(S3Reader.java:214) '
+
+/**
+ * A "Batch" delivery of `count` run failures, each a CloudEvent of about `bytesPerEvent` bytes
+ * (the connector's exception text in `errorDetail` makes up the size, as a real failure's does).
+ */
+export function failureBatch(
+  count: number,
+  bytesPerEvent = 1000
+): { events: Record<string, unknown>[]; runIds: string[] } {
+  const runIds = Array.from({ length: count }, () => crypto.randomUUID())
+  const events = runIds.map((id, i) => {
+    const run = (errorDetail: string) =>
+      failedRun({
+        id,
+        flowName: `Nightly S3 customers ${i + 1}`,
+        activities: [
+          {
+            id: 'b3fcb9d2-8a0e-4b8c-9c5e-2f1d3e4a5b6c',
+            activityType: 'copy',
+            statusSummary: {
+              status: 'failed',
+              extensions: {
+                errors: [
+                  { code: 'CONNECTOR-2001-500', message: 'Error in processing the copied data.' }
+                ],
+                errorDetail
+              }
+            }
+          }
+        ]
+      })
+    const bare = JSON.stringify(cloudEvent(run(''))).length
+    const pad = Math.max(0, bytesPerEvent - bare)
+    return cloudEvent(run(STACK_LINE.repeat(Math.ceil(pad / STACK_LINE.length)).slice(0, pad)))
+  })
+  return { events, runIds }
+}

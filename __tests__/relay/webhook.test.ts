@@ -6,6 +6,7 @@ import { GitHubDispatchStandIn } from '../../sim/github-dispatch.js'
 import { LoopbackServer } from '../../sim/loopback.js'
 import { webhookListener } from '../../relay/src/http.js'
 import { main } from '../../relay/src/index.js'
+import { forgetDispatched } from '../../relay/src/memo.js'
 import { clearKeyCache } from '../../relay/src/signature.js'
 import {
   AdobeKeyStandIn,
@@ -14,6 +15,7 @@ import {
   CLIENT_ID,
   EVENT_ID,
   failedRun,
+  failureBatch,
   KEY1_PATH,
   KEY2_PATH,
   keyPair,
@@ -60,11 +62,16 @@ afterAll(async () => {
   await Promise.all([relay.stop(), keys.stop(), github.stop(), tripwire.stop()])
 })
 beforeEach(() => {
+  // Each test is a fresh container: nothing remembered as dispatched.
+  forgetDispatched()
   clearKeyCache()
   keys.requests.length = 0
   keys.failWith = undefined
   github.dispatches.length = 0
   github.requests.length = 0
+  github.delayMs = 0
+  github.maxInFlight = 0
+  github.refuseIf = undefined
   tripwire.hits.length = 0
   console_ = captureConsole()
 })
@@ -208,7 +215,8 @@ describe('digital signatures', () => {
     const body = bodyOf(failedRun())
     await post(body, signedHeaders(body, key1, key2))
     const fetched = keys.requests.length
-    const res = await post(body, signedHeaders(body, key1, key2))
+    const other = bodyOf(failedRun({ id: '0b7e2f4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b' }))
+    const res = await post(other, signedHeaders(other, key1, key2))
     expect(res.status).toBe(200)
     expect(keys.requests).toHaveLength(fetched)
     expect(github.dispatches).toHaveLength(2)
@@ -244,11 +252,12 @@ describe('recipient, shapes and sizes', () => {
     expect(github.requests).toHaveLength(0)
   })
 
-  it('a body over MAX_BODY_BYTES: 413 before anything is verified', async () => {
-    const body = bodyOf(failedRun({ flowName: 'x'.repeat(70_000) }))
+  it('a body over Adobe\u2019s 2 MB batch (3 MB): 413 before anything is verified', async () => {
+    const body = bodyOf(failedRun({ flowName: 'x'.repeat(3_000_000) }))
     const res = await post(body, signedHeaders(body, key1, key2))
     expect(res.status).toBe(413)
     expect(keys.requests).toHaveLength(0)
+    expect(github.requests).toHaveLength(0)
   })
 
   it('signed JSON that is not JSON: 400', async () => {
@@ -300,21 +309,126 @@ describe('recipient, shapes and sizes', () => {
   })
 })
 
+describe("Adobe's batches (up to 20 events and 2 MB; only 429 and 5xx are redelivered)", () => {
+  const dispatchCounts = (runIds: string[]) =>
+    runIds.map(id => github.dispatches.filter(d => d.clientPayload.runId === id).length)
+  /** main() as I/O Runtime calls the raw web action, with the relay's default time limit. */
+  const deliverBatch = async (body: string, extra: Record<string, unknown> = {}) => {
+    const result = await main(
+      {
+        ...settings(),
+        TIME_LIMIT_MS: undefined,
+        ...extra,
+        __ow_method: 'post',
+        __ow_headers: signedHeaders(body, key1, key2),
+        __ow_body: Buffer.from(body).toString('base64')
+      },
+      { backoffBaseMs: 20 }
+    )
+    expect(JSON.stringify(result)).not.toContain(github.token)
+    return answerOf(result)
+  }
+
+  it('a genuine 20-failure batch of about 67 KB is accepted and all 20 dispatched', async () => {
+    const { events, runIds } = failureBatch(20, 3350)
+    const body = bodyOf(events)
+    expect(body.length).toBeGreaterThan(64 * 1024)
+    expect(body.length).toBeLessThan(70_000)
+    const res = await post(body, signedHeaders(body, key1, key2))
+    expect(res.status).toBe(200)
+    expect(res.body.dispatched).toHaveLength(20)
+    expect(dispatchCounts(runIds)).toEqual(runIds.map(() => 1))
+  })
+
+  it('a batch just under 2 MB (20 failures with long connector errors) is accepted', async () => {
+    const { events, runIds } = failureBatch(20, 97_000)
+    const body = bodyOf(events)
+    expect(body.length).toBeGreaterThan(1_900_000)
+    expect(body.length).toBeLessThan(2_000_000)
+    const res = await post(body, signedHeaders(body, key1, key2))
+    expect(res.status).toBe(200)
+    expect(dispatchCounts(runIds)).toEqual(runIds.map(() => 1))
+  })
+
+  it('with GitHub taking 450 ms per dispatch, 20 runs are dispatched within the limit, 8 at most at once', async () => {
+    // One at a time this is 9 s, past the 8 s limit; side by side it is 3 rounds. Counted, not
+    // timed: the answer is 200 only if every dispatch was made before the deadline.
+    github.delayMs = 450
+    const { events, runIds } = failureBatch(20)
+    const answer = await deliverBatch(bodyOf(events))
+    expect(answer.statusCode).toBe(200)
+    expect(answer.body.dispatched).toHaveLength(20)
+    expect(dispatchCounts(runIds)).toEqual(runIds.map(() => 1))
+    expect(github.maxInFlight).toBeGreaterThan(1)
+    expect(github.maxInFlight).toBeLessThanOrEqual(8)
+  }, 30_000)
+
+  it('a partial failure (5xx, so Adobe redelivers), then the redelivery: every run dispatched exactly once', async () => {
+    const { events, runIds } = failureBatch(20)
+    const failing = new Set(runIds.slice(15))
+    github.refuseIf = payload =>
+      failing.has(payload.runId as string) ? { status: 503 } : undefined
+    const body = bodyOf(events)
+    const first = await deliverBatch(body, { TIME_LIMIT_MS: 3000 })
+    expect(first.statusCode).toBe(503)
+    expect(first.body.result).toBe('failed')
+    const sent = first.body.dispatched.map(d => d.runId)
+    expect(sent.length).toBeGreaterThan(0)
+    for (const id of failing) expect(sent).not.toContain(id)
+
+    // GitHub is back; Adobe redelivers the same batch.
+    github.refuseIf = undefined
+    const again = await deliverBatch(body)
+    expect(again.statusCode).toBe(200)
+    expect(dispatchCounts(runIds)).toEqual(runIds.map(() => 1))
+    expect(
+      (again.body as unknown as { alreadyDispatched: string[] }).alreadyDispatched.sort()
+    ).toEqual([...sent].sort())
+    expect(first.body.reason).toMatch(/Adobe redelivers/)
+    expect(console_.lines.some(l => /was already dispatched by this relay/.test(l))).toBe(true)
+  }, 30_000)
+
+  it('GitHub refusing the token mid-batch is a 5xx (retried by Adobe), never a 4xx', async () => {
+    const { events, runIds } = failureBatch(20)
+    github.refuseIf = payload => (payload.runId === runIds[3] ? { status: 401 } : undefined)
+    const body = bodyOf(events)
+    const first = await deliverBatch(body)
+    expect(first.statusCode).toBe(502)
+    expect(first.body.reason).toMatch(/refused the token \(401\)/)
+    github.refuseIf = undefined
+    const again = await deliverBatch(body)
+    expect(again.statusCode).toBe(200)
+    expect(dispatchCounts(runIds)).toEqual(runIds.map(() => 1))
+  }, 30_000)
+
+  it('more than 25 events cannot be a batch of Adobe\u2019s (20 at most): 413', async () => {
+    const { events } = failureBatch(26)
+    const body = bodyOf(events)
+    const res = await post(body, signedHeaders(body, key1, key2))
+    expect(res.status).toBe(413)
+    expect(github.requests).toHaveLength(0)
+  })
+})
+
 describe('time from one event to its dispatch through the stand-ins', () => {
   it('is measured (webhook, cold and warm key cache; Runtime consumer)', async () => {
-    const body = bodyOf(failedRun())
-    const headers = signedHeaders(body, key1, key2)
+    // A run of its own for each delivery (the relay does not dispatch a run twice), signed ahead.
+    const { runIds } = failureBatch(21)
+    const deliveries = runIds.slice(0, 11).map(id => {
+      const body = bodyOf(failedRun({ id }))
+      return { body, headers: signedHeaders(body, key1, key2) }
+    })
     const time = async (f: () => Promise<unknown>) => {
       const t = process.hrtime.bigint()
       await f()
       return Number(process.hrtime.bigint() - t) / 1e6
     }
-    const cold = await time(() => post(body, headers))
+    const cold = await time(() => post(deliveries[0].body, deliveries[0].headers))
     const warm: number[] = []
-    for (let i = 0; i < 10; i++) warm.push(await time(() => post(body, headers)))
+    for (const d of deliveries.slice(1)) warm.push(await time(() => post(d.body, d.headers)))
     const consumer: number[] = []
-    for (let i = 0; i < 10; i++)
-      consumer.push(await time(() => main({ ...settings(), ...failedRun() })))
+    for (const id of runIds.slice(11))
+      consumer.push(await time(() => main({ ...settings(), ...failedRun({ id }) })))
     expect(github.dispatches).toHaveLength(21)
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
     const gaps = github.dispatches.map(d => d.at)

@@ -11,7 +11,15 @@ export const EVENT_TYPE = 'aep-flow-run-failed'
 
 /** Under I/O Events' 10 s webhook timeout, so that a slow GitHub means a redelivery, not a loss. */
 export const DEFAULT_TIME_LIMIT_MS = 8000
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024
+/**
+ * I/O Events' "Batch" delivery holds up to 20 events and 2 MB (read as 2 MiB, the larger reading),
+ * plus headroom for what I/O Events wraps around the events (`recipient_client_id`, CloudEvent
+ * attributes): a genuine delivery is never refused for its size, and a larger one cannot be one.
+ */
+export const ADOBE_BATCH_MAX_BYTES = 2 * 1024 * 1024
+export const DEFAULT_MAX_BODY_BYTES = ADOBE_BATCH_MAX_BYTES + 64 * 1024
+/** Whatever is configured, the body stays bounded (the raw body, its base64 and its parse). */
+export const MAX_BODY_BYTES_LIMIT = 4 * 1024 * 1024
 
 /** Every parameter the relay reads; none of them is ever taken as a field of the event. */
 export const CONFIG_PARAMS = [
@@ -112,8 +120,14 @@ export function readConfig(params: Record<string, unknown>): ConfigResult {
 
   const timeLimitMs = integer(params.TIME_LIMIT_MS, DEFAULT_TIME_LIMIT_MS, 200, 50_000)
   if (timeLimitMs === undefined) problems.push('TIME_LIMIT_MS must be 200..50000')
-  const maxBodyBytes = integer(params.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024)
-  if (maxBodyBytes === undefined) problems.push('MAX_BODY_BYTES must be 1024..1048576')
+  const maxBodyBytes = integer(
+    params.MAX_BODY_BYTES,
+    DEFAULT_MAX_BODY_BYTES,
+    1024,
+    MAX_BODY_BYTES_LIMIT
+  )
+  if (maxBodyBytes === undefined)
+    problems.push(`MAX_BODY_BYTES must be 1024..${MAX_BODY_BYTES_LIMIT}`)
 
   let apiUrl = GITHUB_API
   if (params.GITHUB_API_URL !== undefined && params.GITHUB_API_URL !== GITHUB_API) {

@@ -31,7 +31,7 @@ export type Verdict =
   | { kind: 'ignored'; reason: string }
   | { kind: 'refused'; status: 400 | 403 | 413; reason: string }
 
-/** More events than this in one delivery is not a delivery from Adobe. */
+/** More events than this in one delivery is not a delivery from Adobe (its batches hold 20). */
 export const MAX_EVENTS = 25
 const MAX_DEPTH = 5
 const FAILURE_CODES = new Set([

@@ -5,11 +5,15 @@
  * the webhook locally; production runs `main` on I/O Runtime.
  */
 import type * as http from 'node:http'
-import { DEFAULT_MAX_BODY_BYTES } from './config.js'
+import { DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_LIMIT } from './config.js'
 import { main, type Answer } from './index.js'
 
 export function webhookListener(settings: Record<string, unknown>): http.RequestListener {
-  const max = Number(settings.MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES)
+  // Bounded whatever the setting says (main() then refuses a setting that is not a number).
+  const max = Math.min(
+    MAX_BODY_BYTES_LIMIT,
+    Number(settings.MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES
+  )
   return (req, res) => {
     const chunks: Buffer[] = []
     let size = 0

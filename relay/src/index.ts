@@ -10,13 +10,18 @@
  *   and verifies both of Adobe's digital signatures and `recipient_client_id` itself.
  *
  * Answers: 200 for what it dispatched or deliberately ignored (Adobe does not redeliver those),
- * 4xx for forged or malformed deliveries, 502 when GitHub refuses the token or the request, 503
- * when GitHub could not be reached in time (Adobe redelivers), 500 when misconfigured. Never the
+ * 4xx only for a delivery that cannot be a valid one from Adobe (forged, malformed, over Adobe's
+ * own sizes): I/O Events drops a 4xx (429 aside) for good. Anything that may succeed later is 5xx,
+ * which Adobe redelivers for 24 h: 502 when GitHub refuses the token or the request, 503 when
+ * GitHub could not be reached in time, 500 when misconfigured. A delivery's runs are dispatched
+ * side by side (batch.ts), and a redelivery skips the runs already dispatched (memo.ts). Never the
  * token, in an answer or a log line.
  */
 import { CONFIG_PARAMS, readConfig, type RelayConfig } from './config.js'
 import { readEvents, type ClientPayload, type Verdict } from './envelope.js'
-import { dispatch, type DispatchPacing } from './github.js'
+import { deliveryAnswer, dispatchAll } from './batch.js'
+import type { DispatchPacing } from './github.js'
+import { dispatchedRuns } from './memo.js'
 import { verifySignatures } from './signature.js'
 import { describe, Log, Redactor } from './text.js'
 
@@ -154,23 +159,44 @@ async function relay(
     }
   }
 
+  const results = await dispatchAll([...runs.values()], config, deadline, dispatchedRuns, pacing)
   const dispatched: Record<string, unknown>[] = []
-  for (const payload of runs.values()) {
-    const outcome = await dispatch(config, payload, deadline, pacing)
-    const what = `run ${payload.runId} (flow ${payload.flowId}, sandbox ${payload.sandbox})`
-    if (outcome.ok) {
+  const alreadyDispatched: string[] = []
+  const notDispatched: string[] = []
+  const failures: string[] = []
+  for (const r of results) {
+    const p = r.payload
+    const what = `run ${p.runId} (flow ${p.flowId}, sandbox ${p.sandbox})`
+    if (r.kind === 'dispatched') {
       log.info(
-        `dispatched aep-flow-run-failed to ${config.owner}/${config.repo} for ${what} in ${outcome.ms} ms, ${outcome.attempts} attempt(s)`
+        `dispatched aep-flow-run-failed to ${config.owner}/${config.repo} for ${what} in ${r.ms} ms, ${r.attempts} attempt(s)`
       )
-      dispatched.push({ runId: payload.runId, flowId: payload.flowId, sandbox: payload.sandbox })
-      continue
+      dispatched.push({ runId: p.runId, flowId: p.flowId, sandbox: p.sandbox })
+    } else if (r.kind === 'already') {
+      log.info(`ignored: ${what} was already dispatched by this relay (a redelivery)`)
+      alreadyDispatched.push(p.runId)
+    } else {
+      notDispatched.push(p.runId)
+      if (r.kind === 'failed') failures.push(`${r.reason} (${what})`)
     }
-    const status = outcome.transient ? 503 : 502
-    const reason = `${outcome.reason} (${what}, ${outcome.attempts} attempt(s) in ${outcome.ms} ms)`
-    log.error(`failed (${status}): ${reason}`)
-    return finish(status, { result: 'failed', reason, dispatched, ignored })
   }
-  return finish(200, { result: dispatched.length ? 'dispatched' : 'ignored', dispatched, ignored })
+  const answer = deliveryAnswer(results)
+  if (answer.status === 200)
+    return finish(200, { result: answer.result, dispatched, alreadyDispatched, ignored })
+  const left = notDispatched.length - failures.length
+  const reason =
+    failures.join('; ') +
+    (left ? `; ${left} more run(s) not attempted after that failure` : '') +
+    `; Adobe redelivers, and runs dispatched now are not dispatched again by this relay`
+  log.error(`failed (${answer.status}): ${reason}`)
+  return finish(answer.status, {
+    result: 'failed',
+    reason,
+    dispatched,
+    alreadyDispatched,
+    notDispatched,
+    ignored
+  })
 }
 
 function challenge(
