@@ -26,6 +26,9 @@ describe('issue bodies and titles', () => {
     expect(text.length).toBeLessThan(256)
     expect(text).not.toMatch(/@team|#12/)
     expect(text).toContain(FLOW)
+    expect(title({ ...incident, flowName: '&commat;team &num;12 &#64;x' })).not.toMatch(
+      /&(?:commat|num|#64);/
+    )
   })
 
   it.each([

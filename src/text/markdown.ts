@@ -50,11 +50,15 @@ function unautolinked(text: string): string {
 
 /**
  * `@team`, `#12`, `GH-12`, `owner/repo#12` and issue URLs made inert: GitHub notifies on the
- * first and cross-references the others, and a backslash before `#` does not stop it.
+ * first and cross-references the others, and a backslash before `#` does not stop it. An `&` that
+ * could start an entity (`&commat;`, `&#35;`) is broken too: a title is not escaped like a body.
  */
 export function unlinked(text: string): string {
   return unautolinked(
-    text.replace(/\\?#(?!\u200b)/g, `#${BREAK}`).replace(/\b(gh)-(?=\d)/gi, `$1${BREAK}-`)
+    text
+      .replace(/\\?#(?!\u200b)/g, `#${BREAK}`)
+      .replace(/\b(gh)-(?=\d)/gi, `$1${BREAK}-`)
+      .replace(/&(?=[#a-z])/gi, `&${BREAK}`)
   )
 }
 
