@@ -86,20 +86,22 @@ describe('apiError', () => {
   it.each([
     [
       'a \\/-escaped JSON echo',
-      (s: string) => JSON.stringify({ message: s }).replace(/\//g, '\\/')
+      (s: string) => JSON.stringify(s).slice(1, -1).replace(/\//g, '\\/')
     ],
-    [
-      'a form-encoded echo',
-      (s: string) => `client_secret=${new URLSearchParams({ s }).toString().slice(2)}`
-    ],
-    ['a base64 echo', (s: string) => `basic ${Buffer.from(`id:${s}`).toString('base64')}`],
-    ['a folded echo', (s: string) => `secret: ${s.slice(0, 15)}\r\n ${s.slice(15)}`]
-  ])('never repeats a client secret echoed in %s', (_, echo) => {
+    ['a form-encoded echo', (s: string) => new URLSearchParams({ s }).toString().slice(2)],
+    ['a base64 echo', (s: string) => Buffer.from(s).toString('base64')],
+    ['a folded echo', (s: string) => `${s.slice(0, 15)}\r\n ${s.slice(15)}`]
+  ])('never repeats a client secret echoed in %s (JSON or plain text)', (_, form) => {
     const secret = 'p8e-Cl!ent/Secret (form) ~42~'
     registerSecret(secret)
-    const err = apiError('IMS token request', res(400, echo(secret)))
-    for (let i = 0; i + 12 <= secret.length; i++)
-      expect(err.message).not.toContain(secret.slice(i, i + 12))
+    const echoed = form(secret)
+    for (const body of [`client_secret=${echoed}`, `{"message":"secret ${echoed}"}`]) {
+      const err = apiError('IMS token request', res(400, body))
+      for (const shown of [echoed, ...echoed.split(/\s+/)].filter(t => t.length >= 12))
+        expect(err.message).not.toContain(shown)
+      for (let i = 0; i + 12 <= secret.length; i++)
+        expect(err.message).not.toContain(secret.slice(i, i + 12))
+    }
   })
 
   it('has a hint for every status a data engineer meets', () => {
