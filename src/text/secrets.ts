@@ -22,6 +22,10 @@ const shortForms: string[] = []
 /** Every FRAGMENT-long piece of every form, and a rolling hash of each so a scan stays linear. */
 const grams = new Set<string>()
 const gramHashes = new Set<number>()
+/** One bit per hash bucket (the hash's top 20 bits): most windows are ruled out by one lookup. */
+const FILTER_SHIFT = 12
+const filter = new Uint8Array(2 ** (32 - FILTER_SHIFT) / 8)
+const bucket = (h: number): number => h >>> FILTER_SHIFT
 
 const BASE = 0x01000193
 /** BASE^(FRAGMENT-1), modulo 2^32: what the character leaving a rolling window weighed. */
@@ -88,8 +92,10 @@ export function registerSecret(value: string | undefined): void {
     }
     for (let i = 0; i + FRAGMENT <= form.length; i++) {
       const gram = form.slice(i, i + FRAGMENT)
+      const h = hash(gram)
       grams.add(gram)
-      gramHashes.add(hash(gram))
+      gramHashes.add(h)
+      filter[bucket(h) >>> 3] |= 1 << (bucket(h) & 7)
     }
   }
 }
@@ -114,7 +120,9 @@ export function redact(text: string): string {
   for (let i = 0; i < out.length; i++) {
     if (i >= FRAGMENT) h = (h - Math.imul(out.charCodeAt(i - FRAGMENT), OUT_WEIGHT)) | 0
     h = (Math.imul(h, BASE) + out.charCodeAt(i)) | 0
-    if (i < FRAGMENT - 1 || !gramHashes.has(h)) continue
+    if (i < FRAGMENT - 1) continue
+    const b = bucket(h)
+    if ((filter[b >>> 3] & (1 << (b & 7))) === 0 || !gramHashes.has(h)) continue
     const start = i - FRAGMENT + 1
     if (!grams.has(out.slice(start, i + 1))) continue
     const last = spans.at(-1)
