@@ -365,7 +365,7 @@ export class Simulator {
   constructor(private readonly options: SimulatorOptions = {}) {
     this.orgId = options.orgId ?? '5C1328435BF324E90A49402A@AdobeOrg'
     this.apiKey = options.apiKey ?? 'sim-client-id'
-    this.clientSecret = options.clientSecret ?? 'sim-client-secret-p8e-XyZ'
+    this.clientSecret = options.clientSecret ?? 'p8e-sim-secret-9f3Kq2XyZ'
     this.reportWindows = options.windows ?? true
     for (const token of options.staticTokens ?? []) this.tokens.set(token, Infinity)
     this.clock = new SimClock(delta => this.tick(delta < 0))

@@ -8,6 +8,8 @@ import type { Simulator } from '../../sim/simulator.js'
 import {
   STATIC_TOKEN,
   act,
+  expectNoSecrets,
+  secretsOf,
   shownText,
   startSimulatorAndGitHub,
   staticInputs,
@@ -142,6 +144,34 @@ describe('server text in an issue neither notifies, links nor reorders; it never
     const prefix = STATIC_TOKEN.slice(0, 16)
     for (const text of [...Object.values(shownText(run)), github.sentText()])
       expect(text).not.toContain(prefix)
+  })
+
+  it('entities, bare URLs, a 200 KB code and the token in base64 or folded: inert, bounded, nowhere', async () => {
+    const said =
+      '&commat;team &num;12 &#64;team &#x23;12 see https://evil.example/x, www.evil.example or a@evil.example'
+    const b64 = Buffer.from(`Authorization: Bearer ${STATIC_TOKEN}`).toString('base64')
+    const folded = `${STATIC_TOKEN.slice(0, 20)}\r\n ${STATIC_TOKEN.slice(20)}`
+    failure(sim, {
+      flowName: `crm ${said}`,
+      createdAt: Date.now() - HOUR,
+      errors: [
+        { code: CODE, message: `${said} auth ${b64} token ${folded}` },
+        // The simulator repeats a run's errors in its activities: 4 copies within a 1 MiB page.
+        { code: `${CODE}-${'9'.repeat(200_000)}`, message: said }
+      ]
+    })
+    const run = await sweep()
+    expect(github.issues).toHaveLength(1)
+    const [issue] = github.issues
+    expect(issue.body.length).toBeLessThanOrEqual(65_536)
+    expect(Buffer.byteLength(run.summary)).toBeLessThan(1024 * 1024)
+    for (const text of [issue.title, issue.body, run.summary]) {
+      const shown = text.replace(/`[^`\n]*`/g, '')
+      expect(shown).not.toMatch(/(?<!\\)&(?:commat|num|#\d+|#x[\da-f]+);/i)
+      expect(shown).not.toMatch(/https:\/\/evil|www\.evil|a@evil/)
+    }
+    expect(issue.body).not.toMatch(/@team|#12/)
+    expectNoSecrets(run, secretsOf(sim), { issues: github.sentText() })
   })
 
   it("a long retry history keeps the body within GitHub's limit", async () => {

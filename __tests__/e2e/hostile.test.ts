@@ -8,8 +8,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
 import { runAction, type ActionRun } from '../../sim/run-action.js'
-import { resultsOf, shownText } from '../helpers/e2e.js'
-import { HostileServer, json, leakedForms, type Hook } from '../helpers/hostile.js'
+import { expectNoSecrets, resultsOf } from '../helpers/e2e.js'
+import { HostileServer, json, type Hook } from '../helpers/hostile.js'
 
 let server: HostileServer
 beforeEach(async () => {
@@ -28,12 +28,13 @@ function expectNoInjection(run: ActionRun): void {
 }
 
 /** The given secrets appear nowhere but on `::add-mask::` lines, in no transformed form either. */
-function expectNoLeak(run: ActionRun, secrets: string[]): void {
-  const places = shownText(run)
-  for (const secret of secrets)
-    for (const form of leakedForms(secret))
-      for (const [place, text] of Object.entries(places))
-        if (text.includes(form)) throw new Error(`${form} (a form of a secret) leaked in ${place}`)
+const expectNoLeak = (run: ActionRun, secrets: string[]): void => expectNoSecrets(run, secrets)
+
+/** What GitHub would render as a mention, a reference or a link, outside a code span. */
+function expectInertMarkdown(markdown: string): void {
+  const text = markdown.replace(/`[^`\n]*`/g, '')
+  expect(text).not.toMatch(/(?<!\\)&(?:commat|num|#\d+|#x[\da-f]+|lt|gt);/i)
+  expect(text).not.toMatch(/https?:\/\/evil|www\.evil|a@evil/)
 }
 
 /** A 429 with an empty body and this `Retry-After`. */
@@ -245,6 +246,136 @@ describe.each([
       const run = await action({ 'run-id': '', 'flow-id': server.flowId })
       expect(run.code).toBe(0)
       expectNoLeak(run, [t])
+    })
+  })
+
+  describe('text: entities, autolinks and megabytes from the server stay text, and bounded', () => {
+    it('two 600 KB codes, a 900 KB message, &commat;/&num; and bare URLs: a summary under 1 MiB, short log lines', async () => {
+      const ids: string[] = [randomUUID(), randomUUID(), randomUUID()]
+      const said =
+        '&commat;team &num;12 see https://evil.example/x, www.evil.example or a@evil.example'
+      const errorsOf = [
+        [{ code: `A-${'1'.repeat(600_000)}`, message: said }],
+        [{ code: `B-${'2'.repeat(600_000)}`, message: said }],
+        [{ code: 'C-1', message: `${said} ${'m'.repeat(900_000)}` }]
+      ]
+      server.hooks.getRun = (_req, res, url) => {
+        const id = url.pathname.split('/').pop()!
+        const errors = errorsOf[ids.indexOf(id)] ?? []
+        json(res, 200, {
+          items: [
+            server.run({
+              id,
+              metrics: {
+                statusSummary: { status: 'failed', errors },
+                recordSummary: { outputRecordCount: 0 }
+              }
+            })
+          ]
+        })
+      }
+      const run = await action({ 'run-id': ids.join(','), concurrency: '1' })
+      expect(run.code).toBe(0)
+      expect(JSON.parse(run.outputs['run-ids'])).toEqual(ids)
+      expect(run.summary).toContain('### Failures by cause')
+      expect(Buffer.byteLength(run.summary)).toBeLessThan(1024 * 1024)
+      expectInertMarkdown(run.summary)
+      for (const line of run.stdout.split('\n')) expect(line.length).toBeLessThan(20_000)
+    })
+  })
+
+  describe('patterns match in linear time, whatever the server names things', () => {
+    it('skip-errors *-*-400 against a 240,000-character code: decided at once, outputs written', async () => {
+      server.hooks.getRun = (_req, res, url) =>
+        json(res, 200, {
+          items: [
+            server.run({
+              id: url.pathname.split('/').pop(),
+              metrics: {
+                statusSummary: {
+                  status: 'failed',
+                  errors: [{ code: '-'.repeat(240_000), message: 'long' }]
+                },
+                recordSummary: { outputRecordCount: 0 }
+              }
+            })
+          ]
+        })
+      const run = await action({ 'skip-errors': '*-*-400' })
+      // Before: a backtracking expression, minutes of CPU, killed at the timeout without outputs.
+      expect(run.signal).toBeNull()
+      expect(run.code).toBe(0)
+      expect(server.hits.retrigger).toBe(1)
+      expect(resultsOf(run)[0].state).toBe('retriggered')
+    })
+
+    it('flow-name *a*a*a*a*a*a*a*a*a*b against long names: the sweep goes on, outputs written', async () => {
+      const flows = ['a'.repeat(300), `${'a'.repeat(250)}b`].map(name => ({
+        id: randomUUID(),
+        name,
+        state: 'enabled',
+        inheritedAttributes: { properties: { isSourceFlow: true } },
+        lastRunDetails: { id: randomUUID(), state: 'success', startedAtUTC: Date.now() - 60_000 }
+      }))
+      server.hooks.listFlows = (_req, res) => json(res, 200, { items: flows, _links: {} })
+      server.hooks.listRuns = (_req, res) => json(res, 200, { items: [], _links: {} })
+      const run = await action({
+        'run-id': '',
+        'flow-id': 'all',
+        'flow-name': '*a*a*a*a*a*a*a*a*a*b'
+      })
+      expect(run.signal).toBeNull()
+      expect(run.code).toBe(0)
+      expect(run.outputs.results).toBe('[]')
+    })
+  })
+
+  describe('secrets in every form a server can echo them in', () => {
+    it('the token in base64, folded, after 980 characters of errorDetail; the client secret form-encoded and \\/-escaped: nowhere', async () => {
+      const token = `tok-${randomUUID()}-${randomUUID()}`
+      const secret = `hostile/secret!${randomUUID()} (with) ~space~`
+      server.hooks.token = (_req, res) => json(res, 200, { access_token: token, expires_in: 86399 })
+      const b64 = (text: string) => Buffer.from(text).toString('base64')
+      const form = new URLSearchParams({ client_secret: secret }).toString()
+      const messages = [
+        `auth header was ${b64(`Authorization: Bearer ${token}`)}`,
+        `header: Bearer ${token.slice(0, 35)}\r\n ${token.slice(35)}`,
+        `IMS said: got ${form}`,
+        `echo ${JSON.stringify({ client_secret: secret }).replace(/\//g, '\\/')}`
+      ]
+      server.hooks.getRun = (_req, res, url) =>
+        json(res, 200, {
+          items: [
+            server.run({
+              id: url.pathname.split('/').pop(),
+              metrics: {
+                statusSummary: {
+                  status: 'failed',
+                  errors: messages.map((message, i) => ({ code: `E-${i}`, message }))
+                },
+                recordSummary: { outputRecordCount: 0 }
+              },
+              activities: [
+                {
+                  statusSummary: {
+                    status: 'failed',
+                    extensions: { errorDetail: `${'x'.repeat(980)}${token}` }
+                  }
+                }
+              ]
+            })
+          ]
+        })
+      server.hooks.retrigger = (_req, res) =>
+        json(res, 400, { title: `refused: ${b64(`Bearer ${token}`)} ${messages[1]}` })
+      const inputs = server.inputs({ 'client-id': server.apiKey, 'client-secret': secret })
+      delete inputs['access-token']
+      const run = await runAction(inputs, { env, timeoutMs: 30_000 })
+      expect(server.hits.token).toBe(1)
+      expect(server.hits.retrigger).toBe(1)
+      expect(run.code).toBe(1)
+      expect(run.summary).toContain('the connector said')
+      expectNoLeak(run, [token, secret])
     })
   })
 

@@ -2,6 +2,7 @@ import { expect } from '@jest/globals'
 import { GitHubStandIn } from '../../sim/github.js'
 import { Simulator, type SimulatorOptions } from '../../sim/simulator.js'
 import { runAction, type ActionRun, type RunOptions } from '../../sim/run-action.js'
+import { leakedForms } from './hostile.js'
 
 export const STATIC_TOKEN = 'static-token-5f0c2e9a8b7d4c3e2f1a0b9c8d7e6f5a'
 
@@ -102,12 +103,22 @@ export function secretsOf(sim: Simulator): string[] {
   return [STATIC_TOKEN, sim.clientSecret, ...sim.issuedTokens]
 }
 
-/** A secret may appear only on `::add-mask::` lines, nowhere else: not in logs, summary or outputs. */
-export function expectNoSecrets(run: ActionRun, secrets: string[]): void {
-  const places = shownText(run)
+/**
+ * A secret may appear only on `::add-mask::` lines, nowhere else: not in logs, summary, outputs
+ * (or `more` places, an issue's text), in no form either (`leakedForms`: encoded, base64, pieces).
+ */
+export function expectNoSecrets(
+  run: ActionRun,
+  secrets: string[],
+  more: Record<string, string> = {}
+): void {
+  const places = { ...shownText(run), ...more }
   for (const secret of secrets) {
-    for (const [place, text] of Object.entries(places)) {
-      if (text.includes(secret)) throw new Error(`secret ${secret.slice(0, 6)}… leaked in ${place}`)
+    for (const form of leakedForms(secret)) {
+      for (const [place, text] of Object.entries(places)) {
+        if (text.includes(form))
+          throw new Error(`secret ${secret.slice(0, 6)}… leaked in ${place} as ${form}`)
+      }
     }
   }
 }

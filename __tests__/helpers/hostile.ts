@@ -156,16 +156,33 @@ function routeOf(method: string, path: string): HostileRoute | undefined {
 }
 
 /**
- * Every form a secret could leak in: as is, URL-encoded, JSON-escaped, whitespace-collapsed,
- * and any prefix or infix of 12 characters or more (what clipping leaves).
+ * Every form a secret could leak in: as is, URL- and form-encoded (either hex case), JSON-escaped
+ * (also with `\\/`), whitespace-collapsed, base64 and base64url at each of the three byte
+ * alignments it can have inside a longer encoded text, and any piece of 12 characters or more of
+ * each (what clipping or a folded line leaves).
  */
 export function leakedForms(secret: string): string[] {
-  const forms = new Set([
+  const json = JSON.stringify(secret).slice(1, -1)
+  const form = new URLSearchParams({ s: secret }).toString().slice(2)
+  const lower = (text: string) => text.replace(/%[0-9A-F]{2}/g, m => m.toLowerCase())
+  const bytes = Buffer.from(secret)
+  const base64 = [0, 1, 2].flatMap(shift => {
+    const whole = bytes.subarray(shift, shift + Math.floor((bytes.length - shift) / 3) * 3)
+    return whole.length >= 6 ? [whole.toString('base64'), whole.toString('base64url')] : []
+  })
+  const wholes = new Set([
     secret,
     encodeURIComponent(secret),
-    JSON.stringify(secret).slice(1, -1),
-    secret.replace(/\s+/g, ' ')
+    lower(encodeURIComponent(secret)),
+    form,
+    lower(form),
+    json,
+    json.replace(/\//g, '\\/'),
+    secret.replace(/\s+/g, ' '),
+    ...base64
   ])
-  for (let i = 0; i + 12 <= secret.length; i += 4) forms.add(secret.slice(i, i + 12))
+  const forms = new Set(wholes)
+  for (const whole of wholes)
+    for (let i = 0; i + 12 <= whole.length; i += 4) forms.add(whole.slice(i, i + 12))
   return [...forms]
 }

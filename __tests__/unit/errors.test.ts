@@ -70,6 +70,40 @@ describe('apiError', () => {
     expect(err.message).toContain('Bearer ***')
   })
 
+  it('bounds a code of any length or type, and redacts a request id before clipping it', () => {
+    const token = `tok-${'0123456789abcdef'.repeat(12)}`
+    registerSecret(token)
+    const long = readErrorBody(res(400, JSON.stringify({ type: `x/${'C'.repeat(600_000)}` })))
+    expect(long.code!.length).toBeLessThanOrEqual(101)
+    expect(readErrorBody(res(400, '{"type":5,"error":{"a":1},"title":"t"}'))).toMatchObject({
+      code: undefined,
+      detail: 't'
+    })
+    const echoed = readErrorBody(res(400, '', { 'x-request-id': `id ${token}` }))
+    expect(echoed.requestId).not.toContain(token.slice(0, 12))
+  })
+
+  it.each([
+    [
+      'a \\/-escaped JSON echo',
+      (s: string) => JSON.stringify(s).slice(1, -1).replace(/\//g, '\\/')
+    ],
+    ['a form-encoded echo', (s: string) => new URLSearchParams({ s }).toString().slice(2)],
+    ['a base64 echo', (s: string) => Buffer.from(s).toString('base64')],
+    ['a folded echo', (s: string) => `${s.slice(0, 15)}\r\n ${s.slice(15)}`]
+  ])('never repeats a client secret echoed in %s (JSON or plain text)', (_, form) => {
+    const secret = 'p8e-Cl!ent/Secret (form) ~42~'
+    registerSecret(secret)
+    const echoed = form(secret)
+    for (const body of [`client_secret=${echoed}`, `{"message":"secret ${echoed}"}`]) {
+      const err = apiError('IMS token request', res(400, body))
+      for (const shown of [echoed, ...echoed.split(/\s+/)].filter(t => t.length >= 12))
+        expect(err.message).not.toContain(shown)
+      for (let i = 0; i + 12 <= secret.length; i++)
+        expect(err.message).not.toContain(secret.slice(i, i + 12))
+    }
+  })
+
   it('has a hint for every status a data engineer meets', () => {
     for (const status of [400, 401, 403, 404, 412, 429, 500, 502, 503, 504]) {
       expect(flowServiceHint(status, { sandbox: 'prod', oauth: false, runId: 'R' })).toBeTruthy()

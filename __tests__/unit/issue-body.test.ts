@@ -1,7 +1,7 @@
 // What an issue says: within GitHub's limits, and server text unable to mention or link.
 import { describe, expect, it } from '@jest/globals'
 import { MAX_BODY, fit, readMarks, marks, title } from '../../src/github/issue-body.js'
-import { unlinked } from '../../src/text/markdown.js'
+import { inert, unlinked } from '../../src/text/markdown.js'
 import type { Incident } from '../../src/github/escalation.js'
 
 const FLOW = '00000000-0000-4000-8000-00000000f10a'
@@ -26,6 +26,9 @@ describe('issue bodies and titles', () => {
     expect(text.length).toBeLessThan(256)
     expect(text).not.toMatch(/@team|#12/)
     expect(text).toContain(FLOW)
+    expect(title({ ...incident, flowName: '&commat;team &num;12 &#64;x' })).not.toMatch(
+      /&(?:commat|num|#64);/
+    )
   })
 
   it.each([
@@ -38,6 +41,17 @@ describe('issue bodies and titles', () => {
     ['www.github.com', /www\.github/]
   ])('%s neither mentions nor links', (text, live) => {
     expect(unlinked(text)).not.toMatch(live)
+  })
+
+  it.each([
+    ['&commat;team', /@|(?<!\\)&/],
+    ['&num;12', /#|(?<!\\)&/],
+    ['&#64;team &#x23;12', /(?<!\\)&/],
+    ['https://evil.example', /https:\/\//],
+    ['a@evil.example', /a@evil/]
+  ])('server text %s in an issue body neither mentions, references nor links', (text, live) => {
+    expect(inert(text)).not.toMatch(live)
+    expect(inert(text).replace(/[\u200b\\]/g, '')).toBe(text)
   })
 
   it('reads back the markers it writes', () => {

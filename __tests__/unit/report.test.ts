@@ -68,6 +68,41 @@ describe('summary', () => {
     expect(text).toContain('10000 runs selected · 10000 re-triggered')
   })
 
+  it('two 600 KB error codes: every server field bounded, the whole cut with a note, never over 1 MiB', () => {
+    const codes = ['A', 'B'].map(c => `${c}-${'9'.repeat(600_000)}`)
+    const results = codes.map((c, i) =>
+      result(i, {
+        state: 'needs-fix',
+        newRunId: undefined,
+        skippedFor: c,
+        previousErrors: [`${c}: ${'m'.repeat(600_000)}`]
+      })
+    )
+    const text = renderSummary(
+      {
+        results,
+        skippedFlows: [],
+        sweptFlows: [],
+        issues: [],
+        inputs: {
+          sandbox: 'prod',
+          'flow-id': { all: false, ids: [] },
+          'skip-errors': ['*-*']
+        } as never
+      },
+      undefined
+    )
+    expect(Buffer.byteLength(text)).toBeLessThan(100_000)
+    // Emoji are 2 characters but 4 bytes: the table's character bound alone lets this pass 1 MiB.
+    const many = Array.from({ length: 3000 }, (_, i) => result(i, { flowName: '😀'.repeat(200) }))
+    const big = renderSummary(
+      { results: many, skippedFlows: [], sweptFlows: [], issues: [] },
+      undefined
+    )
+    expect(Buffer.byteLength(big)).toBeLessThan(1024 * 1024)
+    expect(big).toMatch(/_The summary was cut here to stay under the runner's 1 MiB limit/)
+  })
+
   it('escapes table cells so an error text cannot break the table', () => {
     const text = renderSummary(
       {

@@ -58,10 +58,11 @@ export function readErrorBody(res: HttpResponse): {
   detail: string
   requestId?: string
 } {
-  const requestId = REQUEST_ID_HEADERS.map(h => res.headers[h])
-    .find((v): v is string => typeof v === 'string')
-    ?.replace(/[^\x21-\x7e]/g, '')
-    .slice(0, 100)
+  // Redacted before anything strips or clips it: a proxy may echo the token as a request id.
+  const header = REQUEST_ID_HEADERS.map(h => res.headers[h]).find(
+    (v): v is string => typeof v === 'string'
+  )
+  const requestId = header && clip(redact(header).replace(/[^\x21-\x7e]/g, ''), 100)
   // Redact before anything reshapes the text (parsing, clipping, stripping HTML, folding spaces):
   // a clipped or folded secret would no longer match, and would be printed.
   const body = redact(res.body).trim()
@@ -73,10 +74,14 @@ export function readErrorBody(res: HttpResponse): {
     parsed = undefined
   }
   if (parsed) {
-    const code =
-      parsed.type?.split('/').pop() ??
-      (parsed.error_code !== undefined ? String(parsed.error_code) : undefined) ??
-      parsed.error
+    // Any of these may be missing, of another type or a megabyte long: a code is a short word.
+    const code = codeOf(
+      (typeof parsed.type === 'string' ? parsed.type.split('/').pop() : undefined) ??
+        (typeof parsed.error_code === 'string' || typeof parsed.error_code === 'number'
+          ? String(parsed.error_code)
+          : undefined) ??
+        parsed.error
+    )
     const texts = [
       parsed.title,
       parsed.report?.['detailed-message'],
@@ -167,8 +172,17 @@ export function flowServiceHint(
   }
 }
 
+/** Clips text already redacted (every caller redacts first: a clip must not cut a secret). */
 function clip(text: string, max = 500): string {
   return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
+/** The longest error code kept: Adobe's are a few words (`CONNECTOR-1001-500`). */
+const MAX_CODE = 100
+
+function codeOf(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value) return undefined
+  return clip(redact(value).replace(/[^\x21-\x7e]/g, ''), MAX_CODE) || undefined
 }
 
 export function errorMessage(err: unknown): string {

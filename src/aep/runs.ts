@@ -1,4 +1,5 @@
 import { asEtag, asUuid } from '../inputs/ids.js'
+import { clipRedacted } from '../text/secrets.js'
 
 /** The parts of a Flow Service run this action reads, from either the spec's or the tutorial's shape. */
 export interface RunInfo {
@@ -203,7 +204,9 @@ function diagnosticsOf(activities: unknown[]): Diagnostics | undefined {
   for (const a of activities) {
     const ext = obj(obj(obj(a).statusSummary).extensions)
     const manifest = obj(ext.manifest)
-    found.errorDetail ??= str(ext.errorDetail)?.slice(0, 1000)
+    // Redacted before it is clipped: a clip would leave a prefix of a long token behind.
+    const detail = str(ext.errorDetail)
+    found.errorDetail ??= detail && clipRedacted(detail, 1000)
     found.failedRecords ??= link(manifest.failedRecords)
     found.sampleErrors ??= link(manifest.sampleErrors)
   }

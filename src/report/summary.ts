@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { skipErrors } from '../decide/decide.js'
 import { formatDuration } from '../inputs/duration.js'
-import { code, escape } from '../text/markdown.js'
+import { code, escape, fitBytes } from '../text/markdown.js'
 import { groupByCause, workflowRunUrl, type CauseGroup, type Report } from './report.js'
 import { isFailure, type RunResult } from '../step/result.js'
 import { windowLabel } from '../aep/runs.js'
@@ -9,6 +9,8 @@ import { redact } from '../text/secrets.js'
 
 // The runner refuses a step summary over 1 MiB; stay well below it whatever the number of runs.
 const SUMMARY_LIMIT = 900 * 1024
+/** The whole summary, in UTF-8 bytes (what the runner counts): cut with a note, never refused. */
+export const SUMMARY_BYTES = 1000 * 1024
 
 /** The job summary: what was asked, what happened to each run, and totals. */
 export function renderSummary(report: Report, runUrl: string | undefined): string {
@@ -151,7 +153,11 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
       )
     )
   }
-  return redact(lines.join('\n') + '\n')
+  return fitBytes(
+    redact(lines.join('\n') + '\n'),
+    SUMMARY_BYTES,
+    "_The summary was cut here to stay under the runner's 1 MiB limit; the `results` output holds every run._"
+  )
 }
 
 export async function writeSummary(report: Report): Promise<void> {

@@ -14,9 +14,22 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]+/g
 // Bidirectional controls reorder what a reader sees (Trojan Source): shown as a mark instead.
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
-/** Text from anywhere, made safe for one log line: redacted, then flattened, then redacted again. */
+/**
+ * The most characters one message prints: a server's text can be a megabyte (a 900 KB error
+ * message), and a log line is read by people. The summary and the `results` output say more.
+ */
+export const MAX_MESSAGE = 8000
+
+/** Clipped after redaction (a clip must not leave a secret's prefix), saying how much was left out. */
+function bounded(text: string): string {
+  return text.length > MAX_MESSAGE
+    ? `${text.slice(0, MAX_MESSAGE)}… (${text.length - MAX_MESSAGE} more characters not shown)`
+    : text
+}
+
+/** Text from anywhere, made safe for one log line: redacted, flattened, redacted again, bounded. */
 export function oneLine(text: string): string {
-  return redact(redact(text).replace(CONTROL, ' ⏎ ').replace(BIDI, '\ufffd'))
+  return bounded(redact(redact(text).replace(CONTROL, ' ⏎ ').replace(BIDI, '\ufffd')))
 }
 
 /** A plain log line: the only core call that does not escape its text into a command's data. */
@@ -30,8 +43,10 @@ export function info(text: string): void {
 // eslint-disable-next-line no-control-regex
 const CONTROL_BUT_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g
 const annotation = (text: string): string =>
-  redact(
-    redact(text).replace(/\r\n?/g, '\n').replace(CONTROL_BUT_NEWLINE, ' ').replace(BIDI, '\ufffd')
+  bounded(
+    redact(
+      redact(text).replace(/\r\n?/g, '\n').replace(CONTROL_BUT_NEWLINE, ' ').replace(BIDI, '\ufffd')
+    )
   )
 
 export const notice = (text: string): void => core.notice(annotation(text))
