@@ -40,6 +40,8 @@ export interface RunOptions {
   /** Called once the child is running, e.g. to send it a signal. */
   onSpawn?: (child: ChildProcess) => void
   timeoutMs?: number
+  /** The bundle to run instead of `actionEntry()` (the benchmark's baselines). */
+  entry?: string
 }
 
 export function runAction(
@@ -71,7 +73,10 @@ export function runAction(
   return new Promise((resolvePromise, reject) => {
     // ACTION_NODE runs the action on another Node.js than the tests' (CI checks Node 24, GitHub's runtime).
     const node = process.env.ACTION_NODE || process.execPath
-    const child = spawn(node, [actionEntry()], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(node, [options.entry ?? actionEntry()], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', d => (stdout += d))

@@ -32,7 +32,8 @@ describe('readInputs', () => {
       'run-id': [RUN],
       'flow-id': { all: false, ids: [] },
       'flow-name': [],
-      'skip-errors': [],
+      'skip-errors': ['MAPPER-*', 'INGEST-*-400'],
+      'retry-backoff': 900_000,
       sandbox: 'prod',
       'platform-url': 'https://platform.adobe.io',
       'ims-url': 'https://ims-na1.adobelogin.com',
@@ -116,11 +117,39 @@ describe('readInputs', () => {
       { 'platform-url': 'https://platform.adobe.io/data/foundation/flowservice' },
       '`platform-url` must be the service\'s base URL without a path, such as "https://platform.adobe.io"'
     ],
-    [{ 'ims-url': 'https://ims-na1.adobelogin.com/ims/token/v3' }, '`ims-url` must be the service']
+    [{ 'ims-url': 'https://ims-na1.adobelogin.com/ims/token/v3' }, '`ims-url` must be the service'],
+    [
+      { lookback: '1h' },
+      '`lookback` must be at least 105m for `max-retries: 3` with `retry-backoff: 15m`'
+    ],
+    [{ lookback: '6h', 'retry-backoff': '1h', 'max-retries': '5' }, 'must be at least 16h'],
+    [{ 'retry-backoff': '2d' }, '`retry-backoff` must be a duration']
   ])('rejects %j with a message that says what to fix', (override, message) => {
     const problems = problemsOf({ ...valid, ...override })
     expect(problems).toHaveLength(1)
     expect(problems[0]).toContain(message)
+  })
+
+  it.each([
+    [{}, ['MAPPER-*', 'INGEST-*-400']],
+    [{ 'skip-errors': '' }, ['MAPPER-*', 'INGEST-*-400']],
+    [{ 'skip-errors': 'none' }, []],
+    [{ 'skip-errors': 'NONE' }, []],
+    [{ 'skip-errors': 'CONNECTOR-2001-500' }, ['CONNECTOR-2001-500']]
+  ])(
+    'skip-errors %j: a list replaces the default, `none` retries every code',
+    (given, expected) => {
+      expect(readInputs(read({ ...valid, ...given }))['skip-errors']).toEqual(expected)
+    }
+  )
+
+  it.each([
+    [{ lookback: '1h', 'retry-backoff': '0' }],
+    [{ lookback: '1h', 'max-retries': '1' }],
+    [{ lookback: '1h', 'max-retries': '0' }],
+    [{ lookback: '105m' }]
+  ])('a lookback that fits the schedule (or no schedule) is accepted: %j', given => {
+    expect(problemsOf({ ...valid, ...given })).toEqual([])
   })
 
   it('never quotes a password carried in a URL, parsable or not', () => {

@@ -47,6 +47,8 @@ export class FlowService {
   private readonly base: string
   /** Server clock minus runner clock, learned from `Date` headers, for time windows Adobe compares. */
   private clockOffsetMs = 0
+  /** The same, however far off (within a month): what the retry schedule compares run times to. */
+  private runClockOffsetMs: number | undefined
 
   constructor(private readonly config: FlowServiceConfig) {
     this.base = `${config.platformUrl}/data/foundation/flowservice`
@@ -55,6 +57,15 @@ export class FlowService {
   /** A moment of the runner's clock in the server's clock (±1 s), from the last `Date` header seen. */
   serverTime(local = Date.now()): number {
     return local + this.clockOffsetMs
+  }
+
+  /**
+   * Now on the clock that dates the runs: the last `Date` header (±1 s), believed even when far
+   * from the runner's. Only the spacing of retries (decide.ts) reads it: a wrong clock there can
+   * delay a retry or send it early, never send one twice.
+   */
+  serverNow(local = Date.now()): number {
+    return local + (this.runClockOffsetMs ?? this.clockOffsetMs)
   }
 
   async getRun(runId: string, budget?: RetryBudget): Promise<RunInfo> {
@@ -312,8 +323,10 @@ export class FlowService {
   private learnClock(res: HttpResponse): void {
     const date = Date.parse(res.headers.date ?? '')
     // A server clock more than an hour off is not believed: it would move every lookback window.
-    if (!Number.isNaN(date) && Math.abs(date - Date.now()) < 3_600_000)
-      this.clockOffsetMs = date - Date.now()
+    if (Number.isNaN(date)) return
+    const offset = date - Date.now()
+    if (Math.abs(offset) < 3_600_000) this.clockOffsetMs = offset
+    if (Math.abs(offset) < 31 * 24 * 3_600_000) this.runClockOffsetMs = offset
   }
 
   /** The next page's URL, only ever on `platform-url`'s origin: the token must not travel elsewhere. */

@@ -17,6 +17,7 @@ import { glob } from '../inputs/glob.js'
 import type { Owns } from './identity.js'
 import type { LedgerEntry } from '../ledger/ledger.js'
 import { sameWindow, type RunInfo } from '../aep/runs.js'
+import { retryDelay } from '../inputs/retry-schedule.js'
 
 export type Evidence = 'ledger' | 'window' | 'timing'
 
@@ -49,7 +50,15 @@ export type Decision = FailedWindow &
     | { action: 'exhausted' }
     /** The newest failure has an error a retry will not fix (`skip-errors`): the code. */
     | { action: 'needs-fix'; code: string }
+    /** The next retry is due at `due` (epoch ms, the server's clock): `retry-backoff` spaces them. */
+    | { action: 'waiting'; target: RunInfo; due: number }
   )
+
+/** When retries may be sent: `retry-backoff` and the server's clock now. */
+export interface Schedule {
+  backoffMs: number
+  now: number
+}
 
 /** Which error code, if any, says a retry will not fix a run (`skip-errors`). */
 export type NeedsFix = (run: Pick<RunInfo, 'causes'>) => string | undefined
@@ -120,7 +129,8 @@ export function decideWindow(
   { root, retries }: FailedWindow,
   owns: Owns,
   maxRetries: number,
-  needsFix: NeedsFix = () => undefined
+  needsFix: NeedsFix = () => undefined,
+  schedule?: Schedule
 ): Decision {
   const newest = retries.at(-1)
   // The newest retry is running or finished well: it is the retry; send nothing.
@@ -134,7 +144,21 @@ export function decideWindow(
   // It failed: re-trigger it (it processes the same window) while the chain is short enough.
   const ours = retries.filter(owns).length
   if (maxRetries > 0 && ours >= maxRetries) return { root, retries, action: 'exhausted' }
+  // Spaced out (retry-backoff): the next retry waits for its turn after the previous one ended.
+  const due = nextRetryDue(newest, retries.length + 1, schedule)
+  if (schedule && due > schedule.now)
+    return { root, retries, action: 'waiting', target: newest, due }
   return { root, retries, action: 'retrigger', target: newest }
+}
+
+/**
+ * When the n-th retry of a window may be sent: `retryDelay` after the previous retry ended (its
+ * completion as Adobe dates it; its start or creation when that is all there is).
+ */
+function nextRetryDue(previous: RunInfo, n: number, schedule: Schedule | undefined): number {
+  const ended = previous.completedAt ?? previous.startedAt ?? previous.createdAt
+  if (!schedule || ended === undefined) return 0
+  return ended + retryDelay(n, schedule.backoffMs)
 }
 
 /** `skip-errors` patterns (`MAPPER-*`) as a NeedsFix: the first of a run's codes that matches. */
@@ -165,7 +189,8 @@ function chains(runs: readonly RunInfo[], attribution: Attribution): Map<string,
 export function decideWindows(
   listed: Listed,
   maxRetries: number,
-  needsFix?: NeedsFix
+  needsFix?: NeedsFix,
+  schedule?: Schedule
 ): { decisions: Decision[]; unclear: Attribution['unclear'] } {
   const attribution = attribute(listed)
   const retries = chains(listed.runs, attribution)
@@ -173,7 +198,13 @@ export function decideWindows(
     .filter(r => r.status === 'failed' && !listed.owns(r) && !attribution.parent.has(r.id))
     .sort((a, b) => windowTime(a) - windowTime(b) || byAge(a, b))
     .map(root =>
-      decideWindow({ root, retries: retries.get(root.id) ?? [] }, listed.owns, maxRetries, needsFix)
+      decideWindow(
+        { root, retries: retries.get(root.id) ?? [] },
+        listed.owns,
+        maxRetries,
+        needsFix,
+        schedule
+      )
     )
   return { decisions, unclear: attribution.unclear }
 }
@@ -186,7 +217,8 @@ export function decideNamedRun(
   run: RunInfo,
   listed: Listed,
   maxRetries: number,
-  needsFix?: NeedsFix
+  needsFix?: NeedsFix,
+  schedule?: Schedule
 ): { decision: Decision; unclear: Attribution['unclear'] } {
   const runs = listed.runs.some(r => r.id === run.id) ? listed.runs : [...listed.runs, run]
   const attribution = attribute({ ...listed, runs })
@@ -199,7 +231,7 @@ export function decideNamedRun(
     ? { root: rootRun, retries: chain }
     : { root: chain[0] ?? run, retries: chain.slice(1) }
   return {
-    decision: decideWindow(window, listed.owns, maxRetries, needsFix),
+    decision: decideWindow(window, listed.owns, maxRetries, needsFix, schedule),
     unclear: attribution.unclear
   }
 }

@@ -12,6 +12,7 @@ import { code, inert, unlinked } from '../text/markdown.js'
 import type { RunResult } from '../step/result.js'
 import { windowLabel } from '../aep/runs.js'
 import { redact } from '../text/secrets.js'
+import { isoTime } from '../text/time.js'
 
 export interface IssueContext {
   sandbox: string
@@ -144,7 +145,9 @@ export function describe(incident: Incident, ctx: IssueContext): string {
           '|---|---|---|',
           ...incident.missing
             .slice(0, MAX_WINDOW_ROWS)
-            .map(m => `| \`${m.runId}\` | ${inert(windowLabel(m) || '—')} | ${inert(m.state)} |`),
+            .map(
+              m => `| \`${m.runId}\` | ${inert(windowLabel(m) || '—')} | ${inert(stateOf(m))} |`
+            ),
           ...(incident.missing.length > MAX_WINDOW_ROWS
             ? [`| … | ${incident.missing.length - MAX_WINDOW_ROWS} more | |`]
             : [])
@@ -226,4 +229,9 @@ function actionReference(env = process.env): string {
   return /^[\w.-]+\/[\w.-]+$/.test(repo) && /^[\w./-]{1,100}$/.test(ref)
     ? `${repo}@${ref}`
     : '<owner>/<repo>@v1'
+}
+
+/** A window's state as the issue shows it: a wait says when the next retry is due. */
+function stateOf(m: RunResult): string {
+  return m.state === 'waiting' ? `waiting: next retry due ${isoTime(m.nextRetryAt)}` : m.state
 }

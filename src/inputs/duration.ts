@@ -20,7 +20,8 @@ export function formatDuration(ms: number): string {
   const seconds = ms / 1000
   if (seconds < 120) return `${Number(seconds.toFixed(1))}s`
   const minutes = Math.floor(seconds / 60)
-  if (minutes < 120) return `${minutes}m${Math.round(seconds % 60)}s`
+  const rest = Math.round(seconds % 60)
+  if (minutes < 120) return rest ? `${minutes}m${rest}s` : `${minutes}m`
   const hours = Math.floor(minutes / 60)
   return minutes % 60 ? `${hours}h${minutes % 60}m` : `${hours}h`
 }

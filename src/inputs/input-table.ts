@@ -1,3 +1,5 @@
+import { DEFAULT_SKIP_ERRORS } from './needs-fix-codes.js'
+
 /**
  * Every input of the action, defined once: its name, kind, default (as action.yml declares it),
  * bounds and description. `readInputs` walks this table; action.yml and the README's inputs
@@ -70,8 +72,9 @@ export const INPUT_TABLE = [
   {
     name: 'skip-errors',
     kind: 'list',
+    default: DEFAULT_SKIP_ERRORS,
     description:
-      'Adobe error codes a retry will not fix, as patterns (`MAPPER-*`, `INGEST-1212-400`; one per line or comma-separated, `*` as wildcard, case-insensitive): a failed window whose newest failure has one is not re-triggered but reported as needing a fix, and with `issue-on-failure` escalated at once. Default: nothing skipped.'
+      "Adobe error codes a retry will not fix, as patterns (one per line or comma-separated, `*` as wildcard, case-insensitive): a failed window whose newest failure has one is not re-triggered but handed to a person at once (`needs-fix`; with `issue-on-failure`, an issue). The default lists Adobe's data and mapping errors (`MAPPER-*`, `INGEST-*-400`), which fail again until the data or mapping is fixed; other codes, unknown ones included, are retried. Your list replaces the default; `none` retries every code."
   },
   {
     name: 'sandbox',
@@ -168,6 +171,15 @@ export const INPUT_TABLE = [
     max: 100,
     description:
       'How many times one failure is re-triggered at most, counting retries made by earlier workflow runs (its retry chain). Past it the step sends nothing and fails naming the runs. `0`: no limit.'
+  },
+  {
+    name: 'retry-backoff',
+    kind: 'duration',
+    default: '15m',
+    min: 0,
+    max: 24 * HOUR,
+    description:
+      "The wait between a failed window's retries: the first retry is sent at once, the n-th (n ≥ 2) once `retry-backoff × 2^(n−2)` has passed since the previous retry ended (15m, 30m, 1h, … by default), so retries outlast an outage instead of all failing within minutes of it. A window waiting is reported with the time its next retry is due, is not a failure and is not escalated; the first sweep or event after that time retries it. `lookback` must cover the schedule. `0`: retry at once."
   },
   {
     name: 'concurrency',

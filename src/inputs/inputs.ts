@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import { parseDuration } from './duration.js'
+import { formatDuration, parseDuration } from './duration.js'
+import { minimumLookback } from './retry-schedule.js'
 import { InputError } from './input-error.js'
 import { DEFAULT_SCOPES, INPUT_TABLE, type InputSpec, type InputValues } from './input-table.js'
 import { UUID } from './ids.js'
@@ -78,6 +79,11 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
   if (runIds.length + flows.ids.length > MAX_RUNS) {
     problems.push(`at most ${MAX_RUNS} run and flow IDs fit in one step; split them over a matrix`)
   }
+  const minimum = minimumLookback(values['retry-backoff'], values['max-retries'])
+  if (minimum !== undefined && values.lookback < minimum)
+    problems.push(
+      `\`lookback\` must be at least ${formatDuration(minimum)} for \`max-retries: ${values['max-retries']}\` with \`retry-backoff: ${formatDuration(values['retry-backoff'])}\` (the waits between retries plus an hour for the runs and the sweep that finds them due), not ${formatDuration(values.lookback)}: a window that leaves \`lookback\` is not retried again. Raise \`lookback\`, or lower \`retry-backoff\` or \`max-retries\``
+    )
   const { sandbox } = values
   if (!SANDBOX.test(sandbox)) {
     problems.push(
@@ -103,8 +109,18 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
   const issues = values['issue-on-failure'] ? readIssueSettings(values, problems) : undefined
 
   if (problems.length > 0) throw new InputError(problems)
-  return { ...values, apiKey, credentials: credentials!, issues }
+  return {
+    ...values,
+    'skip-errors': skipped(values['skip-errors']),
+    apiKey,
+    credentials: credentials!,
+    issues
+  }
 }
+
+/** `none` retries every code: an empty value falls back to the default, so it cannot opt out. */
+const skipped = (patterns: string[]): string[] =>
+  patterns.length === 1 && patterns[0].toLowerCase() === 'none' ? [] : patterns
 
 /** One input's value by its kind in the table; a problem is recorded, never thrown. */
 function parse(spec: InputSpec, given: string, problems: string[]): InputValues[keyof InputValues] {

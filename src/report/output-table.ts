@@ -28,7 +28,7 @@ export const OUTPUT_TABLE = [
   {
     name: 'results',
     description:
-      "JSON array, one object per run (each failed window of a sweep): `run-id`, `source` (`run-id` or `flow-id`), `flow-id`, `flow-name`, `previous-status`, `window` (`{start, end}`, ISO times, when Adobe reports the copy activity's window), `started-at`, `state` (`retriggered`, `already-retriggered`, `would-retrigger`, `retries-exhausted`, `needs-fix`, `partial-ingestion`, `error`, `pending`), `new-run-id`, `etag`, `retriggered-run-id`, `earlier-retries`, `status`, `duration`, `records-ingested`, `error`."
+      "JSON array, one object per run (each failed window of a sweep): `run-id`, `source` (`run-id` or `flow-id`), `flow-id`, `flow-name`, `previous-status`, `window` (`{start, end}`, ISO times, when Adobe reports the copy activity's window), `started-at`, `state` (`retriggered`, `already-retriggered`, `would-retrigger`, `waiting`, `retries-exhausted`, `needs-fix`, `partial-ingestion`, `error`, `pending`), `new-run-id`, `etag`, `retriggered-run-id`, `earlier-retries`, `next-retry-at` (with `waiting`: when the next retry is due), `status`, `duration`, `records-ingested`, `error`."
   },
   { name: 'flow-id', description: "The run's dataflow ID (one run, pre-checked)." },
   {

@@ -3,6 +3,7 @@ import type { OutputName } from './output-table.js'
 import type { Report } from './report.js'
 import type { RunResult } from '../step/result.js'
 import { redact } from '../text/secrets.js'
+import { isoTime } from '../text/time.js'
 
 /**
  * Sets every output; called before the step can fail, so later steps always have them. Values
@@ -57,6 +58,8 @@ function publicResult(r: RunResult): Record<string, unknown> {
     etag: r.etag ?? null,
     'retriggered-run-id': r.retriggeredRunId ?? null,
     'earlier-retries': r.earlierRetries ?? [],
+    // With `waiting`: when the next retry is due (ISO time).
+    'next-retry-at': r.nextRetryAt === undefined ? null : isoTime(r.nextRetryAt),
     status: r.finalStatus ?? null,
     duration: r.durationSeconds ?? null,
     'records-ingested': r.recordsIngested ?? null,

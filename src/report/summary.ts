@@ -6,6 +6,7 @@ import { groupByCause, workflowRunUrl, type CauseGroup, type Report } from './re
 import { isFailure, type RunResult } from '../step/result.js'
 import { windowLabel } from '../aep/runs.js'
 import { redact } from '../text/secrets.js'
+import { isoTime } from '../text/time.js'
 
 // The runner refuses a step summary over 1 MiB; stay well below it whatever the number of runs.
 const SUMMARY_LIMIT = 900 * 1024
@@ -185,6 +186,9 @@ function totals(report: Report): string {
     ...(count(r => r.state === 'needs-fix')
       ? [`${count(r => r.state === 'needs-fix')} need a fix (\`skip-errors\`)`]
       : []),
+    ...(count(r => r.state === 'waiting')
+      ? [`${count(r => r.state === 'waiting')} waiting for their next retry (\`retry-backoff\`)`]
+      : []),
     `${count(r => r.state === 'error')} not re-triggered`,
     ...(count(r => r.state === 'pending')
       ? [
@@ -216,6 +220,8 @@ function outcome(r: RunResult): string {
       return `🛠️ needs a fix: ${code(r.skippedFor)} (\`skip-errors\`), not re-triggered`
     case 'already-retriggered':
       return '↩️ already re-triggered: nothing sent'
+    case 'waiting':
+      return `⏳ waiting: its retry${r.retriggeredRunId ? ` \`${r.retriggeredRunId}\`` : ''} failed; next retry due ${isoTime(r.nextRetryAt)} (\`retry-backoff\`)`
     case 'would-retrigger':
       return `would re-trigger${via}`
     case 'pending':

@@ -1,4 +1,4 @@
-import { decideNamedRun, type Decision, type NeedsFix } from '../decide/decide.js'
+import { decideNamedRun, type Decision, type NeedsFix, type Schedule } from '../decide/decide.js'
 import { ApiError, CancelledError, errorMessage } from '../aep/errors.js'
 import type { FlowService } from '../aep/flow-service.js'
 import type { FlowRuns } from './flow-runs.js'
@@ -55,7 +55,8 @@ export async function handleRun(runId: string, shared: Shared): Promise<Outcome>
         failed,
         { runs, ledger: shared.ledger.entries(), owns: shared.owns, lookbackMs: inputs.lookback },
         inputs['max-retries'],
-        shared.needsFix
+        shared.needsFix,
+        scheduleOf(shared)
       )
       warnUnclear(unclear)
       if (decision.root.id !== failed.id)
@@ -80,6 +81,11 @@ export async function handleWindow(decision: Decision, shared: Shared): Promise<
   } catch (err) {
     return failure(runId, flowId, err, shared.signal)
   }
+}
+
+/** When retries may be sent: `retry-backoff` on the clock that dates the runs. */
+export function scheduleOf({ inputs, flowService }: Shared): Schedule {
+  return { backoffMs: inputs['retry-backoff'], now: flowService.serverNow() }
 }
 
 /** A run not read (`check-status: false`) or forced: re-triggered as named, no chain consulted. */
@@ -111,8 +117,11 @@ async function carryOut(
   const failedRetries = decision.retries.filter(
     r => r.status === 'failed' || r.status === 'cancelled'
   )
+  // The window is named by its original failure, whichever of its runs woke the step.
+  const windowRunId = decision.root.id
   const known = {
     ...facts,
+    ...(windowRunId !== runId ? { windowRunId } : {}),
     diagnostics: facts.diagnostics ?? decision.root.diagnostics,
     ...(decision.retries.length > 0 ? { earlierRetries: decision.retries.map(r => r.id) } : {}),
     ...(failedRetries.length > 0
@@ -127,13 +136,16 @@ async function carryOut(
   }
   if (decision.action === 'settled') return { ...known, ...adopt(runId, decision.retry, shared) }
   if (decision.action === 'exhausted')
-    return { ...known, ...exhausted(runId, facts, decision, shared) }
-  if (decision.action === 'needs-fix') return { ...known, ...needsFix(runId, facts, decision) }
+    return { ...known, ...exhausted(windowRunId, facts, decision, shared) }
+  if (decision.action === 'needs-fix')
+    return { ...known, ...needsFix(windowRunId, facts, decision) }
   const target = decision.target
+  const via = target.id !== windowRunId ? target.id : undefined
+  if (decision.action === 'waiting')
+    return { ...known, state: 'waiting', nextRetryAt: decision.due, retriggeredRunId: via }
   // A window reached twice in one step (named in `run-id` and found by the sweep) is sent once.
   const already = shared.sent.get(target.id)
-  if (already) return { ...known, ...adopt(runId, already, shared) }
-  const via = target.id !== runId ? target.id : undefined
+  if (already) return { ...known, ...adopt(windowRunId, already, shared) }
   if (inputs['dry-run']) return { ...known, state: 'would-retrigger', retriggeredRunId: via }
   const flowId = facts.flowId
   const created = await retriggerSafely(flowService, target.id, flowId, {

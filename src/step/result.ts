@@ -7,6 +7,7 @@ export type ResultState =
   | 'would-retrigger'
   | 'retries-exhausted'
   | 'needs-fix'
+  | 'waiting'
   | 'partial-ingestion'
   | 'error'
 
@@ -30,6 +31,11 @@ export interface RunFacts {
 
 /** The retry chain the decision saw (decide.ts). */
 export interface ChainFacts {
+  /**
+   * The failure whose window this is, when the run handled was a later retry of it (an event
+   * names the failed retry): the window's row is named by its original run, whoever woke the step.
+   */
+  windowRunId?: string
   /** Retries of the run this action had made before this step (its retry chain), oldest first. */
   earlierRetries?: string[]
   /** What Adobe said of each earlier retry that failed, oldest first. */
@@ -62,6 +68,8 @@ export type Outcome = RunFacts &
         adoptedStatus: RunStatus
       }
     | { state: 'retries-exhausted'; error: string }
+    /** The next retry waits for `retry-backoff`: due at `nextRetryAt` (epoch ms). Not a failure. */
+    | { state: 'waiting'; nextRetryAt: number; retriggeredRunId?: string }
     /** `skippedFor`: the error code that `skip-errors` matched. */
     | { state: 'needs-fix'; error: string; skippedFor: string }
     | { state: 'partial-ingestion'; recordsIngested?: number; recordsFailed?: number }
@@ -99,6 +107,10 @@ export interface RunResult extends RunFacts, ChainFacts {
   adoptedStatus?: RunStatus
   refusal?: { status: number; code?: string }
   foundByListing?: boolean
+  /** When the window's next retry is due (`waiting`), epoch ms on Adobe's clock. */
+  nextRetryAt?: number
+  /** The run named in `run-id` when it was a later retry of this window's failure. */
+  namedRunId?: string
   /** With `wait`: the new run's final status, or `timeout`. */
   finalStatus?: RunStatus | 'timeout'
   durationSeconds?: number

@@ -1,4 +1,5 @@
 import * as log from '../text/log.js'
+import { isoTime } from '../text/time.js'
 import type { Outcome, RunResult, Waited } from './result.js'
 
 /**
@@ -15,12 +16,27 @@ export class StepResults {
     for (const row of rows) this.#rows.set(row.runId, row)
   }
 
-  /** Records what handling `runId` came to, and says it with the step's progress. */
+  /**
+   * Records what handling `runId` came to, and says it with the step's progress. A window is one
+   * row, named by its original failure: a named retry of it is recorded under that failure's id,
+   * and where the window already has a row that acted, that row stands.
+   */
   record(runId: string, outcome: Outcome): void {
     const row = this.#rows.get(runId)
     if (!row) throw new Error(`no run ${runId} is expected`)
-    const next: RunResult = { ...row, ...outcome }
-    this.#rows.set(runId, next)
+    const key = outcome.windowRunId ?? runId
+    if (key !== runId) {
+      this.#rows.delete(runId)
+      const existing = this.#rows.get(key)
+      if (existing && existing.state !== 'pending') return
+    }
+    const next: RunResult = {
+      ...row,
+      ...outcome,
+      runId: key,
+      ...(key !== runId ? { namedRunId: runId } : {})
+    }
+    this.#rows.set(key, next)
     if (outcome.state === 'pending') return
     this.#done++
     this.#announce(next)
@@ -66,6 +82,11 @@ export class StepResults {
       case 'error':
         // One run: the step's verdict is this message; several: each is an annotation of its own.
         if (several) log.error(`Run ${r.runId}: ${r.error}`)
+        return
+      case 'waiting':
+        log.info(
+          `Run ${r.runId}: its latest retry${r.retriggeredRunId ? ` ${r.retriggeredRunId}` : ''} failed, and the next one is due at ${isoTime(r.nextRetryAt)} (\`retry-backoff\`): nothing sent now ${progress}`
+        )
         return
       case 'needs-fix':
       case 'retries-exhausted':

@@ -1,6 +1,6 @@
 import { decideWindows, type Decision } from '../decide/decide.js'
 import { DISABLED_FLOW, nameFilter, unmatchedPatterns, type FlowInfo } from '../aep/flows.js'
-import { handleWindow, warnUnclear, type Shared } from './handle-run.js'
+import { handleWindow, scheduleOf, warnUnclear, type Shared } from './handle-run.js'
 import * as log from '../text/log.js'
 import type { WorkQueue } from './pool.js'
 import type { RunResult } from './result.js'
@@ -30,6 +30,8 @@ export async function sweepFlows(
   const listedSince = flowService.serverTime() - inputs.lookback - CLOCK_MARGIN_MS
   const named = new Set(inputs['flow-id'].ids)
   const namedRuns = new Set(inputs['run-id'])
+  const handledByRunId = (d: Decision): boolean =>
+    namedRuns.has(d.root.id) || d.retries.some(r => namedRuns.has(r.id))
   const disabled = new Set<string>()
   const matches = nameFilter(inputs['flow-name'])
   const wanted = (flow: FlowInfo): boolean =>
@@ -70,8 +72,9 @@ export async function sweepFlows(
         findings.sweptFlows.push({ flowId: flow.id, flowName: flow.name })
         void plan.then(
           p => {
-            // A window named in `run-id` is handled (and reported) there.
-            const decisions = (p.byFlow.get(flow.id) ?? []).filter(d => !namedRuns.has(d.root.id))
+            // A window named in `run-id` (by its failure or by one of its retries, as an event
+            // names it) is handled (and reported) there.
+            const decisions = (p.byFlow.get(flow.id) ?? []).filter(d => !handledByRunId(d))
             if (decisions.length === 0) return
             if (!flow.enabled && decisions.some(d => d.action === 'retrigger')) {
               disabled.add(flow.id)
@@ -113,7 +116,7 @@ export async function sweepFlows(
       const flowOf = (d: Decision): string => d.root.flowId ?? ''
       const count = retriggers(
         decisions.filter(
-          d => swept.has(flowOf(d)) && !disabled.has(flowOf(d)) && !namedRuns.has(d.root.id)
+          d => swept.has(flowOf(d)) && !disabled.has(flowOf(d)) && !handledByRunId(d)
         )
       )
       findings.maxRunsExceeded = exceeded(count, shared)
@@ -182,7 +185,8 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
       lookbackMs: inputs.lookback
     },
     inputs['max-retries'],
-    shared.needsFix
+    shared.needsFix,
+    scheduleOf(shared)
   )
   warnUnclear(unclear)
   const byFlow = new Map<string, Decision[]>()
