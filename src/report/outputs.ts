@@ -3,6 +3,7 @@ import type { OutputName } from './output-table.js'
 import type { Report } from './report.js'
 import type { RunResult } from '../step/result.js'
 import { redact } from '../text/secrets.js'
+import { isoTime } from '../text/time.js'
 
 /**
  * Sets every output; called before the step can fail, so later steps always have them. Values
@@ -48,10 +49,9 @@ function publicResult(r: RunResult): Record<string, unknown> {
     'flow-name': r.flowName ?? null,
     'previous-status': r.previousStatus ?? null,
     // The failed window's files, when Adobe reports them (ISO times), else when the run started.
-    window: r.window
-      ? { start: new Date(r.window.start).toISOString(), end: new Date(r.window.end).toISOString() }
-      : null,
-    'started-at': r.startedAt === undefined ? null : new Date(r.startedAt).toISOString(),
+    // Total: a time Date cannot hold (a window start of 1e16 ms) is null, never a RangeError here.
+    window: windowTimes(r),
+    'started-at': isoTime(r.startedAt) ?? null,
     state: r.state,
     'new-run-id': r.newRunId ?? null,
     etag: r.etag ?? null,
@@ -66,4 +66,11 @@ function publicResult(r: RunResult): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v])
   )
+}
+
+/** The window as ISO times, or null when Adobe reported none or a bound is no time Date can hold. */
+function windowTimes(r: RunResult): { start: string; end: string } | null {
+  const start = isoTime(r.window?.start)
+  const end = isoTime(r.window?.end)
+  return start && end ? { start, end } : null
 }
