@@ -22,9 +22,9 @@ import { CacheService } from '../sim/cache-service.js'
 import { GitHubStandIn } from '../sim/github.js'
 import { GitHubDispatchStandIn } from '../sim/github-dispatch.js'
 import { main as relayMain } from '../relay/src/index.js'
-import { seedSandbox } from '../sim/scenarios.js'
+import { seedFullListings, seedSandbox } from '../sim/scenarios.js'
 import { Simulator, type SimulatorOptions } from '../sim/simulator.js'
-import { DIST_ACTION as ACTION, parseOutputFile, runAction } from '../sim/run-action.js'
+import { actionEntry, parseOutputFile, runAction } from '../sim/run-action.js'
 import { playRecovery, recoveryFigures, SCENARIOS } from '../sim/recovery.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -35,6 +35,10 @@ const iterations = Number(args[args.indexOf('--iterations') + 1]) || (quick ? 3 
 const TIME = '/usr/bin/time'
 const hasTime = existsSync(TIME)
 const TOKEN = 'bench-static-token'
+// dist/index.js, what GitHub runs; ACTION_ENTRY (e.g. the end-to-end tests' bundle of the current
+// source, build/e2e/<hash>/index.js) to measure a change before dist/ is rebuilt.
+const ACTION = actionEntry()
+if (process.env.ACTION_ENTRY) console.log(`Measuring ACTION_ENTRY=${ACTION}, not dist/`)
 
 interface Sample {
   wallMs: number
@@ -454,6 +458,33 @@ async function sandboxRows(): Promise<(BatchResult | undefined)[]> {
   rows.push(await batch(`${name}, no cache service`, {}, sweep, { expected, cache: false }))
   return rows
 }
+/**
+ * Three listings at their bounds (issue 27.10): the sandbox's source flows, its failed runs and
+ * the runs of ours, each of `fullPages` pages of ~1 MiB, every item valid and every window
+ * settled, so nothing is sent. Its peak RSS is what a sweep keeps of what it read; the page bound
+ * (flow-service.ts) is chosen from it. Then the same on each baseline's dist/.
+ */
+const fullPages = quick ? 20 : 200
+async function boundRows(): Promise<(BatchResult | undefined)[]> {
+  const name = `3 listings at their bounds: ${fullPages} pages of ~1 MiB each (${fullPages * 100} flows), every window settled`
+  const rows: (BatchResult | undefined)[] = []
+  for (const [who, script] of [
+    ['', ACTION],
+    ...baselines.map(b => [`baseline ${b.rev}: `, b.script])
+  ])
+    rows.push(
+      await batch(
+        `${who}${name}`,
+        {},
+        sim => {
+          seedFullListings(sim, fullPages)
+          return { 'flow-id': 'all', 'max-runs': '0', 'dry-run': 'true' }
+        },
+        { script, accept: state => state === 'already-retriggered' }
+      )
+    )
+  return rows
+}
 const batches = [
   await batch(`${batchRuns} run ids (pre-check + re-trigger)`, {}, sim => ({
     'run-id': failedRuns(sim, batchRuns)
@@ -473,6 +504,7 @@ const batches = [
     sim => ({ 'flow-id': failingFlows(sim, sweepFlows), 'max-runs': '0' })
   ),
   ...(await sandboxRows()),
+  ...(await boundRows()),
   quick
     ? undefined
     : await batch('20,000 failed runs listed, decided (dry run)', { pageSize: 100 }, crowded, {

@@ -313,3 +313,30 @@ export function seedSandbox(sim: Simulator, flows: number): void {
       })
   }
 }
+
+/** A listing's page at the action's bounds: 100 items (its page size), just under 1 MiB. */
+export const FULL_PAGE_ITEMS = 100
+const FULL_PAGE_BYTES = 1024 * 1024 - 4 * 1024
+
+/**
+ * A sandbox whose three sweep listings (its source flows, its failed runs, the runs of ours) are
+ * each `pages` pages of ~1 MiB, every item valid: per flow a long name, a failure and a retry of
+ * ours that succeeded, both with a long error (Adobe repeats a run's errors on its copy activity,
+ * so each shows three times). Every window is settled: the sweep sends nothing, and what it
+ * costs is what it keeps of what it read (issue 27.10). Each item's text is its own in the
+ * action's process, though one string here.
+ */
+export function seedFullListings(sim: Simulator, pages: number): void {
+  const perItem = Math.floor(FULL_PAGE_BYTES / FULL_PAGE_ITEMS)
+  const now = sim.now()
+  // A run's JSON without its error is ~1.3 KB; its message appears three times.
+  const message = 'm'.repeat(Math.floor((perItem - 1600) / 3))
+  const name = 'n'.repeat(perItem - 700)
+  for (let i = 0; i < pages * FULL_PAGE_ITEMS; i++) {
+    const flowId = sim.addFlow({ name: `${i}-${name}` })
+    const at = now - 2 * HOUR + i
+    const errors = [{ code: 'CONNECTOR-1001-500', message }]
+    const failure = failedRun(sim, { flowId, at, errors, durationMs: MINUTE })
+    addRetry(sim, failure, { errors, records: 5, at: at + 2 * MINUTE })
+  }
+}

@@ -147,6 +147,11 @@ export interface SimulatorOptions {
   /** Answer 429 past this many requests per window. */
   rateLimit?: { requests: number; windowMs: number; retryAfterSeconds: number }
   pageSize?: number
+  /**
+   * Each next page starts this many items before the previous page ended, as a listing does when
+   * items shift while it is paged: the last items of a page are listed again on the next.
+   */
+  pageOverlap?: number
   /** Report copy-activity windows (default true); `sim.windows` switches it later. */
   windows?: boolean
   /**
@@ -1035,7 +1040,8 @@ export class Simulator {
     const page = items.slice(offset, offset + size)
     const more = offset + size < items.length
     const next = new URLSearchParams(url.searchParams)
-    next.set('continuationToken', String(offset + size))
+    const overlap = Math.max(0, Math.min(size - 1, this.options.pageOverlap ?? 0))
+    next.set('continuationToken', String(offset + size - overlap))
     return {
       status: 200,
       body: JSON.stringify({

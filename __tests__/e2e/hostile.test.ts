@@ -205,6 +205,121 @@ describe.each([
     })
   })
 
+  describe('a sweep of hostile listings (issue 27.4, 27.10)', () => {
+    const sweep = (extraEnv: Record<string, string> = {}) =>
+      action({ 'run-id': '', 'flow-id': 'all' }, extraEnv)
+
+    it('times no clock could read (a window of 1e16 ms, a start in nanoseconds): outputs and summary written', async () => {
+      server.hooks.listRuns = (_req, res, url) =>
+        json(res, 200, {
+          items: server.listed(url, [
+            server.run({
+              metrics: {
+                statusSummary: { status: 'failed', errors: [{ code: 'C', message: 'boom' }] },
+                durationSummary: { startedAtUTC: Date.now() * 1e6 }
+              },
+              activities: [
+                { durationSummary: { extensions: { windowStart: 1e16, windowEnd: 2e16 } } }
+              ]
+            }),
+            ...server.created
+          ])
+        })
+      const run = await sweep()
+      expect(run.stderr).not.toMatch(/RangeError|at .+\.js:\d+/)
+      expect(run.code).toBe(0)
+      expect(server.hits.retrigger).toBe(1)
+      expect(JSON.parse(run.outputs['run-ids'])).toEqual([server.runId])
+      expect(resultsOf(run)[0]).toMatchObject({ state: 'retriggered', window: null })
+      expect(run.summary).toContain('1 re-triggered')
+    })
+
+    it('the page of flows served twice: the flow is handled once, its window in run-ids', async () => {
+      let served = 0
+      server.hooks.listFlows = (req, res, url) => {
+        if (++served > 1) return server.defaults.listFlows(req, res, url)
+        // The same page, with a link to itself once more.
+        const page = server.flowPage()
+        json(res, 200, { ...page, _links: { next: { href: '/flows?continuationToken=again' } } })
+      }
+      const run = await sweep()
+      expect(run.code).toBe(0)
+      expect(served).toBe(2)
+      expect(server.hits.retrigger).toBe(1)
+      expect(JSON.parse(run.outputs['run-ids'])).toEqual([server.runId])
+      expect(resultsOf(run).map(r => r.state)).toEqual(['retriggered'])
+      expect(run.summary).toContain('Swept 1 source dataflow(s)')
+    })
+
+    it('three listings of ~1 MiB pages, every item valid: a sweep keeps what it shows, within a 64 MiB heap', async () => {
+      const PAGES = 30
+      const text = 'x'.repeat(3000)
+      const id = (kind: number, page: number, i: number) =>
+        `00000000-0000-4000-8${kind}00-${String(page * 1000 + i).padStart(12, '0')}`
+      const paged = (url: URL, items: (page: number) => unknown[]) => {
+        const page = Number(url.searchParams.get('continuationToken') ?? 0)
+        const next = new URLSearchParams(url.searchParams)
+        next.set('continuationToken', String(page + 1))
+        return JSON.stringify({
+          items: items(page),
+          _links:
+            page + 1 < PAGES
+              ? {
+                  next: {
+                    href: `${url.pathname.slice('/data/foundation/flowservice'.length)}?${next.toString()}`
+                  }
+                }
+              : {}
+        })
+      }
+      server.hooks.listFlows = (_req, res, url) =>
+        json(
+          res,
+          200,
+          paged(url, page =>
+            Array.from({ length: 100 }, (_, i) => ({
+              id: id(1, page, i),
+              name: `${i}${text}${text}${text}`,
+              state: 'enabled',
+              inheritedAttributes: { properties: { isSourceFlow: true } }
+            }))
+          )
+        )
+      server.hooks.listRuns = (_req, res, url) => {
+        const ours = url.searchParams.getAll('property').some(p => p.startsWith('createdClient'))
+        json(
+          res,
+          200,
+          paged(url, page =>
+            Array.from({ length: 100 }, (_, i) =>
+              server.run({
+                id: id(ours ? 2 : 3, page, i),
+                // Flows of their own, not listed as source flows: nothing is re-triggered.
+                flowId: id(4, page, i),
+                createdAt: Date.now() - 60_000,
+                ...(ours ? { createdClient: server.apiKey } : {}),
+                metrics: {
+                  statusSummary: {
+                    status: ours ? 'success' : 'failed',
+                    errors: [{ code: 'C', message: `${i}${text}${text}` }]
+                  }
+                },
+                activities: [{ name: 'Copy', statusSummary: { extensions: { errorDetail: text } } }]
+              })
+            )
+          )
+        )
+      }
+      const run = await sweep({ NODE_OPTIONS: '--max-old-space-size=64' })
+      expect(run.stderr).not.toMatch(/heap out of memory/)
+      expect(run.code).toBe(0)
+      // Every page read (a page is read again when a slow answer passes request-timeout).
+      expect(server.hits.listFlows).toBeGreaterThanOrEqual(PAGES)
+      expect(run.stdout).toContain(`Listed ${PAGES * 100} source dataflow(s)`)
+      expect(server.hits.retrigger).toBe(0)
+    })
+  })
+
   describe('secrets are redacted before any reshaping', () => {
     it('a token echoed in HTML, clipped, folded, JSON-escaped and URL-encoded appears nowhere', async () => {
       const t = server.token

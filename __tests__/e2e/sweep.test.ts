@@ -164,6 +164,57 @@ describe('flow-id: all', () => {
   })
 })
 
+describe('a sweep of hostile listings (issue 27.4)', () => {
+  it('a window start of 1e16 ms and a startedAtUTC in nanoseconds: both re-triggered, outputs and summary written', async () => {
+    sim = await startSimulator()
+    const now = Date.now()
+    const far = failure(sim, {
+      flowName: 'far-window',
+      createdAt: now - HOUR,
+      window: { start: 1e16, end: 1e16 + HOUR }
+    })
+    const nanos = failure(sim, {
+      flowName: 'nanosecond-start',
+      createdAt: now - HOUR,
+      startedAt: (now - HOUR) * 1e6
+    })
+    const run = await sweepAll()
+    expect(run.code).toBe(0)
+    expect(sim.count('retrigger')).toBe(2)
+    expect(JSON.parse(run.outputs['run-ids']).sort()).toEqual([far.runId, nanos.runId].sort())
+    const byRun = new Map(resultsOf(run).map((r: { 'run-id': string }) => [r['run-id'], r]))
+    // A time Date cannot hold is not shown; a start no clock could have read is unknown, so the
+    // run is dated by its creation.
+    expect(byRun.get(far.runId)).toMatchObject({ state: 'retriggered', window: null })
+    expect(byRun.get(nanos.runId)).toMatchObject({
+      state: 'retriggered',
+      'started-at': new Date(now - HOUR).toISOString()
+    })
+    expect(run.summary).toContain('Swept 2 source dataflow(s)')
+    expect(run.summary).toContain('2 re-triggered')
+  })
+
+  it('a flow and a run listed on two pages are handled once: 100 flows, 100 windows in run-ids', async () => {
+    // Each page starts one item before the previous one ended: item 60 is listed twice.
+    sim = await startSimulator({ pageSize: 60, pageOverlap: 1 })
+    const runs: string[] = []
+    for (let i = 0; i < 100; i++)
+      runs.push(failure(sim, { flowName: `flow-${i}`, createdAt: Date.now() - HOUR }).runId)
+    const run = await sweepAll({ 'max-runs': '0' })
+    expect(run.code).toBe(0)
+    expect(sim.count('listFlows')).toBe(2)
+    expect(sim.count('retrigger')).toBe(100)
+    expect(JSON.parse(run.outputs['run-ids']).sort()).toEqual([...runs].sort())
+    expect(resultsOf(run).map((r: { state: string }) => r.state)).toEqual(
+      Array(100).fill('retriggered')
+    )
+    expect(run.summary).toContain('Swept 100 source dataflow(s)')
+    expect(run.summary).toContain('100 runs selected · 100 re-triggered · 0 not re-triggered')
+    expect(run.summary).toContain('100 to re-trigger, 0 already retried')
+    expect(run.stdout).toContain('Listed 100 source dataflow(s)')
+  })
+})
+
 describe("Adobe's refusals explained", () => {
   it.each([
     [

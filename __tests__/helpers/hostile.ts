@@ -62,22 +62,25 @@ export class HostileServer {
       json(res, 200, { items: [this.run({ id: url.pathname.split('/').pop() })] }),
     listRuns: (_req, res, url) =>
       json(res, 200, { items: this.listed(url, [this.run(), ...this.created]), _links: {} }),
-    // The one source flow, as a sweep's flow listing describes it.
-    listFlows: (_req, res) =>
-      json(res, 200, {
-        items: [
-          {
-            id: this.flowId,
-            name: 'hostile-flow',
-            state: 'enabled',
-            inheritedAttributes: { properties: { isSourceFlow: true } },
-            lastRunDetails: { id: this.runId, state: 'failed', startedAtUTC: Date.now() - 60_000 }
-          }
-        ],
-        _links: {}
-      }),
+    listFlows: (_req, res) => json(res, 200, this.flowPage()),
     retrigger: (_req, res) =>
       json(res, 200, { id: this.create(), etag: '"1100c53e-0000-0200-0000-627138980000"' })
+  }
+
+  /** The one source flow, as a sweep's flow listing describes it: one page, no next. */
+  flowPage(): { items: Record<string, unknown>[]; _links: Record<string, unknown> } {
+    return {
+      items: [
+        {
+          id: this.flowId,
+          name: 'hostile-flow',
+          state: 'enabled',
+          inheritedAttributes: { properties: { isSourceFlow: true } },
+          lastRunDetails: { id: this.runId, state: 'failed', startedAtUTC: Date.now() - 60_000 }
+        }
+      ],
+      _links: {}
+    }
   }
 
   /** The route's first request is answered by `first`, every later one by `then`. */

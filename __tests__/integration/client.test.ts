@@ -139,6 +139,26 @@ describe('FlowService', () => {
     expect(await fs.retrigger(runId)).toEqual({ id: B, etag: '"y"' })
   })
 
+  it('keeps each flow and run once when the listing repeats them across pages (issue 27.4)', async () => {
+    await sim.stop()
+    // Each page starts one item before the previous one ended: item 3 is listed on pages 1 and 2.
+    sim = await startSimulator({ pageSize: 3, pageOverlap: 1 })
+    const flowId = '3d17a4ff-9e0a-4f7c-94bb-bc0b61a3a76d'
+    const ids = [1, 2, 3, 4, 5].map(i => sim.addRun({ flowId, createdAt: Date.now() - i * 1000 }))
+    const flows = [1, 2, 3, 4, 5].map(() => sim.addFlow())
+    for (const f of flows) sim.addRun({ flowId: f, createdAt: Date.now() - 1000 })
+    const fs = flowService()
+    expect((await fs.listRuns(flowId, 0)).map(r => r.id)).toEqual(ids)
+    expect(sim.count('listRuns')).toBe(2)
+    const pages: string[][] = []
+    const listed = await fs.listSourceFlows(0, page => pages.push(page.map(f => f.id)))
+    expect(listed.map(f => f.id).filter(id => flows.includes(id))).toEqual(flows)
+    expect(new Set(pages.flat()).size).toBe(pages.flat().length)
+    expect(core.info.mock.calls.map(c => String(c[0])).join('\n')).toMatch(
+      /1 item\(s\) were listed again on a later page; each is kept once/
+    )
+  })
+
   it('refuses a next page on another origin', async () => {
     const flowId = '3d17a4ff-9e0a-4f7c-94bb-bc0b61a3a76d'
     sim.addRun({ flowId })

@@ -134,15 +134,21 @@ describe('ids and flows', () => {
     expect(asEtag('plain')).toBeUndefined()
   })
 
-  it('parses a listed flow and its last run; leaves out one without a valid id', () => {
+  it('parses a listed flow (what a sweep uses of it, no more); leaves out one without a valid id', () => {
     expect(
       parseFlow({
         id: '4fb0418e-1804-45d6-8d56-dd51f05c0baf',
         name: 'crm',
         state: 'disabled',
-        lastRunDetails: { state: 'Failed', startedAtUTC: 5 }
+        lastRunDetails: { state: 'Failed', startedAtUTC: 5 },
+        inheritedAttributes: { properties: { isSourceFlow: true } }
       })
-    ).toMatchObject({ enabled: false, lastRun: { status: 'failed', startedAt: 5 } })
+    ).toEqual({
+      id: '4fb0418e-1804-45d6-8d56-dd51f05c0baf',
+      name: 'crm',
+      enabled: false,
+      isSourceFlow: true
+    })
     expect(parseFlow({ id: 'nope' })).toBeUndefined()
   })
 

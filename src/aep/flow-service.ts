@@ -13,7 +13,7 @@ import * as log from '../text/log.js'
 import type { HttpResponse, Transport } from './http.js'
 import type { Pacer } from './pacing.js'
 import { withRetries, type RetryBudget } from './retry.js'
-import { parseRun, runFromAnswer, type RunInfo } from './runs.js'
+import { parseRun, reading, runFromAnswer, type Reading, type RunInfo } from './runs.js'
 
 export interface FlowServiceConfig {
   platformUrl: string
@@ -41,6 +41,12 @@ const PAGE_SIZE = 100
 const MAX_ITEMS = 20_000
 // Enough pages for MAX_ITEMS at our page size, and no more whatever a server's pages hold.
 const MAX_PAGES = MAX_ITEMS / PAGE_SIZE
+// The server text (run errors, their messages, the connector's text) one listing keeps for
+// showing, in characters: about four times what a job summary can show (the runner refuses one
+// over 1 MiB), so a listing's memory is bounded by what the step reports, not by what it read.
+// Past it, runs keep what decisions need (ids, times, statuses, codes) and say their text was not
+// kept. 20,000 failures with errors of Adobe's usual size (~200 characters) fit.
+const LISTING_TEXT_CHARS = 4 * 2 ** 20
 
 /** The Flow Service calls this action makes: read a run, list a flow's runs, re-trigger a run. */
 export class FlowService {
@@ -113,7 +119,11 @@ export class FlowService {
     return this.listRunsWhere(
       [`createdClient==${createdClient}`, `createdAt>=${Math.floor(createdSince)}`],
       'Listing the runs this credential created',
-      run => run.createdClient === createdClient && (run.createdAt ?? 0) >= createdSince,
+      // A run of ours listed with no time it could have had is kept: the server filtered it by
+      // `createdAt`, and dropping a running retry would get its window re-triggered again.
+      run =>
+        run.createdClient === createdClient &&
+        (run.createdAt === undefined || run.createdAt >= createdSince),
       signal
     )
   }
@@ -155,21 +165,27 @@ export class FlowService {
   }
 
   /**
-   * Every page of a listing, bounded in pages, items and time whatever the server sends: a
-   * listing that would exceed them fails with a message that says how to narrow it. Items that
-   * do not parse (an id that is not a UUID) are counted and left out.
+   * Every page of a listing, bounded in pages, items, time and kept text whatever the server
+   * sends: a listing that would exceed them fails with a message that says how to narrow it.
+   * Items that do not parse (an id that is not a UUID) are counted and left out. The one place
+   * items are deduplicated: an item listed again (on the next page as the listing shifted, or a
+   * page served twice) is the same flow or run, kept once (the first time), so a flow is never
+   * handled twice and a sweep counts each once.
    */
-  private async list<T>(
+  private async list<T extends { id: string }>(
     path: string,
     what: string,
-    parse: (item: unknown) => T | undefined,
+    parse: (item: unknown, r: Reading) => T | undefined,
     onPage?: (items: T[]) => void,
     /** Ends this listing early (a sibling listing failed, so its answer is not needed). */
     signal?: AbortSignal
   ): Promise<T[]> {
     const deadline = Date.now() + this.listTimeoutMs()
     const items: T[] = []
+    const seen = new Set<string>()
+    const r = reading(LISTING_TEXT_CHARS)
     let skipped = 0
+    let repeated = 0
     let url: string | undefined = `${this.base}${path}`
     for (let page = 1; url; page++) {
       if (page > MAX_PAGES)
@@ -189,9 +205,13 @@ export class FlowService {
         throw new Error(`${what}: more than ${MAX_ITEMS} items; narrow \`lookback\``)
       const parsed: T[] = []
       for (const raw of pageItems) {
-        const item = parse(raw)
+        const item = parse(raw, r)
         if (item === undefined) skipped++
-        else parsed.push(item)
+        else if (seen.has(item.id)) repeated++
+        else {
+          seen.add(item.id)
+          parsed.push(item)
+        }
       }
       for (const item of parsed) items.push(item)
       onPage?.(parsed)
@@ -199,6 +219,12 @@ export class FlowService {
       url = this.nextPage(typeof next === 'string' ? next : undefined)
     }
     if (skipped > 0) log.warning(`${what}: left out ${skipped} item(s) without a valid id`)
+    if (repeated > 0)
+      log.info(`${what}: ${repeated} item(s) were listed again on a later page; each is kept once`)
+    if (r.doubtful > 0)
+      log.warning(
+        `${what}: ${r.doubtful} item(s) carry a time before 2000 or more than a day ahead of this runner's clock; such a time is read as unknown (a failed run with no time left is not swept)`
+      )
     return items
   }
 

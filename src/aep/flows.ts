@@ -1,22 +1,25 @@
 import { glob } from '../inputs/glob.js'
-import { redact } from '../text/secrets.js'
+import { keepShown } from '../text/keep.js'
 import { asUuid } from '../inputs/ids.js'
-import { normaliseStatus, type RunStatus } from './runs.js'
 
 /** Why a disabled flow's failures wait (Adobe's 1388-400): said by the sweep and by the refusal. */
 export const DISABLED_FLOW =
   'Adobe re-triggers runs of enabled flows only: enable it in Sources > Dataflows (or leave it to its owner), then retry'
 
-/** A dataflow as `GET /flows` lists it (FlowItemDTO): what a sandbox sweep needs of it. */
+/**
+ * A dataflow as `GET /flows` lists it (FlowItemDTO): what a sandbox sweep needs of it, and no
+ * more (a listing of 20,000 flows keeps 20,000 of these). Its runs come from the run listings.
+ */
 export interface FlowInfo {
   id: string
+  /** At most NAME_KEPT characters, as shown and as `flow-name` matches it. */
   name?: string
   enabled: boolean
   /** `inheritedAttributes.properties.isSourceFlow`: only source flows' runs are ever re-triggered. */
   isSourceFlow: boolean
-  /** The flow's latest run, from `lastRunDetails`. */
-  lastRun?: { id?: string; status: RunStatus; rawStatus: string; startedAt?: number }
 }
+
+const NAME_KEPT = 200
 
 const obj = (v: unknown): Record<string, unknown> =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
@@ -26,22 +29,13 @@ export function parseFlow(value: unknown): FlowInfo | undefined {
   const flow = obj(value)
   const id = asUuid(flow.id)
   if (!id) return undefined
-  const last = obj(flow.lastRunDetails)
-  const rawStatus = typeof last.state === 'string' ? last.state : ''
   return {
     id,
-    // Redacted before it is clipped: a name echoing a secret must not leave a prefix of it behind.
-    name: typeof flow.name === 'string' && flow.name ? redact(flow.name).slice(0, 200) : undefined,
+    // Redacted before it is clipped (a name echoing a secret must not leave a prefix of it
+    // behind), and copied flat: a slice would keep the whole name alive (keep.ts).
+    name: typeof flow.name === 'string' && flow.name ? keepShown(flow.name, NAME_KEPT) : undefined,
     isSourceFlow: obj(obj(flow.inheritedAttributes).properties).isSourceFlow === true,
-    enabled: typeof flow.state !== 'string' || flow.state.toLowerCase() !== 'disabled',
-    lastRun: rawStatus
-      ? {
-          id: asUuid(last.id),
-          status: normaliseStatus(rawStatus),
-          rawStatus,
-          startedAt: typeof last.startedAtUTC === 'number' ? last.startedAtUTC : undefined
-        }
-      : undefined
+    enabled: typeof flow.state !== 'string' || flow.state.toLowerCase() !== 'disabled'
   }
 }
 

@@ -23,6 +23,7 @@ import { throttling } from '@octokit/plugin-throttling'
 import * as log from '../text/log.js'
 import { sleep } from '../aep/pacing.js'
 import { redact } from '../text/secrets.js'
+import { isoTime } from '../text/time.js'
 
 export type GitHubClient = ReturnType<typeof getOctokit>
 
@@ -500,10 +501,10 @@ export function describeGitHubRefusal(err: unknown, now = Date.now()): string {
     case 'rate-limit': {
       const reset = Number(headers['x-ratelimit-reset'])
       const limit = headers['x-ratelimit-limit']
-      const when =
-        Number.isFinite(reset) && reset > 0
-          ? `; it resets at ${new Date(reset * 1000).toISOString()} (in ${Math.max(0, Math.ceil((reset * 1000 - now) / 60_000))} min)`
-          : ''
+      const resetAt = reset > 0 ? isoTime(reset * 1000) : undefined
+      const when = resetAt
+        ? `; it resets at ${resetAt} (in ${Math.max(0, Math.ceil((reset * 1000 - now) / 60_000))} min)`
+        : ''
       return `GitHub's API rate limit for this token is used up (${status}${limit ? `, ${clean(limit)} requests an hour` : ''})${when}. Other jobs using the same token count too; a run after the reset gets through.${tail}`
     }
     case 'permission':

@@ -233,5 +233,7 @@ function actionReference(env = process.env): string {
 
 /** A window's state as the issue shows it: a wait says when the next retry is due. */
 function stateOf(m: RunResult): string {
-  return m.state === 'waiting' ? `waiting: next retry due ${isoTime(m.nextRetryAt)}` : m.state
+  return m.state === 'waiting'
+    ? `waiting: next retry due ${isoTime(m.nextRetryAt) ?? 'an unknown time'}`
+    : m.state
 }

@@ -49,17 +49,16 @@ function publicResult(r: RunResult): Record<string, unknown> {
     'flow-name': r.flowName ?? null,
     'previous-status': r.previousStatus ?? null,
     // The failed window's files, when Adobe reports them (ISO times), else when the run started.
-    window: r.window
-      ? { start: new Date(r.window.start).toISOString(), end: new Date(r.window.end).toISOString() }
-      : null,
-    'started-at': r.startedAt === undefined ? null : new Date(r.startedAt).toISOString(),
+    // Total: a time Date cannot hold (a window start of 1e16 ms) is null, never a RangeError here.
+    window: windowTimes(r),
+    'started-at': isoTime(r.startedAt) ?? null,
     state: r.state,
     'new-run-id': r.newRunId ?? null,
     etag: r.etag ?? null,
     'retriggered-run-id': r.retriggeredRunId ?? null,
     'earlier-retries': r.earlierRetries ?? [],
     // With `waiting`: when the next retry is due (ISO time).
-    'next-retry-at': r.nextRetryAt === undefined ? null : isoTime(r.nextRetryAt),
+    'next-retry-at': isoTime(r.nextRetryAt) ?? null,
     status: r.finalStatus ?? null,
     duration: r.durationSeconds ?? null,
     'records-ingested': r.recordsIngested ?? null,
@@ -69,4 +68,11 @@ function publicResult(r: RunResult): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v])
   )
+}
+
+/** The window as ISO times, or null when Adobe reported none or a bound is no time Date can hold. */
+function windowTimes(r: RunResult): { start: string; end: string } | null {
+  const start = isoTime(r.window?.start)
+  const end = isoTime(r.window?.end)
+  return start && end ? { start, end } : null
 }

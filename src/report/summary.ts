@@ -221,7 +221,7 @@ function outcome(r: RunResult): string {
     case 'already-retriggered':
       return '↩️ already re-triggered: nothing sent'
     case 'waiting':
-      return `⏳ waiting: its retry${r.retriggeredRunId ? ` \`${r.retriggeredRunId}\`` : ''} failed; next retry due ${isoTime(r.nextRetryAt)} (\`retry-backoff\`)`
+      return `⏳ waiting: its retry${r.retriggeredRunId ? ` \`${r.retriggeredRunId}\`` : ''} failed; next retry due ${isoTime(r.nextRetryAt) ?? 'an unknown time'} (\`retry-backoff\`)`
     case 'would-retrigger':
       return `would re-trigger${via}`
     case 'pending':

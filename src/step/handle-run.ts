@@ -6,6 +6,7 @@ import type { Owns } from '../decide/identity.js'
 import type { Inputs } from '../inputs/inputs.js'
 import type { LedgerSession } from '../ledger/session.js'
 import * as log from '../text/log.js'
+import { isoTime } from '../text/time.js'
 import type { KeyedLock } from './pool.js'
 import { retriggerSafely } from './reconcile.js'
 import type { Outcome, RunFacts } from './result.js'
@@ -226,7 +227,8 @@ function failure(
 
 function adopt(runId: string, run: RunInfo, shared: Shared): Outcome {
   shared.claimed.add(run.id)
-  const created = run.createdAt ? ` at ${new Date(run.createdAt).toISOString()}` : ''
+  const at = isoTime(run.createdAt)
+  const created = at ? ` at ${at}` : ''
   const by = shared.owns(run) ? 'by this credential' : `by ${run.createdClient ?? 'someone else'}`
   log.notice(
     `Run ${runId} was already re-triggered: run ${run.id}, created${created} ${by}, is "${run.rawStatus}". Nothing was sent; that run is reported as the new run. Set \`force: true\` to re-trigger anyway.`

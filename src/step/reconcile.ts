@@ -1,6 +1,7 @@
 import { AmbiguousOutcomeError, errorMessage } from '../aep/errors.js'
 import type { FlowService, Retriggered } from '../aep/flow-service.js'
 import * as log from '../text/log.js'
+import { isoTime } from '../text/time.js'
 import { sleep } from '../aep/pacing.js'
 import type { Owns } from '../decide/identity.js'
 import type { RunInfo } from '../aep/runs.js'
@@ -61,7 +62,7 @@ export async function retriggerSafely(
       new Error(
         `${ambiguity.message}; run ${runId} may or may not have been re-triggered (${why}). ` +
           `Check the runs of flow ${flowId ?? '(unknown: see run ' + runId + ')'} created after ` +
-          `${new Date(since).toISOString()} in Adobe Experience Platform (Sources > Dataflows) ` +
+          `${isoTime(since) ?? 'the attempt'} in Adobe Experience Platform (Sources > Dataflows) ` +
           `before retrying, so the data is not ingested twice.`
       )
 

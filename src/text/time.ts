@@ -1,11 +1,11 @@
 /**
- * A moment as ISO 8601 UTC, for logs, outputs and summaries. Total: a time a server sent may be
- * anything (a date in nanoseconds, 1e16 ms), and showing it must never throw.
+ * Moments as people read them. Total: a time Date cannot hold (a window start of 1e16 ms, a time
+ * in nanoseconds) gives undefined, never a RangeError in the middle of writing the outputs.
  */
-export function isoTime(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return 'an unknown time'
+
+/** An epoch-ms moment as an ISO time, or undefined when it is not one Date can hold. */
+export function isoTime(ms: number | undefined): string | undefined {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return undefined
   const date = new Date(ms)
-  return Number.isNaN(date.getTime())
-    ? 'an unknown time'
-    : date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString()
 }
