@@ -174,7 +174,9 @@ describe('run()', () => {
         'poll-interval': '100ms',
         'issue-on-failure': 'true',
         'github-token': github.token,
-        'issue-labels': 'aep-dataflow, data-team'
+        'issue-labels': 'aep-dataflow, data-team',
+        // The run again at once: the spacing of retries is retry-policy.test's subject.
+        'retry-backoff': '0'
       }
       given(inputs)
       await run()

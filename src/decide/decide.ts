@@ -146,7 +146,8 @@ export function decideWindow(
   if (maxRetries > 0 && ours >= maxRetries) return { root, retries, action: 'exhausted' }
   // Spaced out (retry-backoff): the next retry waits for its turn after the previous one ended.
   const due = nextRetryDue(newest, retries.length + 1, schedule)
-  if (schedule && due > schedule.now)
+  // No back-off, no wait: the server's clock is known to a second, and a retry's end could read ahead of it.
+  if (schedule && schedule.backoffMs > 0 && due > schedule.now)
     return { root, retries, action: 'waiting', target: newest, due }
   return { root, retries, action: 'retrigger', target: newest }
 }
