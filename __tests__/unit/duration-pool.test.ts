@@ -21,7 +21,10 @@ describe('durations', () => {
   it('formats for people', () => {
     expect(formatDuration(250)).toBe('250ms')
     expect(formatDuration(1500)).toBe('1.5s')
-    expect(formatDuration(600_000)).toBe('10m0s')
+    expect(formatDuration(600_000)).toBe('10m')
+    expect(formatDuration(605_000)).toBe('10m5s')
+    expect(formatDuration(3_600_000)).toBe('1h')
+    expect(formatDuration(720 * 3_600_000)).toBe('720h')
     expect(formatDuration(24 * 3_600_000)).toBe('24h')
     expect(formatDuration(150 * 60_000)).toBe('2h30m')
   })

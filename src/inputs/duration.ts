@@ -19,8 +19,11 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`
   const seconds = ms / 1000
   if (seconds < 120) return `${Number(seconds.toFixed(1))}s`
+  // Whole hours read as hours at any size (`1h`, `720h`), so a range's two ends read alike.
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`
   const minutes = Math.floor(seconds / 60)
-  if (minutes < 120) return `${minutes}m${Math.round(seconds % 60)}s`
+  if (minutes < 120)
+    return Math.round(seconds % 60) ? `${minutes}m${Math.round(seconds % 60)}s` : `${minutes}m`
   const hours = Math.floor(minutes / 60)
   return minutes % 60 ? `${hours}h${minutes % 60}m` : `${hours}h`
 }

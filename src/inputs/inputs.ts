@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { parseDuration } from './duration.js'
+import { formatDuration, parseDuration } from './duration.js'
 import { InputError } from './input-error.js'
 import { DEFAULT_SCOPES, INPUT_TABLE, type InputSpec, type InputValues } from './input-table.js'
 import { UUID } from './ids.js'
@@ -144,7 +144,7 @@ function parse(spec: InputSpec, given: string, problems: string[]): InputValues[
       }
       if (ms < spec.min! || ms > spec.max!)
         problems.push(
-          `\`${name}\` must be between ${spec.min}ms and ${spec.max! / 3_600_000}h, not ${quote(raw)}`
+          `\`${name}\` must be between ${formatDuration(spec.min!)} and ${formatDuration(spec.max!)}, not ${quote(raw)}`
         )
       return ms
     }
@@ -163,6 +163,10 @@ function parse(spec: InputSpec, given: string, problems: string[]): InputValues[
         problems.push(`\`${name}\` is too short to be a real credential; paste the whole value`)
       return raw
     default:
+      if (spec.choices && !spec.choices.includes(raw))
+        problems.push(
+          `\`${name}\` must be one of ${spec.choices.map(c => `\`${c}\``).join(', ')}, not ${quote(raw)}`
+        )
       return raw
   }
 }

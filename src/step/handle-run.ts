@@ -216,7 +216,9 @@ function adopt(runId: string, run: RunInfo, shared: Shared): Outcome {
   shared.claimed.add(run.id)
   const created = run.createdAt ? ` at ${new Date(run.createdAt).toISOString()}` : ''
   const by = shared.owns(run) ? 'by this credential' : `by ${run.createdClient ?? 'someone else'}`
-  log.notice(
+  // A retry that succeeded is a recovered window, shown once in the summary: no annotation for it.
+  const say = run.status === 'success' ? log.info : log.notice
+  say(
     `Run ${runId} was already re-triggered: run ${run.id}, created${created} ${by}, is "${run.rawStatus}". Nothing was sent; that run is reported as the new run. Set \`force: true\` to re-trigger anyway.`
   )
   return {
@@ -263,7 +265,7 @@ function exhausted(runId: string, facts: RunFacts, decision: Decision, shared: S
   const chain = decision.retries
   return {
     state: 'retries-exhausted',
-    error: `Flow ${facts.flowId ?? '?'}: run ${runId}${windowText(decision.root)} has been re-triggered ${chain.filter(shared.owns).length} time(s) by this action (runs ${chain.map(r => r.id).join(', ')}) and the latest retry ended "${chain.at(-1)!.rawStatus}"; \`max-retries\` is ${shared.inputs['max-retries']}, so it is not re-triggered again. A retry will not fix this: look at the runs' errors; set \`force: true\` to re-trigger anyway.`
+    error: `Flow ${facts.flowId ?? '?'}: run ${runId}${windowText(decision.root)} has been re-triggered ${chain.filter(shared.owns).length} time(s) by this action (runs ${chain.map(r => r.id).join(', ')}) and the latest retry ended "${chain.at(-1)!.rawStatus}"; \`max-retries\` is ${shared.inputs['max-retries']}, so the action retries it no more: a person has to look at the runs' errors; set \`force: true\` to re-trigger anyway.`
   }
 }
 

@@ -5,13 +5,17 @@
  * reference an issue either.
  */
 import { oneLine } from './log.js'
+import { redact } from './secrets.js'
+
+/** Flat text for a reader: line breaks as spaces (a log line marks them `⏎`; a table cell need not). */
+const flatten = (text: string): string => redact(oneLine(text).replace(/ ⏎ /g, ' '))
 
 /**
  * Server text in a markdown cell or list item. `code: true` keeps backticks, for our own messages
  * whose code spans should render (the step's caution).
  */
 export function escape(text: string, max = 400, { code = false } = {}): string {
-  const flat = oneLine(text)
+  const flat = flatten(text)
   return (flat.length > max ? `${flat.slice(0, max)}…` : flat).replace(
     code ? /[\\*_[\]<>#|~]/g : /[\\`*_[\]<>#|~]/g,
     c => `\\${c}`
@@ -20,7 +24,7 @@ export function escape(text: string, max = 400, { code = false } = {}): string {
 
 /** An id or code as an inline code span, safe in a table cell. */
 export function code(value: string | undefined): string {
-  return value ? `\`${oneLine(value).replace(/`/g, "'").replace(/\|/g, '\\|')}\`` : ''
+  return value ? `\`${flatten(value).replace(/`/g, "'").replace(/\|/g, '\\|')}\`` : ''
 }
 
 // A zero-width space: invisible, and it ends GitHub's mention and reference patterns.
