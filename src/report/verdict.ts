@@ -12,6 +12,7 @@
 import type { IssueAction } from '../github/issues.js'
 import { isFailure, type RunResult } from '../step/result.js'
 import type { Report } from './report.js'
+import { flowLabel } from '../text/names.js'
 
 export interface Verdict {
   /** The message the step fails with; undefined when it succeeds. */
@@ -61,7 +62,7 @@ export function stepVerdict(report: Report): Verdict {
     .map(issue => {
       const runs = failures.filter(r => r.flowId === issue.flowId)
       const name = runs.find(r => r.flowName)?.flowName
-      return `Flow ${name ? `"${name}" (${issue.flowId})` : issue.flowId} still needs a person, and its open issue #${issue.number} already says so (${runs.length} run(s), unchanged since): ${issue.url}. Not failing the step for it (\`fail-on: new\`).`
+      return `Flow ${flowLabel(issue.flowId, name)} still needs a person, and its open issue #${issue.number} already says so (${runs.length} run(s), unchanged since): ${issue.url}. Not failing the step for it (\`fail-on: new\`).`
     })
   const left = failures.filter(r => !known(r))
   if (unread.length > 0 && left.length === 0)
