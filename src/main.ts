@@ -59,6 +59,7 @@ export async function run(): Promise<void> {
     log.warning(`Could not write the job summary: ${errorMessage(err)}`)
   }
   const verdict = stepVerdict(report)
+  for (const error of verdict.errors) log.error(error)
   for (const warning of verdict.warnings) log.warning(warning)
   if (verdict.failure) log.setFailed(verdict.failure)
 }

@@ -55,8 +55,11 @@ function healthyFlows(count: number): string[] {
 describe('fail-on (item 5)', () => {
   it('new (the default): a window already in an open, unchanged issue is one warning linking it, not a red run each hour', async () => {
     const { flowId } = exhausted()
+    // Another flow's window, re-triggered: several runs, so each exhausted one is its own annotation.
+    failure(sim, { flowName: 'crm-accounts', createdAt: Date.now() - MINUTE })
     const first = await act(sim, sweep(), { env: env() })
     expect(first.code).toBe(1) // new: nobody had it yet
+    expect(first.errors.join('\n')).toContain(`Flow "web-events" (${flowId.slice(0, 8)}): run`)
     expect(github.issues).toHaveLength(1)
 
     const second = await act(sim, sweep(), { env: env() })
@@ -65,7 +68,7 @@ describe('fail-on (item 5)', () => {
     const linking = second.warnings.filter(w => w.includes(ISSUE_1))
     expect(linking).toHaveLength(1)
     expect(linking[0]).toContain(`"web-events" (${flowId.slice(0, 8)})`)
-    expect(second.errors).toEqual([])
+    expect(second.errors).toEqual([]) // a green step with no error annotation for what #1 holds
 
     // `any` is yesterday's behaviour; `never` never fails for runs.
     expect((await act(sim, sweep({ 'fail-on': 'any' }), { env: env() })).code).toBe(1)

@@ -107,10 +107,10 @@ describe('stepVerdict', () => {
       warnings: 0
     },
     {
-      case: 'never: runs needing attention are one warning',
+      case: 'never: each window needing a person is a warning, with one that counts them',
       r: report({ inputs: inputs({ 'fail-on': 'never' }), results: [exhaustedA, exhaustedB] }),
       fails: false,
-      warnings: 1
+      warnings: 3
     },
     {
       case: 'never: a step that could not run still fails',
@@ -120,11 +120,26 @@ describe('stepVerdict', () => {
     }
   ])('$case', ({ r, fails, warnings }) => {
     const verdict = stepVerdict(r)
+    // Each exhausted window of several is an error annotation unless an issue already holds it.
+    const annotated = r.stepError
+      ? []
+      : r.results.filter(
+          x =>
+            !(
+              failOnIsNew(r) &&
+              r.issues.some(i => i.flowId === x.flowId && i.action === 'unchanged')
+            )
+        )
+    if (r.inputs?.['fail-on'] !== 'never' && r.results.length > 1)
+      expect(verdict.errors).toEqual(annotated.map(x => x.error))
     if (fails instanceof RegExp) expect(verdict.failure).toMatch(fails)
     else expect(verdict.failure !== undefined).toBe(fails)
     expect(verdict.warnings).toHaveLength(warnings)
   })
 })
+
+const failOnIsNew = (r: Report): boolean =>
+  r.inputs?.['fail-on'] === 'new' && !!r.inputs.issues && !r.inputs['dry-run']
 
 describe('escalations', () => {
   it.each([
