@@ -14,11 +14,11 @@ import { readInputs, type Inputs, type IssueSettings } from './inputs/inputs.js'
 import * as log from './text/log.js'
 import { Pacer } from './aep/pacing.js'
 import { KeyedLock, WorkQueue } from './step/pool.js'
-import { escalations } from './github/escalation.js'
+import { escalations, nothingToEscalate } from './github/escalation.js'
 import { writeOutputs } from './report/outputs.js'
 import { groupByCause, workflowRunUrl, type Report } from './report/report.js'
 import { writeSummary } from './report/summary.js'
-import { isFailure } from './step/result.js'
+import { stepVerdict } from './report/verdict.js'
 import { sweepFlows } from './step/sweep.js'
 import { waitForRuns } from './step/wait.js'
 
@@ -59,7 +59,9 @@ export async function run(): Promise<void> {
     log.warning(`Could not write the job summary: ${errorMessage(err)}`)
   }
   const verdict = stepVerdict(report)
-  if (verdict) log.setFailed(verdict)
+  for (const error of verdict.errors) log.error(error)
+  for (const warning of verdict.warnings) log.warning(warning)
+  if (verdict.failure) log.setFailed(verdict.failure)
 }
 
 interface Wiring {
@@ -184,41 +186,24 @@ async function escalate(
   signal: AbortSignal
 ): Promise<void> {
   const work = escalations(report)
-  if (work.incidents.length === 0 && work.recoveries.length === 0) return
+  if (nothingToEscalate(work)) return
   await core.group('Escalate through GitHub issues', async () => {
     try {
       // Loaded here only: Octokit is its own chunk of dist/, so no other run pays for it.
       const { fileIssues } = await import('./github/issues.js')
-      report.issues = await fileIssues(settings, work, {
+      const filed = await fileIssues(settings, work, {
         sandbox: inputs.sandbox,
         maxRetries: inputs['max-retries'],
         runUrl: workflowRunUrl(),
         requestTimeoutMs: inputs['request-timeout'],
         signal
       })
+      report.issues = filed.actions
+      report.issueProblems = filed.problems
     } catch (err) {
-      log.warning(
-        `Could not file GitHub issues: ${errorMessage(err)}. The step's result is unchanged.`
-      )
+      const text = `Could not file GitHub issues: ${errorMessage(err)}. The step's result is unchanged.`
+      report.issueProblems = [text]
+      log.warning(text)
     }
   })
-}
-
-/** The message the step fails with, or undefined when it succeeded. */
-function stepVerdict(report: Report): string | undefined {
-  if (report.stepError) return report.stepError
-  const failOnRunFailure = report.inputs?.['fail-on-run-failure'] ?? true
-  const failures = report.results.filter(r => isFailure(r, failOnRunFailure))
-  const unread = report.skippedFlows.filter(f => f.failed)
-  if (report.cancelled)
-    return `Cancelled: ${report.results.filter(r => r.newRunId).length} of ${report.results.length} run(s) were re-triggered before the job stopped.`
-  if (unread.length > 0 && failures.length === 0)
-    return `${unread.length} flow(s) could not be swept: ${unread.map(f => `${f.flowId}: ${f.reason}`).join('; ')}`
-  if (failures.length === 0) return undefined
-  if (report.results.length === 1) {
-    const [only] = failures
-    if (only.error) return only.error
-    return `New run ${only.newRunId} ${only.finalStatus === 'timeout' ? 'did not finish within `wait-timeout`' : `finished "${only.finalStatus}"`}${only.newRunErrors ? `: ${only.newRunErrors.join('; ')}` : ''}`
-  }
-  return `${failures.length} of ${report.results.length} runs need attention (not re-triggered, failed or timed out); see the job summary and the \`results\` output.`
 }

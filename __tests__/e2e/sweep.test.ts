@@ -74,7 +74,7 @@ describe('flow-id: all', () => {
     ])
     // Grouped by cause: the table before the per-run table, and one log line per code.
     expect(run.summary).toMatch(
-      /### Failures by cause[\s\S]*\| `CONNECTOR-2001-500` \| 3 \| 3 \| a retry may fix \| Source file could not be read \|[\s\S]*\| `INGEST-1207-400` \| 1 \| 1 \| a retry may fix \|[\s\S]*\| Run \|/
+      /### Failures by cause[\s\S]*\| `CONNECTOR-2001-500` \| 3 \| 3 \| 3 re-triggered \| Source file could not be read \|[\s\S]*\| `INGEST-1207-400` \| 1 \| 1 \| 1 re-triggered \|[\s\S]*\| Run \|/
     )
     expect(run.stdout).toContain('Cause CONNECTOR-2001-500: 3 run(s) in 3 flow(s)')
     expect(run.summary).toMatch(/crm-paused `[0-9a-f-]{36}`: disabled, with 1 failed window\(s\)/)

@@ -253,7 +253,9 @@ describe('run()', () => {
         /`flow-name` pattern "sales-\*" matches none of the 2 source dataflow/
       )
       const summary = String(core.summary.addRaw.mock.calls[0][0])
-      expect(summary).toMatch(/`MAPPER-3700-400` \| 1 \| 1 \| needs a fix \(`skip-errors`\)/)
+      expect(summary).toMatch(
+        /`MAPPER-3700-400` \| 1 \| 1 \| 1 not retried: `skip-errors` lists it as needing a fix/
+      )
       expect(summary).toMatch(/Swept 2 source dataflow\(s\)/)
       expect(cache.entries()).toHaveLength(1)
 

@@ -5,7 +5,6 @@
  * flow reach the step as inputs (`run-id`, `flow-id`), as the documented workflow passes them.
  */
 import { readFileSync, statSync } from 'node:fs'
-import { InputError } from '../inputs/input-error.js'
 import { asUuid } from '../inputs/ids.js'
 import type { Inputs } from '../inputs/inputs.js'
 import * as log from '../text/log.js'
@@ -45,20 +44,38 @@ export function dispatchedEvent(env = process.env): FlowRunFailed | undefined {
   }
 }
 
+/**
+ * An event meant for another org or sandbox: the inputs are fine, the event is not this step's.
+ * It fails the step (nothing is sent), saying so rather than "Invalid input".
+ */
+export class ForeignEvent extends Error {
+  constructor(readonly problems: { what: 'org' | 'sandbox'; text: string }[]) {
+    const whose = problems.map(p => p.what).join(' and ')
+    super(
+      problems.length === 1
+        ? `An event for another ${whose}, not this step's: ${problems[0].text}. Nothing was sent.`
+        : `An event for another ${whose}, not this step's (nothing was sent):\n- ${problems.map(p => p.text).join('\n- ')}`
+    )
+    this.name = 'ForeignEvent'
+  }
+}
+
 /** Throws when the dispatched event is for another org or sandbox than the step's inputs. */
 export function checkDispatchedEvent(inputs: Inputs, env = process.env): void {
   const event = dispatchedEvent(env)
   if (!event) return
-  const problems: string[] = []
+  const problems: ConstructorParameters<typeof ForeignEvent>[0] = []
   if (event.orgId !== inputs['org-id'])
-    problems.push(
-      `the \`${DISPATCH_TYPE}\` event is for IMS org ${event.orgId ?? '(none given)'}, but \`org-id\` is ${inputs['org-id']}: this workflow does not retry another org's runs (check the relay's ALLOWED_IMS_ORGS and the workflow's secrets)`
-    )
+    problems.push({
+      what: 'org',
+      text: `the \`${DISPATCH_TYPE}\` event is for IMS org ${event.orgId ?? '(none given)'}, but \`org-id\` is ${inputs['org-id']}: this workflow does not retry another org's runs (check the relay's ALLOWED_IMS_ORGS and the workflow's secrets)`
+    })
   if (event.sandbox !== inputs.sandbox)
-    problems.push(
-      `the \`${DISPATCH_TYPE}\` event is for sandbox ${event.sandbox ?? '(none given)'}, but \`sandbox\` is ${inputs.sandbox}: pass \`sandbox: \${{ github.event.client_payload.sandbox }}\`, or route that sandbox's events to its own workflow`
-    )
-  if (problems.length) throw new InputError(problems)
+    problems.push({
+      what: 'sandbox',
+      text: `the \`${DISPATCH_TYPE}\` event is for sandbox ${event.sandbox ?? '(none given)'}, but \`sandbox\` is ${inputs.sandbox}: pass \`sandbox: \${{ github.event.client_payload.sandbox }}\`, or route that sandbox's events to its own workflow`
+    })
+  if (problems.length) throw new ForeignEvent(problems)
   log.info(
     `Woken by Adobe's run failure event${event.eventId ? ` ${event.eventId}` : ''}: run ${event.runId ?? '?'} of flow ${event.flowId ?? '?'} in sandbox ${event.sandbox}`
   )

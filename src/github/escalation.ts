@@ -37,7 +37,7 @@ const refusedForTheRun = (r: RunResult): boolean =>
 
 function headline(r: RunResult): string | undefined {
   if (r.state === 'needs-fix')
-    return `its run failed with ${r.skippedFor}, an error a retry will not fix (\`skip-errors\`)`
+    return `its run failed with ${r.skippedFor}, an error \`skip-errors\` lists as needing a fix, so it is not retried`
   if (r.state === 'retries-exhausted')
     return `its retries are exhausted (${r.earlierRetries?.length ?? 0} made, all failed)`
   if (r.finalStatus === 'failed' || r.finalStatus === 'cancelled')
@@ -61,8 +61,27 @@ export interface Seen {
   sweptFlows: { flowId: string; flowName?: string }[]
 }
 
+/** What escalation has to do in GitHub, and what it reads there for the summary. */
+export interface Escalations {
+  incidents: Incident[]
+  /** Flows with a failed window seen, every one of them recovered: their issue is closed. */
+  recoveries: Recovery[]
+  /**
+   * Swept flows with no failed window within `lookback`: nothing to report of them, but an open
+   * issue of theirs is settled (closed, or kept open naming the windows that left `lookback`).
+   * Never named as work not done: they did not fail.
+   */
+  quiet: Recovery[]
+  /** Flows with a failed window not (yet) recovered: their open issue is linked in the summary. */
+  failing: string[]
+}
+
+/** Nothing to do in GitHub: no request is made. */
+export const nothingToEscalate = (work: Escalations): boolean =>
+  work.incidents.length + work.recoveries.length + work.quiet.length + work.failing.length === 0
+
 /** The flows that need a person and the flows seen recovered, one entry per flow. */
-export function escalations(report: Seen): { incidents: Incident[]; recoveries: Recovery[] } {
+export function escalations(report: Seen): Escalations {
   const byFlow = new Map<string, { flowName?: string; results: RunResult[] }>()
   for (const f of report.sweptFlows) byFlow.set(f.flowId, { flowName: f.flowName, results: [] })
   for (const r of report.results) {
@@ -73,7 +92,10 @@ export function escalations(report: Seen): { incidents: Incident[]; recoveries: 
   }
   const incidents: Incident[] = []
   const recoveries: Recovery[] = []
+  const quiet: Recovery[] = []
+  const failing: string[] = []
   for (const [flowId, { flowName, results }] of byFlow) {
+    if (results.some(r => !recovered(r))) failing.push(flowId)
     const first = results.find(r => headline(r))
     if (first) {
       incidents.push({
@@ -83,7 +105,9 @@ export function escalations(report: Seen): { incidents: Incident[]; recoveries: 
         result: first,
         missing: results.filter(r => !recovered(r))
       })
-    } else if (results.every(recovered))
+    } else if (results.length === 0) quiet.push({ flowId, flowName, settled: [], recoveredBy: [] })
+    // A flow is recovered only when it had a failed window, and every one it had recovered.
+    else if (results.every(recovered))
       recoveries.push({
         flowId,
         flowName,
@@ -91,5 +115,5 @@ export function escalations(report: Seen): { incidents: Incident[]; recoveries: 
         recoveredBy: results.flatMap(r => (r.newRunId ? [r.newRunId] : []))
       })
   }
-  return { incidents, recoveries }
+  return { incidents, recoveries, quiet, failing }
 }

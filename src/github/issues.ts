@@ -9,7 +9,7 @@
  * read, or was cut, means "do not know": nothing is opened that may already exist. GitHub
  * refusing never changes the step's verdict: it is a warning that says what GitHub said.
  */
-import type { Incident, Recovery } from './escalation.js'
+import type { Escalations, Incident, Recovery } from './escalation.js'
 import {
   checked,
   createGitHubClient,
@@ -55,22 +55,38 @@ interface OpenIssues {
 // One list call covers 100 open issues; a repository with more of ours is read up to this many pages.
 const MAX_PAGES = 10
 
-/** What escalation did in GitHub, one entry per issue touched, for the summary. */
+/**
+ * What escalation did in GitHub, one entry per issue of a flow seen: `unchanged` when the flow
+ * needs a person and its open issue already says so (nothing sent), `open` when a failing flow
+ * has an open issue this step had nothing to add to.
+ */
 export interface IssueAction {
   flowId: string
   number: number
   url: string
-  action: 'opened' | 'commented' | 'closed'
+  action: 'opened' | 'commented' | 'closed' | 'unchanged' | 'open'
+}
+
+/** What escalation did, and what GitHub kept it from doing (said in the log and the summary). */
+export interface IssueReport {
+  actions: IssueAction[]
+  /** Each warning escalation gave: GitHub's refusals, with what was not done. */
+  problems: string[]
 }
 
 /** Files what needs a person and closes what recovered; answers what it did. */
 export async function fileIssues(
   settings: IssueSettings,
-  work: { incidents: Incident[]; recoveries: Recovery[] },
+  work: Escalations,
   ctx: IssueContext & IssueIo
-): Promise<IssueAction[]> {
+): Promise<IssueReport> {
   // Called only with something to do (main.ts decides, before this chunk is loaded).
   const done: IssueAction[] = []
+  const problems: string[] = []
+  const warn = (text: string): void => {
+    problems.push(text)
+    log.warning(text)
+  }
   const did = (
     flowId: string,
     { number, url }: { number: number; url: string },
@@ -92,17 +108,18 @@ export async function fileIssues(
   try {
     open = await openIssues(github, owner, repo, settings.labels[0], request)
   } catch (err) {
+    // Only flows that failed or recovered are work not done; a healthy flow is nobody's loss.
     const left = [
       ...work.incidents.map(i => `an issue for flow ${i.flowId}`),
       ...work.recoveries.map(r => `closing the issue of recovered flow ${r.flowId}`)
     ]
-    log.warning(
-      `Could not file GitHub issues: this action's open issues could not be read (${describeGitHubRefusal(err)}), and without knowing which flows have one, no issue was opened, commented or closed. Not done: ${left.slice(0, 5).join('; ')}${left.length > 5 ? `; and ${left.length - 5} more` : ''}. The step's result is unchanged.`
+    warn(
+      `Could not file GitHub issues: this action's open issues could not be read (${describeGitHubRefusal(err)}), and without knowing which flows have one, no issue was opened, commented or closed.${left.length ? ` Not done: ${left.slice(0, 5).join('; ')}${left.length > 5 ? `; and ${left.length - 5} more` : ''}.` : ''} The step's result is unchanged.`
     )
-    return done
+    return { actions: done, problems }
   }
   if (open.cut)
-    log.warning(
+    warn(
       `More than ${MAX_PAGES * 100} open issues carry the label "${settings.labels[0]}": only the first ${MAX_PAGES * 100} were read, so no new issue is opened (it may exist among the others). Close the ones that are done.`
     )
 
@@ -113,6 +130,7 @@ export async function fileIssues(
     const body = describe(incident, ctx)
     if (existing) {
       if (existing.state === state) {
+        did(incident.flowId, existing, 'unchanged')
         log.info(`Flow ${incident.flowId}: issue #${existing.number} already says this; no comment`)
         return
       }
@@ -134,7 +152,7 @@ export async function fileIssues(
     })
     const created = asIssue(data)
     if (!created) {
-      log.warning(
+      warn(
         `Flow ${incident.flowId}: GitHub accepted the new issue but its answer does not say which it is; the next run finds it by its marker.`
       )
       return
@@ -150,7 +168,7 @@ export async function fileIssues(
         (typeof l === 'string' ? l : (l as { name?: unknown } | null)?.name) === settings.labels[0]
     )
     if (!labelled)
-      log.warning(
+      warn(
         `Issue #${created.number} was opened without the label "${settings.labels[0]}", so a later run cannot find it: the token may lack permission to set labels.`
       )
   }
@@ -197,6 +215,11 @@ export async function fileIssues(
       flowId: r.flowId,
       what: `closing the issue of recovered flow ${r.flowId}`,
       run: () => closeRecovered(r)
+    })),
+    ...work.quiet.map(r => ({
+      flowId: r.flowId,
+      what: `settling the open issue of flow ${r.flowId}, which had no failed run within \`lookback\``,
+      run: () => closeRecovered(r)
     }))
   ]
   for (const task of tasks) {
@@ -204,12 +227,17 @@ export async function fileIssues(
     try {
       await task.run()
     } catch (err) {
-      log.warning(
+      warn(
         `Could not file ${task.what} (${describeGitHubRefusal(err)}). The other flows' issues are unaffected; the step's result is unchanged.`
       )
     }
   }
-  return done
+  // The open issue of every flow seen failing, linked where people look, even with nothing to add.
+  for (const flowId of work.failing) {
+    const issue = open.byFlow.get(flowId)
+    if (issue && !done.some(d => d.flowId === flowId)) did(flowId, issue, 'open')
+  }
+  return { actions: done, problems }
 }
 
 /** The number and link of an issue GitHub described, or undefined when the answer is not one. */

@@ -19,6 +19,8 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`
   const seconds = ms / 1000
   if (seconds < 120) return `${Number(seconds.toFixed(1))}s`
+  // Whole hours read as hours at any size (`1h`, `720h`), so a range's two ends read alike.
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`
   const minutes = Math.floor(seconds / 60)
   const rest = Math.round(seconds % 60)
   if (minutes < 120) return rest ? `${minutes}m${rest}s` : `${minutes}m`

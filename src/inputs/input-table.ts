@@ -33,6 +33,8 @@ export interface InputSpec {
   /** Inclusive bounds: milliseconds for durations, the value for integers. */
   min?: number
   max?: number
+  /** A text input's only values. */
+  choices?: readonly string[]
   required?: boolean
   description: string
 }
@@ -67,7 +69,7 @@ export const INPUT_TABLE = [
     min: 0,
     max: 10000,
     description:
-      "With `flow-id`: when a sweep would re-trigger more failed windows than this, it re-triggers none and fails, naming their most common error codes (a mass failure has one cause a retry will not fix). Windows already retried don't count, nor do runs listed in `run-id`. `dry-run` still lists them. `0`: no limit."
+      "With `flow-id`: when a sweep would re-trigger more failed windows than this, it re-triggers none and fails, naming their most common error codes (a mass failure usually has one cause a retry does not fix). Windows already retried don't count, nor do runs listed in `run-id`. `dry-run` still lists them. 0 to 10000; `0`: no limit."
   },
   {
     name: 'skip-errors',
@@ -161,7 +163,7 @@ export const INPUT_TABLE = [
     min: 1000,
     max: 30 * 24 * HOUR,
     description:
-      "How far back to look: with `flow-id`, failed runs that started within it are retried (a window that leaves it unrecovered keeps its issue open); for every run, how far back its flow's history is read to find retries already made."
+      "How far back to look: with `flow-id`, failed runs that started within it are retried (a window that leaves it unrecovered keeps its issue open); for every run, how far back its flow's history is read to find retries already made. From `1s` to `720h` (30 days)."
   },
   {
     name: 'max-retries',
@@ -170,7 +172,7 @@ export const INPUT_TABLE = [
     min: 0,
     max: 100,
     description:
-      'How many times one failure is re-triggered at most, counting retries made by earlier workflow runs (its retry chain). Past it the step sends nothing and fails naming the runs. `0`: no limit.'
+      'How many times one failure is re-triggered at most, counting retries made by earlier workflow runs (its retry chain). Past it the step sends nothing and fails naming the runs. 0 to 100; `0`: no limit.'
   },
   {
     name: 'retry-backoff',
@@ -224,6 +226,14 @@ export const INPUT_TABLE = [
     default: 'false',
     description:
       'Hand what a retry cannot fix to a person: one GitHub issue per failing flow (a retry that failed, retries exhausted, a retry Adobe refused), commented while it keeps failing, closed when the flow recovers. Needs `permissions: issues: write`.'
+  },
+  {
+    name: 'fail-on',
+    kind: 'text',
+    default: 'new',
+    choices: ['new', 'any', 'never'],
+    description:
+      'When runs needing a person fail the step. `new`: only what no open issue already says: with `issue-on-failure`, a flow whose open issue already says what is wrong (unchanged since) is one warning linking the issue, not a failed step every sweep; without it nothing was handed over, so `new` is `any`. `any`: every run needing attention (not re-triggered, failed, timed out) fails the step. `never`: they are warnings only. A step that cannot run (inputs, credentials, a sweep that could not list) fails whatever this says.'
   },
   {
     name: 'github-token',

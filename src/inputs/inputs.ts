@@ -160,7 +160,7 @@ function parse(spec: InputSpec, given: string, problems: string[]): InputValues[
       }
       if (ms < spec.min! || ms > spec.max!)
         problems.push(
-          `\`${name}\` must be between ${spec.min}ms and ${spec.max! / 3_600_000}h, not ${quote(raw)}`
+          `\`${name}\` must be between ${formatDuration(spec.min!)} and ${formatDuration(spec.max!)}, not ${quote(raw)}`
         )
       return ms
     }
@@ -179,6 +179,10 @@ function parse(spec: InputSpec, given: string, problems: string[]): InputValues[
         problems.push(`\`${name}\` is too short to be a real credential; paste the whole value`)
       return raw
     default:
+      if (spec.choices && !spec.choices.includes(raw))
+        problems.push(
+          `\`${name}\` must be one of ${spec.choices.map(c => `\`${c}\``).join(', ')}, not ${quote(raw)}`
+        )
       return raw
   }
 }

@@ -19,11 +19,15 @@ export const OUTPUT_TABLE = [
     description:
       'The new run\'s ETag, verbatim: it includes its double quotes (`"1100c53e-…"`), when exactly one run was re-triggered.'
   },
-  { name: 'new-run-ids', description: 'JSON array of new run IDs, in input order.' },
+  {
+    name: 'new-run-ids',
+    description:
+      'JSON array of the new runs: one for each run in `results` that has one (re-triggered by this step, or an earlier retry adopted: see Safe to repeat), in the order of `results`. Runs without one are left out (with `dry-run`, every run that would be re-triggered); `results` pairs each run with its new run.'
+  },
   {
     name: 'run-ids',
     description:
-      'JSON array of the runs re-triggered (with `dry-run`: that would be), ready for `fromJSON` in a matrix. Runs already retried, past `max-retries` or needing a fix are not in it.'
+      "JSON array of the runs re-triggered (with `dry-run`: that would be), as the log names them: when a window is retried again, its failed retry (the run the re-trigger is sent to; `results` holds the window's first run as `run-id`). Ready for `fromJSON` in a matrix. Runs already retried, past `max-retries` or needing a fix are not in it."
   },
   {
     name: 'results',

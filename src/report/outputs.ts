@@ -17,13 +17,15 @@ export function writeOutputs(report: Report): void {
     if (value !== undefined) core.setOutput(name, redact(String(value)))
   }
   set('new-run-ids', JSON.stringify(retriggered.map(r => r.newRunId)))
-  // Runs a matrix job should re-trigger: not those already retried or past the retry limit.
+  // The runs the log says were (would be) re-triggered: the POST's target, which is the failed
+  // retry when a window is retried again, as "Would re-trigger run …" names it. A matrix job
+  // given one decides again from its chain (a retry of ours stands for its window: decide.ts).
   set(
     'run-ids',
     JSON.stringify(
       results
         .filter(r => r.state === 'retriggered' || r.state === 'would-retrigger')
-        .map(r => r.runId)
+        .map(r => r.retriggeredRunId ?? r.runId)
     )
   )
   set('results', JSON.stringify(results.map(publicResult)))

@@ -1,9 +1,10 @@
 import * as core from '@actions/core'
-import { skipErrors } from '../decide/decide.js'
 import { formatDuration } from '../inputs/duration.js'
 import { code, escape, fitBytes } from '../text/markdown.js'
-import { groupByCause, workflowRunUrl, type CauseGroup, type Report } from './report.js'
+import { groupByCause, workflowRunUrl, type Report } from './report.js'
 import { isFailure, type RunResult } from '../step/result.js'
+import { recovered } from '../github/escalation.js'
+import type { IssueAction } from '../github/issues.js'
 import { windowLabel } from '../aep/runs.js'
 import { redact } from '../text/secrets.js'
 import { isoTime } from '../text/time.js'
@@ -33,39 +34,46 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   if (report.cancelled)
     lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
 
+  // A window whose retry succeeded is recovered: not a failure, listed once, compactly, below.
+  const recoveredWindows = results.filter(r => r.source === 'flow-id' && recovered(r))
+  const shownResults = results.filter(r => !recoveredWindows.includes(r))
   if (
     report.sweptFlows.length > 0 ||
     (inputs && (inputs['flow-id'].all || inputs['flow-id'].ids.length))
   ) {
     const windows = results.filter(r => r.source === 'flow-id')
+    const count = (f: (r: RunResult) => boolean): number => windows.filter(f).length
+    const parts = [
+      `${count(r => r.state === 'retriggered' || r.state === 'would-retrigger')} ${inputs?.['dry-run'] ? 'to re-trigger' : 're-triggered'}`,
+      `${recoveredWindows.length} recovered (a retry succeeded)`,
+      `${count(r => r.state === 'already-retriggered' && !recovered(r))} with a retry still running`,
+      `${count(r => isFailure(r, inputs?.['fail-on-run-failure'] ?? true))} need attention`
+    ]
     lines.push(
-      `Swept ${report.sweptFlows.length} source dataflow(s) with a run within \`lookback\`${inputs ? ` (${formatDuration(inputs.lookback)})` : ''}: ${windows.length} failed window(s) found${windows.length ? ` — ${windows.filter(r => r.state === 'retriggered' || r.state === 'would-retrigger').length} to re-trigger, ${windows.filter(r => r.state === 'already-retriggered').length} already retried` : ''}.`,
+      `Swept ${report.sweptFlows.length} source dataflow(s) with a run within \`lookback\`${inputs ? ` (${formatDuration(inputs.lookback)})` : ''}: ${windows.length} failed window(s) found${windows.length ? ` — ${parts.join(', ')}` : ''}.`,
       ''
     )
   }
   const causes = groupByCause(results)
   if (causes.length > 0) {
-    const needsFix = skipErrors(inputs?.['skip-errors'] ?? [])
-    const verdict = (c: CauseGroup): string =>
-      needsFix({ causes: [{ code: c.code, message: '' }] })
-        ? 'needs a fix (`skip-errors`)'
-        : 'a retry may fix'
+    // What was done, from each run's state: never a guess at what a retry might do.
     lines.push(
       '### Failures by cause',
       '',
-      '| Error code | Runs | Flows | Retry? | Example |',
+      '| Error code | Runs | Flows | What was done | Example |',
       '|---|---|---|---|---|',
       ...causes
         .slice(0, 50)
         .map(
-          c => `| ${code(c.code)} | ${c.runs} | ${c.flows} | ${verdict(c)} | ${escape(c.example)} |`
+          c =>
+            `| ${code(c.code)} | ${c.runs} | ${c.flows} | ${escape(c.done.join('; '), 400, { code: true })} | ${escape(c.example)} |`
         ),
       ''
     )
   }
   if (results.length > 0) {
-    const waited = results.some(r => r.finalStatus)
-    const windows = results.some(r => r.window || r.startedAt)
+    const waited = shownResults.some(r => r.finalStatus)
+    const windows = shownResults.some(r => r.window || r.startedAt)
     const header = [
       'Run',
       'Flow',
@@ -79,7 +87,7 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
     const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`]
     let size = table.join('\n').length
     let shown = 0
-    for (const r of results) {
+    for (const r of shownResults) {
       const row = `| ${[
         code(r.runId),
         `${r.flowName ? `${escape(r.flowName)} ` : ''}${code(r.flowId)}`,
@@ -101,45 +109,69 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
       size += row.length + 1
       shown++
     }
-    lines.push(...table)
-    if (shown < results.length) {
+    if (shownResults.length > 0) lines.push(...table)
+    if (shown < shownResults.length) {
       lines.push(
         '',
-        `_${results.length - shown} more runs are not shown to keep the summary under the runner's 1 MiB limit; the \`results\` output holds them all._`
+        `_${shownResults.length - shown} more runs are not shown to keep the summary under the runner's 1 MiB limit; the \`results\` output holds them all._`
       )
     }
     lines.push('', totals(report))
-    const reasons = results.flatMap(r => {
-      const list = (errors: string[]): string => errors.map(e => escape(e)).join('; ')
-      const d = r.diagnostics
-      return [
-        ...(r.previousErrors?.length
-          ? [
-              `- Run \`${r.runId}\`${r.window || r.startedAt ? ` (${escape(windowLabel(r))})` : ''} failed: ${list(r.previousErrors)}`
-            ]
-          : []),
-        ...(r.retryErrors ?? []).map(
-          (x, i) =>
-            `  - its retry ${i + 1}, run \`${x.runId}\` (${escape(x.status)}): ${list(x.errors)}`
-        ),
-        ...(r.newRunErrors?.length
-          ? [`  - new run \`${r.newRunId}\` failed: ${list(r.newRunErrors)}`]
-          : []),
-        ...(d?.errorDetail ? [`  - the connector said: ${escape(d.errorDetail, 600)}`] : []),
-        ...(d?.failedRecords ? [`  - failed records: ${code(d.failedRecords)}`] : []),
-        ...(d?.sampleErrors ? [`  - sample errors: ${code(d.sampleErrors)}`] : [])
-      ]
-    })
+    const reasons = shownResults
+      .filter(r => !recovered(r))
+      .flatMap(r => {
+        const list = (errors: string[]): string => errors.map(e => escape(e)).join('; ')
+        const d = r.diagnostics
+        return [
+          ...(r.previousErrors?.length
+            ? [
+                `- Run \`${r.runId}\`${r.window || r.startedAt ? ` (${escape(windowLabel(r))})` : ''} failed: ${list(r.previousErrors)}`
+              ]
+            : []),
+          ...(r.retryErrors ?? []).map(
+            (x, i) =>
+              `  - its retry ${i + 1}, run \`${x.runId}\` (${escape(x.status)}): ${list(x.errors)}`
+          ),
+          ...(r.newRunErrors?.length
+            ? [`  - new run \`${r.newRunId}\` failed: ${list(r.newRunErrors)}`]
+            : []),
+          ...(d?.errorDetail ? [`  - the connector said: ${escape(d.errorDetail, 600)}`] : []),
+          ...(d?.failedRecords ? [`  - failed records: ${code(d.failedRecords)}`] : []),
+          ...(d?.sampleErrors ? [`  - sample errors: ${code(d.sampleErrors)}`] : [])
+        ]
+      })
     if (reasons.length)
       lines.push('', '### Errors reported by Adobe', '', ...limitLines(reasons, 200))
   }
-  if (report.issues.length > 0) {
+  if (recoveredWindows.length > 0)
+    lines.push(
+      '',
+      '### Recovered',
+      '',
+      `${recoveredWindows.length} failed window(s) ingested by a retry that succeeded: ${limitLines(
+        recoveredWindows.map(
+          r =>
+            `${code(r.runId)}${r.flowName ? ` (${escape(r.flowName, 100)})` : ''} by ${code(r.newRunId)}`
+        ),
+        20
+      ).join(', ')}.`
+    )
+  if (report.issues.length > 0 || report.issueProblems?.length) {
     lines.push(
       '',
       '### GitHub issues',
       '',
-      ...report.issues.map(i => `- [#${i.number}](${i.url}) ${i.action} for flow \`${i.flowId}\``)
+      ...report.issues.map(
+        i =>
+          `- [#${i.number}](${i.url}) ${ISSUE_WORDS[i.action]}: flow ${flowLabel(i.flowId, results)}`
+      )
     )
+    if (report.issueProblems?.length)
+      lines.push(
+        ...(report.issues.length ? [''] : []),
+        '> [!WARNING]',
+        ...limitLines(report.issueProblems, 20).map(p => `> ${escape(p, 2000, { code: true })}`)
+      )
   }
   if (report.skippedFlows.length > 0) {
     lines.push(
@@ -148,7 +180,8 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
       '',
       ...limitLines(
         report.skippedFlows.map(
-          f => `- ${f.flowName ? `${escape(f.flowName)} ` : ''}\`${f.flowId}\`: ${escape(f.reason)}`
+          f =>
+            `- ${f.flowName ? `${escape(f.flowName)} ` : ''}\`${f.flowId}\`: ${escape(f.reason, 400, { code: true })}`
         ),
         500
       )
@@ -174,8 +207,13 @@ function totals(report: Report): string {
     inputs?.['dry-run']
       ? `${count(r => r.state === 'would-retrigger')} would be re-triggered`
       : `${count(r => r.state === 'retriggered')} re-triggered`,
-    ...(count(r => r.state === 'already-retriggered')
-      ? [`${count(r => r.state === 'already-retriggered')} already re-triggered earlier`]
+    ...(count(r => r.state === 'already-retriggered' && !recovered(r))
+      ? [
+          `${count(r => r.state === 'already-retriggered' && !recovered(r))} already re-triggered earlier`
+        ]
+      : []),
+    ...(count(r => r.state === 'already-retriggered' && recovered(r))
+      ? [`${count(r => r.state === 'already-retriggered' && recovered(r))} recovered`]
       : []),
     ...(count(r => r.state === 'retries-exhausted')
       ? [`${count(r => r.state === 'retries-exhausted')} past \`max-retries\``]
@@ -211,7 +249,8 @@ function outcome(r: RunResult): string {
   const via = r.retriggeredRunId ? ` (via its retry \`${r.retriggeredRunId}\`)` : ''
   switch (r.state) {
     case 'error':
-      return `❌ ${escape(r.error ?? 'failed')}`
+      // Our own message: its code spans render; server text in it is escaped all the same.
+      return `❌ ${escape(r.error ?? 'failed', 400, { code: true })}`
     case 'retries-exhausted':
       return `⛔ retries exhausted (${r.earlierRetries?.length ?? 0} made)`
     case 'partial-ingestion':
@@ -219,7 +258,9 @@ function outcome(r: RunResult): string {
     case 'needs-fix':
       return `🛠️ needs a fix: ${code(r.skippedFor)} (\`skip-errors\`), not re-triggered`
     case 'already-retriggered':
-      return '↩️ already re-triggered: nothing sent'
+      return recovered(r)
+        ? `✅ recovered: ingested by its retry ${code(r.newRunId)}`
+        : `↩️ already re-triggered (retry ${code(r.newRunId)} ${escape(r.adoptedStatus ?? '')}): nothing sent`
     case 'waiting':
       return `⏳ waiting: its retry${r.retriggeredRunId ? ` \`${r.retriggeredRunId}\`` : ''} failed; next retry due ${isoTime(r.nextRetryAt) ?? 'an unknown time'} (\`retry-backoff\`)`
     case 'would-retrigger':
@@ -229,6 +270,21 @@ function outcome(r: RunResult): string {
     default:
       return `${r.foundByListing ? '⚠️ re-triggered (found by listing)' : '✅ re-triggered'}${via}`
   }
+}
+
+/** What each escalation action means to a reader of the summary. */
+const ISSUE_WORDS: Record<IssueAction['action'], string> = {
+  opened: 'opened',
+  commented: 'commented (something changed)',
+  closed: 'closed (the flow recovered)',
+  unchanged: 'already says this (unchanged; nothing sent)',
+  open: 'open'
+}
+
+/** A flow as a reader knows it: its name when known, and its id. */
+function flowLabel(flowId: string, results: RunResult[]): string {
+  const name = results.find(r => r.flowId === flowId && r.flowName)?.flowName
+  return `${name ? `${escape(name, 100)} ` : ''}\`${flowId}\``
 }
 
 function limitLines(lines: string[], max: number): string[] {

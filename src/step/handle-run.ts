@@ -7,6 +7,7 @@ import type { Inputs } from '../inputs/inputs.js'
 import type { LedgerSession } from '../ledger/session.js'
 import * as log from '../text/log.js'
 import { isoTime } from '../text/time.js'
+import { flowLabel } from '../text/names.js'
 import type { KeyedLock } from './pool.js'
 import { retriggerSafely } from './reconcile.js'
 import type { Outcome, RunFacts } from './result.js'
@@ -72,12 +73,16 @@ export async function handleRun(runId: string, shared: Shared): Promise<Outcome>
 }
 
 /** A sweep's failed window, decided already: carry it out, one at a time per flow. Never throws. */
-export async function handleWindow(decision: Decision, shared: Shared): Promise<Outcome> {
+export async function handleWindow(
+  decision: Decision,
+  shared: Shared,
+  flowName?: string
+): Promise<Outcome> {
   const runId = decision.root.id
   const flowId = decision.root.flowId
   try {
     return await shared.perFlow.run(flowId ?? runId, () =>
-      carryOut({ runId, facts: { flowId } }, decision, shared)
+      carryOut({ runId, facts: { flowId, flowName } }, decision, shared)
     )
   } catch (err) {
     return failure(runId, flowId, err, shared.signal)
@@ -230,7 +235,9 @@ function adopt(runId: string, run: RunInfo, shared: Shared): Outcome {
   const at = isoTime(run.createdAt)
   const created = at ? ` at ${at}` : ''
   const by = shared.owns(run) ? 'by this credential' : `by ${run.createdClient ?? 'someone else'}`
-  log.notice(
+  // A retry that succeeded is a recovered window, shown once in the summary: no annotation for it.
+  const say = run.status === 'success' ? log.info : log.notice
+  say(
     `Run ${runId} was already re-triggered: run ${run.id}, created${created} ${by}, is "${run.rawStatus}". Nothing was sent; that run is reported as the new run. Set \`force: true\` to re-trigger anyway.`
   )
   return {
@@ -269,7 +276,7 @@ function needsFix(
   return {
     state: 'needs-fix',
     skippedFor: decision.code,
-    error: `Flow ${facts.flowId ?? '?'}: run ${newest.id}${windowText(decision.root)} failed with ${decision.code}, which \`skip-errors\` lists as an error a retry will not fix: not re-triggered. Fix the cause (the data, the mapping or the source), then retry the window by hand with \`run-id: ${runId}\` and \`force: true\`.`
+    error: `Flow ${flowLabel(facts.flowId, facts.flowName)}: run ${newest.id}${windowText(decision.root)} failed with ${decision.code}, which \`skip-errors\` lists as an error a retry will not fix: not re-triggered. Fix the cause (the data, the mapping or the source), then retry the window by hand with \`run-id: ${runId}\` and \`force: true\`.`
   }
 }
 
@@ -277,7 +284,7 @@ function exhausted(runId: string, facts: RunFacts, decision: Decision, shared: S
   const chain = decision.retries
   return {
     state: 'retries-exhausted',
-    error: `Flow ${facts.flowId ?? '?'}: run ${runId}${windowText(decision.root)} has been re-triggered ${chain.filter(shared.owns).length} time(s) by this action (runs ${chain.map(r => r.id).join(', ')}) and the latest retry ended "${chain.at(-1)!.rawStatus}"; \`max-retries\` is ${shared.inputs['max-retries']}, so it is not re-triggered again. A retry will not fix this: look at the runs' errors; set \`force: true\` to re-trigger anyway.`
+    error: `Flow ${flowLabel(facts.flowId, facts.flowName)}: run ${runId}${windowText(decision.root)} has been re-triggered ${chain.filter(shared.owns).length} time(s) by this action (runs ${chain.map(r => r.id).join(', ')}) and the latest retry ended "${chain.at(-1)!.rawStatus}"; \`max-retries\` is ${shared.inputs['max-retries']}, so it is not re-triggered again: a person has to look at the runs' errors; set \`force: true\` to re-trigger anyway.`
   }
 }
 

@@ -90,8 +90,9 @@ export class StepResults {
         return
       case 'needs-fix':
       case 'retries-exhausted':
-        if (several) log.error(r.error!)
-        else log.info(r.error!)
+        // Logged here; annotated by the verdict (report/verdict.ts), once escalation has said
+        // whether an open issue already holds it (`fail-on: new`).
+        log.info(r.error!)
         return
       default:
       // Adopted and partly ingested runs were said by their handler, with why.

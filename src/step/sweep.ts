@@ -254,7 +254,7 @@ function dispatch(
   queue.push(async () => {
     for (const d of decisions) {
       if (shared.signal.aborted) return
-      results.record(d.root.id, await handleWindow(d, shared))
+      results.record(d.root.id, await handleWindow(d, shared, flow.name))
     }
   })
 }

@@ -5,6 +5,10 @@
  * can neither mention anyone nor reference an issue either.
  */
 import { oneLine } from './log.js'
+import { redact } from './secrets.js'
+
+/** Flat text for a reader: line breaks as spaces (a log line marks them `⏎`; a table cell need not). */
+const flatten = (text: string): string => redact(oneLine(text).replace(/ ⏎ /g, ' '))
 
 // A zero-width space: invisible, and it ends GitHub's autolink, mention and reference patterns.
 const BREAK = '\u200b'
@@ -17,7 +21,7 @@ const BREAK = '\u200b'
  * after every other pattern had looked at the text (a live mention, an issue reference).
  */
 export function escape(text: string, max = 400, { code = false } = {}): string {
-  const flat = oneLine(text)
+  const flat = flatten(text)
   return unautolinked(
     (flat.length > max ? `${flat.slice(0, max)}…` : flat).replace(
       code ? /[\\*_[\]<>#|~&]/g : /[\\`*_[\]<>#|~&]/g,
@@ -32,7 +36,7 @@ export const MAX_CODE = 200
 /** An id or code as an inline code span, safe in a table cell, at most `max` characters. */
 export function code(value: string | undefined, max = MAX_CODE): string {
   if (!value) return ''
-  const flat = oneLine(value)
+  const flat = flatten(value)
   const shown = flat.length > max ? `${flat.slice(0, max)}…` : flat
   return `\`${shown.replace(/`/g, "'").replace(/\|/g, '\\|')}\``
 }
