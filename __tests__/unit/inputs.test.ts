@@ -14,7 +14,8 @@ const valid: Record<string, string> = {
   'access-token': 'tok-123',
   'api-key': 'key-1'
 }
-const read = (values: Record<string, string>) => (name: string) => values[name] ?? ''
+/** Inputs as given: one not in `values` was left out (its default applies), '' was given empty. */
+const read = (values: Record<string, string>) => (name: string) => values[name]
 const problemsOf = (values: Record<string, string>): string[] => {
   try {
     readInputs(read(values))
@@ -116,7 +117,12 @@ describe('readInputs', () => {
       { 'platform-url': 'https://platform.adobe.io/data/foundation/flowservice' },
       '`platform-url` must be the service\'s base URL without a path, such as "https://platform.adobe.io"'
     ],
-    [{ 'ims-url': 'https://ims-na1.adobelogin.com/ims/token/v3' }, '`ims-url` must be the service']
+    [{ 'ims-url': 'https://ims-na1.adobelogin.com/ims/token/v3' }, '`ims-url` must be the service'],
+    // A scheme URL does not know has no origin: the value is quoted as given, never as "null".
+    [{ 'platform-url': 'htps://platform.adobe.io' }, 'not "htps://platform.adobe.io"'],
+    // Given empty (an unset variable), the sandbox is refused, not defaulted to `prod`.
+    [{ sandbox: '' }, '`sandbox` is given as an empty value'],
+    [{ sandbox: '  ' }, '`sandbox` is given as an empty value']
   ])('rejects %j with a message that says what to fix', (override, message) => {
     const problems = problemsOf({ ...valid, ...override })
     expect(problems).toHaveLength(1)
@@ -149,6 +155,14 @@ describe('readInputs', () => {
     } finally {
       delete process.env.GITHUB_REPOSITORY
     }
+  })
+
+  it('an input left out takes its default; given empty, only the sandbox is refused', () => {
+    expect(readInputs(read(valid)).sandbox).toBe('prod')
+    expect(readInputs(read({ ...valid, lookback: '', 'platform-url': '' }))).toMatchObject({
+      lookback: 86_400_000,
+      'platform-url': 'https://platform.adobe.io'
+    })
   })
 
   it('reports every problem at once', () => {

@@ -7,6 +7,8 @@ import { normaliseStatus, type RunStatus } from './runs.js'
 export const DISABLED_FLOW =
   'Adobe re-triggers runs of enabled flows only: enable it in Sources > Dataflows (or leave it to its owner), then retry'
 
+export type FlowKind = 'source' | 'destination' | 'internal'
+
 /** A dataflow as `GET /flows` lists it (FlowItemDTO): what a sandbox sweep needs of it. */
 export interface FlowInfo {
   id: string
@@ -14,6 +16,11 @@ export interface FlowInfo {
   enabled: boolean
   /** `inheritedAttributes.properties.isSourceFlow`: only source flows' runs are ever re-triggered. */
   isSourceFlow: boolean
+  /**
+   * `source` (isSourceFlow), `destination` (`isDestinationFlow`, an export), else `internal`: one of
+   * Adobe's own flows (e.g. "Datalake to UIS Flow"), which a sandbox-wide run listing shows too.
+   */
+  kind: FlowKind
   /** The flow's latest run, from `lastRunDetails`. */
   lastRun?: { id?: string; status: RunStatus; rawStatus: string; startedAt?: number }
 }
@@ -28,11 +35,18 @@ export function parseFlow(value: unknown): FlowInfo | undefined {
   if (!id) return undefined
   const last = obj(flow.lastRunDetails)
   const rawStatus = typeof last.state === 'string' ? last.state : ''
+  const properties = obj(obj(flow.inheritedAttributes).properties)
+  const isSourceFlow = properties.isSourceFlow === true
   return {
     id,
     // Redacted before it is clipped: a name echoing a secret must not leave a prefix of it behind.
     name: typeof flow.name === 'string' && flow.name ? redact(flow.name).slice(0, 200) : undefined,
-    isSourceFlow: obj(obj(flow.inheritedAttributes).properties).isSourceFlow === true,
+    isSourceFlow,
+    kind: isSourceFlow
+      ? 'source'
+      : properties.isDestinationFlow === true
+        ? 'destination'
+        : 'internal',
     enabled: typeof flow.state !== 'string' || flow.state.toLowerCase() !== 'disabled',
     lastRun: rawStatus
       ? {
@@ -43,6 +57,18 @@ export function parseFlow(value: unknown): FlowInfo | undefined {
         }
       : undefined
   }
+}
+
+/**
+ * Why a run of a flow that is not a source dataflow is never re-triggered, naming the flow: Adobe
+ * retries runs of batch sources only, and the action never sends a run of any other flow.
+ */
+export function notASourceFlow(runId: string, flow: FlowInfo): string {
+  const what =
+    flow.kind === 'destination'
+      ? 'a destination dataflow (an export)'
+      : "one of Adobe's internal dataflows"
+  return `Not re-triggered: run ${runId} belongs to ${flow.name ? `"${flow.name}" ` : ''}(flow ${flow.id}), ${what}, not a source dataflow. Only runs of source dataflows are ever re-triggered: check \`run-id\`, or look at this flow in Adobe Experience Platform.`
 }
 
 /**

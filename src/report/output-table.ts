@@ -19,6 +19,11 @@ export const OUTPUT_TABLE = [
     description:
       'The new run\'s ETag, verbatim: it includes its double quotes (`"1100c53e-…"`), when exactly one run was re-triggered.'
   },
+  {
+    name: 'looked',
+    description:
+      "`true` when the step looked at what it was asked to: it authenticated, read the runs in `run-id` and, with `flow-id`, listed the sandbox's flows and failed runs. `false` when it stopped before (inputs, credentials, a host, a listing): then the other outputs say nothing of the sandbox, an empty `results` included."
+  },
   { name: 'new-run-ids', description: 'JSON array of new run IDs, in input order.' },
   {
     name: 'run-ids',

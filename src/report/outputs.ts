@@ -15,6 +15,8 @@ export function writeOutputs(report: Report): void {
   const set = (name: OutputName, value: string | number | undefined): void => {
     if (value !== undefined) core.setOutput(name, redact(String(value)))
   }
+  // Whether the lists below are what the step found, or only what it got to before it stopped.
+  set('looked', String(report.looked !== false))
   set('new-run-ids', JSON.stringify(retriggered.map(r => r.newRunId)))
   // Runs a matrix job should re-trigger: not those already retried or past the retry limit.
   set(

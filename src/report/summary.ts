@@ -30,10 +30,10 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   if (report.cancelled)
     lines.push('> [!WARNING]', '> The job was cancelled; this is what was done until then.', '')
 
-  if (
-    report.sweptFlows.length > 0 ||
-    (inputs && (inputs['flow-id'].all || inputs['flow-id'].ids.length))
-  ) {
+  const sweeping = !!inputs && (inputs['flow-id'].all || inputs['flow-id'].ids.length > 0)
+  if (inputs && report.looked === false && !report.cancelled)
+    lines.push(notLooked(report, sweeping), '')
+  else if (report.sweptFlows.length > 0 || sweeping) {
     const windows = results.filter(r => r.source === 'flow-id')
     lines.push(
       `Swept ${report.sweptFlows.length} source dataflow(s) with a run within \`lookback\`${inputs ? ` (${formatDuration(inputs.lookback)})` : ''}: ${windows.length} failed window(s) found${windows.length ? ` — ${windows.filter(r => r.state === 'retriggered' || r.state === 'would-retrigger').length} to re-trigger, ${windows.filter(r => r.state === 'already-retriggered').length} already retried` : ''}.`,
@@ -152,6 +152,20 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
     )
   }
   return redact(lines.join('\n') + '\n')
+}
+
+/**
+ * The headline of a step that stopped before it had looked (credentials refused, a host that does
+ * not resolve, a listing that failed): it says so, never "0 failed windows".
+ */
+function notLooked(report: Report, sweeping: boolean): string {
+  const why = report.stepError ? ' (why is said above)' : ''
+  if (!sweeping) return `**No run was read: the step stopped before it could look${why}.**`
+  const sandbox = code(report.inputs?.sandbox)
+  const found = report.results.filter(r => r.source === 'flow-id').length
+  return found > 0
+    ? `**Sweep incomplete: the step stopped before it had listed all of sandbox ${sandbox}${why}.** The ${found} failed window(s) below are what it had found by then; the rest of the sandbox was not looked at.`
+    : `**Not swept: the step stopped before it could list sandbox ${sandbox}${why}.** Nothing is known of its dataflows: this is not the report of a healthy sandbox.`
 }
 
 export async function writeSummary(report: Report): Promise<void> {
