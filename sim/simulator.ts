@@ -265,6 +265,8 @@ interface Call {
   body: string
   /** The run the path names (`:run`); set on the routes whose path has one. */
   runId?: string
+  /** The flow the path names (`:flow`); set on the routes whose path has one. */
+  flowId?: string
   /** The `x-sandbox-name` header. */
   sandbox: string
 }
@@ -272,7 +274,7 @@ interface Call {
 /** One entry of the route table. */
 interface RouteSpec {
   method: 'GET' | 'POST'
-  /** The exact path; `:run` stands for a run id (a UUID). */
+  /** The exact path; `:run` stands for a run id, `:flow` for a flow id (UUIDs). */
   path: string
   /** Answered without the gateway's header checks (IMS). */
   open?: boolean
@@ -290,6 +292,7 @@ interface CompiledRoute {
 interface Match {
   route: CompiledRoute
   runId?: string
+  flowId?: string
 }
 
 const BASE = '/data/foundation/flowservice'
@@ -352,6 +355,11 @@ export class Simulator {
       method: 'GET',
       path: `${BASE}/flows`,
       handle: ({ sandbox, url }) => this.listing('flows', sandbox, url)
+    },
+    getFlow: {
+      method: 'GET',
+      path: `${BASE}/flows/:flow`,
+      handle: ({ sandbox, flowId }) => this.getFlow(flowId!, sandbox)
     },
     getRun: {
       method: 'GET',
@@ -890,7 +898,7 @@ export class Simulator {
     for (const route of this.compiled) {
       if (route.spec.method !== method) continue
       const m = route.pattern.exec(path)
-      if (m) return { route, runId: m.groups?.run }
+      if (m) return { route, runId: m.groups?.run, flowId: m.groups?.flow }
     }
     return undefined
   }
@@ -910,7 +918,7 @@ export class Simulator {
           `No route for ${req.method} ${url.pathname}`
         )
       }
-    const { route, runId } = matched
+    const { route, runId, flowId } = matched
     const sandbox = String(req.headers['x-sandbox-name'])
     if (!route.spec.open) {
       const refused = this.checkHeaders(req)
@@ -919,7 +927,7 @@ export class Simulator {
       const stored = runId ? this.runs.get(runId) : undefined
       if (stored && stored.sandbox !== sandbox) return notFound(runId!)
     }
-    return route.spec.handle({ req, url, body, runId, sandbox })
+    return route.spec.handle({ req, url, body, runId, flowId, sandbox })
   }
 
   private getRun(id: string): Answer {
@@ -946,36 +954,50 @@ export class Simulator {
     this.changed()
   }
 
+  /** `GET /flows/{id}`: the flow as its listing describes it, in a list of one (FlowListResponse). */
+  private getFlow(id: string, sandbox: string): Answer {
+    const flow = this.flows.get(id)
+    if (!flow || flow.sandbox !== sandbox)
+      return {
+        status: 404,
+        body: adobeError('FLOW-1101-404', 'Resource not found', `Flow ${id} not found`)
+      }
+    return { status: 200, body: JSON.stringify({ items: [this.flowItem(flow)] }) }
+  }
+
   /** Flows as `GET /flows` describes them (FlowItemDTO), with each one's latest run. */
   private flowItems(sandbox: string): Item[] {
     const items: Item[] = []
-    for (const flow of this.flows.values()) {
-      if (flow.sandbox !== sandbox) continue
-      const latest = flow.latest
-      items.push({
-        id: flow.id,
-        name: flow.name,
-        state: flow.state,
-        flowSpec: { id: specIdOf(flow), version: '1.0' },
-        inheritedAttributes: {
-          properties: {
-            isSourceFlow: flow.kind === 'source',
-            isDestinationFlow: flow.kind === 'destination'
-          }
-        },
-        ...(latest
-          ? {
-              lastRunDetails: {
-                id: latest.id,
-                state: latest.current.status,
-                startedAtUTC: latest.startedAt,
-                completedAtUTC: latest.completedAt
-              }
-            }
-          : {})
-      })
-    }
+    for (const flow of this.flows.values())
+      if (flow.sandbox === sandbox) items.push(this.flowItem(flow))
     return items
+  }
+
+  /** One flow as `GET /flows` describes it (FlowItemDTO), with its latest run. */
+  private flowItem(flow: StoredFlow): Item {
+    const latest = flow.latest
+    return {
+      id: flow.id,
+      name: flow.name,
+      state: flow.state,
+      flowSpec: { id: specIdOf(flow), version: '1.0' },
+      inheritedAttributes: {
+        properties: {
+          isSourceFlow: flow.kind === 'source',
+          isDestinationFlow: flow.kind === 'destination'
+        }
+      },
+      ...(latest
+        ? {
+            lastRunDetails: {
+              id: latest.id,
+              state: latest.current.status,
+              startedAtUTC: latest.startedAt,
+              completedAtUTC: latest.completedAt
+            }
+          }
+        : {})
+    }
   }
 
   /**
@@ -1143,11 +1165,18 @@ function specIdOf(flow: StoredFlow): string {
   return flow.streaming ? 'streaming-spec' : 'batch-spec'
 }
 
-/** The table's paths as anchored patterns: `:run` matches a run id (a UUID), the rest exactly. */
+/** The table's paths as anchored patterns: `:run` and `:flow` match an id (a UUID), the rest exactly. */
 function compileRoutes(routes: Record<Route, RouteSpec>): CompiledRoute[] {
   return (Object.entries(routes) as [Route, RouteSpec][]).map(([name, spec]) => {
-    const parts = spec.path.split(':run').map(part => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    return { name, spec, pattern: new RegExp(`^${parts.join(`(?<run>${UUID})`)}$`) }
+    const pattern = spec.path
+      .split(/(:run|:flow)/)
+      .map(part =>
+        part === ':run' || part === ':flow'
+          ? `(?<${part.slice(1)}>${UUID})`
+          : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      )
+      .join('')
+    return { name, spec, pattern: new RegExp(`^${pattern}$`) }
   })
 }
 

@@ -24,7 +24,13 @@ import { waitForRuns } from './step/wait.js'
 
 /** The action: read inputs, authenticate, choose runs, re-trigger them, optionally wait; then report. */
 export async function run(): Promise<void> {
-  const report: Report = { results: [], skippedFlows: [], sweptFlows: [], issues: [] }
+  const report: Report = {
+    results: [],
+    skippedFlows: [],
+    sweptFlows: [],
+    issues: [],
+    looked: false
+  }
   const controller = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
     if (report.cancelled) return
@@ -148,6 +154,7 @@ async function retryFailedRuns(
         await queue.drain()
       }
     )
+    report.looked = true
   } finally {
     report.results = results.all
     // What was re-triggered is saved whatever happens next: a failed or cancelled step too.

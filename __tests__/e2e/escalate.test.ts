@@ -32,7 +32,9 @@ const escalating = (runOrFlow: Record<string, string>) =>
     ...runOrFlow,
     ...waitInputs(),
     'issue-on-failure': 'true',
-    'github-token': github.token
+    'github-token': github.token,
+    // Runs follow each other at once: the spacing of retries is retry-policy.test's subject.
+    'retry-backoff': '0'
   })
 
 describe('issue-on-failure', () => {

@@ -90,7 +90,10 @@ describe.each([
         })
       const run = await action()
       expectNoInjection(run)
-      expect(run.code).toBe(0)
+      // A flow id that is not one cannot be checked to be a source dataflow's: nothing is sent.
+      expect(run.code).toBe(1)
+      expect(run.errors.join('\n')).toContain('names no flow')
+      expect(server.hits.retrigger).toBe(0)
       expect(run.summary).toContain('INJECTED heading') // shown, as text
     })
 
@@ -517,6 +520,7 @@ describe.each([
         getRun: 0,
         listRuns: 0,
         listFlows: 0,
+        getFlow: 0,
         retrigger: 0
       })
     })

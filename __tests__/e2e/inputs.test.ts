@@ -48,7 +48,7 @@ describe('arbitrary input values through dist/index.js', () => {
       }
       let accepted = true
       try {
-        readInputs(n => inputs[n] ?? '')
+        readInputs(n => inputs[n])
       } catch {
         accepted = false
       }

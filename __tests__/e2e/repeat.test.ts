@@ -75,7 +75,8 @@ describe('a workflow run again', () => {
 
   it('a retry that failed is retried (the retry of the retry), and the chain says so', async () => {
     const { runId } = failure(sim, { retries: failingRetries })
-    const inputs = staticInputs(sim, { 'run-id': runId, ...waitInputs() })
+    // Run again at once: the spacing of retries is retry-policy.test's subject.
+    const inputs = staticInputs(sim, { 'run-id': runId, ...waitInputs(), 'retry-backoff': '0' })
     const first = await act(sim, inputs)
     expect(first.outputs.status).toBe('failed')
     sim.nextLifecycle = { inProgressReads: 0, final: 'success', records: 3 }
@@ -98,7 +99,8 @@ describe('a workflow run again', () => {
       createdAt: Date.now() - 10 * MINUTE,
       retries: failingRetries
     })
-    const inputs = staticInputs(sim, { 'flow-id': flowId, ...waitInputs() })
+    // Six sweeps in a row, not an hour apart: unspaced (retry-policy.test plays the schedule).
+    const inputs = staticInputs(sim, { 'flow-id': flowId, ...waitInputs(), 'retry-backoff': '0' })
     const sweeps = []
     for (let hour = 0; hour < 6; hour++) sweeps.push(await act(sim, inputs))
 

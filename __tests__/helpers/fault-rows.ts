@@ -340,6 +340,8 @@ export const ROWS: Row[] = [
         createdClient: sim.apiKey
       }),
     faults: {},
+    // The re-run comes at once: the spacing of retries is retry-policy.test's subject.
+    inputs: { 'retry-backoff': '0' },
     exit: 0,
     newRuns: 2,
     posts: 1

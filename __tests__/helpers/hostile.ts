@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import * as http from 'node:http'
 import { LoopbackServer } from '../../sim/loopback.js'
 
-export type HostileRoute = 'token' | 'getRun' | 'listRuns' | 'listFlows' | 'retrigger'
+export type HostileRoute = 'token' | 'getRun' | 'listRuns' | 'listFlows' | 'getFlow' | 'retrigger'
 export type Hook = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void
 
 export class HostileServer {
@@ -22,6 +22,7 @@ export class HostileServer {
     getRun: 0,
     listRuns: 0,
     listFlows: 0,
+    getFlow: 0,
     retrigger: 0
   }
   readonly hooks: Partial<Record<HostileRoute, Hook>> = {}
@@ -63,24 +64,26 @@ export class HostileServer {
     listRuns: (_req, res, url) =>
       json(res, 200, { items: this.listed(url, [this.run(), ...this.created]), _links: {} }),
     listFlows: (_req, res) => json(res, 200, this.flowPage()),
+    // The same flow read by id (a list of one), as a run named in `run-id` is checked against it.
+    getFlow: (_req, res) => json(res, 200, { items: [this.flow()] }),
     retrigger: (_req, res) =>
       json(res, 200, { id: this.create(), etag: '"1100c53e-0000-0200-0000-627138980000"' })
   }
 
+  /** The one source flow, as Adobe describes it. */
+  flow(): Record<string, unknown> {
+    return {
+      id: this.flowId,
+      name: 'hostile-flow',
+      state: 'enabled',
+      inheritedAttributes: { properties: { isSourceFlow: true } },
+      lastRunDetails: { id: this.runId, state: 'failed', startedAtUTC: Date.now() - 60_000 }
+    }
+  }
+
   /** The one source flow, as a sweep's flow listing describes it: one page, no next. */
   flowPage(): { items: Record<string, unknown>[]; _links: Record<string, unknown> } {
-    return {
-      items: [
-        {
-          id: this.flowId,
-          name: 'hostile-flow',
-          state: 'enabled',
-          inheritedAttributes: { properties: { isSourceFlow: true } },
-          lastRunDetails: { id: this.runId, state: 'failed', startedAtUTC: Date.now() - 60_000 }
-        }
-      ],
-      _links: {}
-    }
+    return { items: [this.flow()], _links: {} }
   }
 
   /** The route's first request is answered by `first`, every later one by `then`. */
@@ -153,6 +156,7 @@ function routeOf(method: string, path: string): HostileRoute | undefined {
   if (method === 'POST' && path === '/ims/token/v3') return 'token'
   if (method === 'GET' && path === `${base}/runs`) return 'listRuns'
   if (method === 'GET' && path === `${base}/flows`) return 'listFlows'
+  if (method === 'GET' && path.startsWith(`${base}/flows/`)) return 'getFlow'
   if (method === 'GET' && path.startsWith(`${base}/runs/`)) return 'getRun'
   if (method === 'POST' && path.endsWith('/action')) return 'retrigger'
   return undefined

@@ -41,6 +41,11 @@ interface Refusal {
   unprinted?: string[]
   /** The relay's `client_payload` when the step is woken by Adobe's event (repository_dispatch). */
   event?: (sim: Simulator, inputs: Record<string, string>) => ClientPayload
+  /**
+   * Inputs given as '' (the runner sets `INPUT_<NAME>=''`): `core.getInput` answers '' for an
+   * input left out too, so only the variable tells them apart.
+   */
+  givenEmpty?: string[]
 }
 
 /** A configuration the step accepts, for a failed run that exists: refused, it sends nothing. */
@@ -140,6 +145,17 @@ const refusals: Refusal[] = [
     refusal: 'an IMS URL that is not https, with OAuth credentials (nothing goes to IMS)',
     inputs: sim => ({ ...uncredentialed(sim), ...oauth(sim), 'ims-url': 'ftp://127.0.0.1' }),
     says: ['`ims-url` must use https']
+  },
+  {
+    refusal: 'a platform URL with a mistyped scheme, quoted as given (not as "null")',
+    inputs: sim => ({ ...accepted(sim), 'platform-url': 'htps://platform.adobe.io' }),
+    says: ['`platform-url` must use https', 'not "htps://platform.adobe.io"']
+  },
+  {
+    refusal: 'a sandbox given as an empty value (an unset variable), not defaulted to prod',
+    inputs: sim => ({ ...accepted(sim), sandbox: '' }),
+    givenEmpty: ['sandbox'],
+    says: ['`sandbox` is given as an empty value', 'leave the input out to use `prod`']
   },
   {
     refusal: 'a platform URL that is not a URL',
@@ -277,34 +293,40 @@ function wokenBy(payload: ClientPayload): void {
 }
 
 describe('run() refuses bad input: one error annotation saying what to fix, the step fails, nothing is sent', () => {
-  it.each(refusals)('$refusal', async ({ inputs: inputsOf, says, unprinted = [], event }) => {
-    const inputs = inputsOf(sim)
-    if (event) wokenBy(event(sim, inputs))
-    core.getInput.mockImplementation(name => inputs[name] ?? '')
-    const run = await freshRun()
+  it.each(refusals)(
+    '$refusal',
+    async ({ inputs: inputsOf, says, unprinted = [], event, givenEmpty = [] }) => {
+      const inputs = inputsOf(sim)
+      if (event) wokenBy(event(sim, inputs))
+      for (const name of givenEmpty) process.env[`INPUT_${name.toUpperCase()}`] = ''
+      core.getInput.mockImplementation(name => inputs[name] ?? '')
+      const run = await freshRun()
 
-    // No uncaught exception (the child process: no stack trace on stderr).
-    await expect(run()).resolves.toBeUndefined()
+      // No uncaught exception (the child process: no stack trace on stderr).
+      await expect(run()).resolves.toBeUndefined()
 
-    // The step fails (the child process: exit code 1) with one annotation, the only one.
-    expect(core.setFailed).toHaveBeenCalledTimes(1)
-    expect(core.error).not.toHaveBeenCalled()
-    expect(core.warning).not.toHaveBeenCalled()
-    expect(core.notice).not.toHaveBeenCalled()
-    const [annotation] = core.setFailed.mock.calls[0]
-    expect(typeof annotation).toBe('string')
-    // An event for another org or sandbox is not bad input: it says whose event it is.
-    expect(annotation).toMatch(event ? /^An event for another (org|sandbox)/ : /^Invalid inputs?:/)
-    for (const text of says) expect(annotation).toContain(text)
+      // The step fails (the child process: exit code 1) with one annotation, the only one.
+      expect(core.setFailed).toHaveBeenCalledTimes(1)
+      expect(core.error).not.toHaveBeenCalled()
+      expect(core.warning).not.toHaveBeenCalled()
+      expect(core.notice).not.toHaveBeenCalled()
+      const [annotation] = core.setFailed.mock.calls[0]
+      expect(typeof annotation).toBe('string')
+      // An event for another org or sandbox is not bad input: it says whose event it is.
+      expect(annotation).toMatch(
+        event ? /^An event for another (org|sandbox)/ : /^Invalid inputs?:/
+      )
+      for (const text of says) expect(annotation).toContain(text)
 
-    // Nothing was sent: not to Adobe, not to IMS.
-    expect(sim.requests).toHaveLength(0)
+      // Nothing was sent: not to Adobe, not to IMS.
+      expect(sim.requests).toHaveLength(0)
 
-    // No secret printed anywhere, and never a stack trace.
-    const log = [...throughCore(), ...printed].join('\n')
-    const given = SECRET_INPUTS.map(name => inputs[name]).filter(Boolean)
-    for (const secret of [...secretsOf(sim), ...given, ...unprinted])
-      expect(log).not.toContain(secret)
-    expect(log).not.toMatch(/at .+\.[cm]?[jt]s:\d+/)
-  })
+      // No secret printed anywhere, and never a stack trace.
+      const log = [...throughCore(), ...printed].join('\n')
+      const given = SECRET_INPUTS.map(name => inputs[name]).filter(Boolean)
+      for (const secret of [...secretsOf(sim), ...given, ...unprinted])
+        expect(log).not.toContain(secret)
+      expect(log).not.toMatch(/at .+\.[cm]?[jt]s:\d+/)
+    }
+  )
 })

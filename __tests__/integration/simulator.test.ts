@@ -246,6 +246,21 @@ describe('flows of every kind', () => {
     expect(others.items.map(f => f.id).sort()).toEqual([destination, internal].sort())
   })
 
+  it("GET /flows/{id} answers one flow as its listing does, in a list of one; another sandbox's is 404", async () => {
+    const destination = destinationFlow(sim)
+    const listed = (await listAll('/flows')).items.find(f => f.id === destination)
+    const read = await call(`/flows/${destination}`)
+    expect(read.status).toBe(200)
+    expect(read.body).toEqual({ items: [listed] })
+    expect(read.body.items[0].inheritedAttributes.properties).toEqual({
+      isSourceFlow: false,
+      isDestinationFlow: true
+    })
+    expect((await call(`/flows/${destination}`, { sandbox: 'dev' })).status).toBe(404)
+    expect((await call(`/flows/${sourceFlow(sim, 'x', { sandbox: 'dev' })}`)).status).toBe(404)
+    expect(sim.count('getFlow')).toBe(3)
+  })
+
   it('runs of destination and internal flows are listed; a re-trigger of one is refused (1333-400) and recorded', async () => {
     const destinationRun = failedRun(sim, { flowId: destinationFlow(sim) })
     const internalRun = failedRun(sim, { flowId: internalFlow(sim) })

@@ -152,6 +152,18 @@ describe('ids and flows', () => {
     expect(parseFlow({ id: 'nope' })).toBeUndefined()
   })
 
+  it.each([
+    [{ isSourceFlow: true }, 'source'],
+    [{ isSourceFlow: false, isDestinationFlow: true }, 'destination'],
+    [{ isSourceFlow: false, isDestinationFlow: false }, 'internal'],
+    [{}, 'internal'],
+    // Only a boolean true counts: a string from a hostile answer is not a source flow.
+    [{ isSourceFlow: 'true' }, 'internal']
+  ])('a flow whose properties are %j is a %s flow', (properties, kind) => {
+    const id = '4fb0418e-1804-45d6-8d56-dd51f05c0baf'
+    expect(parseFlow({ id, inheritedAttributes: { properties } })?.kind).toBe(kind)
+  })
+
   it('matches flow-name patterns: * wildcard, ! excludes, case-insensitive', () => {
     const matches = nameFilter(['crm-*', '!crm-test-*'])
     expect(['crm-a', 'CRM-b', 'crm-test-c', 'web'].filter(n => matches(n))).toEqual([

@@ -14,7 +14,8 @@ const valid: Record<string, string> = {
   'access-token': 'tok-123',
   'api-key': 'key-1'
 }
-const read = (values: Record<string, string>) => (name: string) => values[name] ?? ''
+/** Inputs as given: one not in `values` was left out (its default applies), '' was given empty. */
+const read = (values: Record<string, string>) => (name: string) => values[name]
 const problemsOf = (values: Record<string, string>): string[] => {
   try {
     readInputs(read(values))
@@ -123,7 +124,12 @@ describe('readInputs', () => {
       '`lookback` must be at least 105m for `max-retries: 3` with `retry-backoff: 15m`'
     ],
     [{ lookback: '6h', 'retry-backoff': '1h', 'max-retries': '5' }, 'must be at least 16h'],
-    [{ 'retry-backoff': '2d' }, '`retry-backoff` must be a duration']
+    [{ 'retry-backoff': '2d' }, '`retry-backoff` must be a duration'],
+    // A scheme URL does not know has no origin: the value is quoted as given, never as "null".
+    [{ 'platform-url': 'htps://platform.adobe.io' }, 'not "htps://platform.adobe.io"'],
+    // Given empty (an unset variable), the sandbox is refused, not defaulted to `prod`.
+    [{ sandbox: '' }, '`sandbox` is given as an empty value'],
+    [{ sandbox: '  ' }, '`sandbox` is given as an empty value']
   ])('rejects %j with a message that says what to fix', (override, message) => {
     const problems = problemsOf({ ...valid, ...override })
     expect(problems).toHaveLength(1)
@@ -178,6 +184,14 @@ describe('readInputs', () => {
     } finally {
       delete process.env.GITHUB_REPOSITORY
     }
+  })
+
+  it('an input left out takes its default; given empty, only the sandbox is refused', () => {
+    expect(readInputs(read(valid)).sandbox).toBe('prod')
+    expect(readInputs(read({ ...valid, lookback: '', 'platform-url': '' }))).toMatchObject({
+      lookback: 86_400_000,
+      'platform-url': 'https://platform.adobe.io'
+    })
   })
 
   it('reports every problem at once', () => {

@@ -6,6 +6,7 @@ jest.unstable_mockModule('@actions/core', () => core)
 const { renderSummary } = await import('../../src/report/summary.js')
 const { writeOutputs } = await import('../../src/report/outputs.js')
 const { isFailure } = await import('../../src/step/result.js')
+const { readInputs } = await import('../../src/inputs/inputs.js')
 
 const result = (i: number, over: Partial<RunResult> = {}): RunResult => ({
   runId: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
@@ -126,5 +127,42 @@ describe('isFailure', () => {
     expect(isFailure(result(1, { finalStatus: 'failed' }), true)).toBe(true)
     expect(isFailure(result(1, { finalStatus: 'failed' }), false)).toBe(false)
     expect(isFailure(result(1, { finalStatus: 'partial-success' }), true)).toBe(false)
+  })
+})
+
+describe('a step that could not look says so, never "0 failed windows"', () => {
+  const inputsOf = (given: Record<string, string>) =>
+    readInputs(
+      name =>
+        ({ 'org-id': 'A@AdobeOrg', 'access-token': 'tok-12345678', 'api-key': 'k', ...given })[name]
+    )
+  const sweep = inputsOf({ 'flow-id': 'all' })
+  const named = inputsOf({ 'run-id': '4fb0418e-1804-45d6-8d56-dd51f05c0baf' })
+  const empty = { skippedFlows: [], sweptFlows: [], issues: [], stepError: 'HTTP 401' }
+  const window = result(1, { source: 'flow-id', state: 'retriggered' })
+
+  it.each([
+    [
+      'a sweep that listed nothing',
+      { inputs: sweep, results: [] },
+      /\*\*Not swept: .*sandbox `prod`/
+    ],
+    [
+      'a sweep stopped part-way',
+      { inputs: sweep, results: [window] },
+      /\*\*Sweep incomplete: .*\*\* The 1 failed window\(s\) below are what it had found by then/
+    ],
+    ['runs named in run-id', { inputs: named, results: [] }, /\*\*No run was read: /]
+  ])('%s', (_, over, headline) => {
+    const text = renderSummary({ ...empty, ...over, looked: false }, undefined)
+    expect(text).toMatch(headline)
+    expect(text).not.toMatch(/Swept \d+ source dataflow/)
+  })
+
+  it('a step that looked, or was cancelled, has no such headline', () => {
+    for (const over of [{ looked: true }, { looked: false, cancelled: true }, {}]) {
+      const text = renderSummary({ ...empty, inputs: sweep, results: [], ...over }, undefined)
+      expect(text).not.toMatch(/Not swept|No run was read|Sweep incomplete/)
+    }
   })
 })

@@ -39,6 +39,19 @@ describe('verdict: what is safe to send again', () => {
     expect(verdict(false, reset)).toBe('ambiguous')
     expect(verdict(true, reset)).toBe('retry')
   })
+
+  it.each([
+    // A name the DNS says does not exist is a typo until shown otherwise: not worth a retry.
+    ['ENOTFOUND', 'fail'],
+    // A resolver that did not answer may answer next time.
+    ['EAI_AGAIN', 'retry'],
+    ['ECONNREFUSED', 'retry'],
+    ['ETIMEDOUT', 'retry']
+  ])('a request that never connected with %s: %s, read or re-trigger', (code, expected) => {
+    const err = new TransportError(`getaddrinfo ${code} platfrom.adobe.io`, false, code)
+    expect(verdict(true, err)).toBe(expected)
+    expect(verdict(false, err)).toBe(expected)
+  })
 })
 
 describe('parseRetryAfter', () => {
@@ -116,6 +129,35 @@ describe('withRetries', () => {
       throw new TransportError('connection closed', true, 'ECONNRESET', 201)
     }
     await expect(withRetries(attempt, opts())).rejects.toMatchObject({ acted: 'yes' })
+  })
+
+  it('a host that does not exist: one attempt, and the error names the input and its value', async () => {
+    const attempt = jest.fn(async () => {
+      throw new TransportError('getaddrinfo ENOTFOUND platfrom.adobe.io', false, 'ENOTFOUND')
+    })
+    const origin = { input: 'platform-url', url: 'https://platfrom.adobe.io' }
+    const err = await withRetries(attempt, opts({ origin })).catch((e: Error) => e)
+    expect(attempt).toHaveBeenCalledTimes(1)
+    expect((err as Error).message).toBe(
+      'test call failed: ENOTFOUND (getaddrinfo ENOTFOUND platfrom.adobe.io)\nNo host platfrom.adobe.io exists (the DNS does not know the name): `platform-url` is "https://platfrom.adobe.io". Check it for a typo.'
+    )
+  })
+
+  it('a resolver that does not answer is retried, then named with the input', async () => {
+    const attempt = jest.fn(async () => {
+      throw new TransportError('getaddrinfo EAI_AGAIN ims.example', false, 'EAI_AGAIN')
+    })
+    const origin = { input: 'ims-url', url: 'https://ims.example' }
+    const quick = { maxAttempts: 2, timeoutMs: 10_000 }
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0)
+    try {
+      await expect(withRetries(attempt, opts({ origin, budget: quick }))).rejects.toThrow(
+        /EAI_AGAIN .*\(gave up: after 2 attempts\)\nThe name ims.example could not be looked up .*`ims-url` is "https:\/\/ims.example"/
+      )
+    } finally {
+      random.mockRestore()
+    }
+    expect(attempt).toHaveBeenCalledTimes(2)
   })
 
   it('turns an aborted request into CancelledError', async () => {

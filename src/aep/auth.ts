@@ -89,6 +89,7 @@ class OAuthTokenSource implements TokenSource {
         }),
       {
         what: 'IMS token request',
+        origin: { input: 'ims-url', url: this.ctx.imsUrl },
         idempotent: true,
         budget: this.ctx.budget,
         pacer: this.ctx.pacer,

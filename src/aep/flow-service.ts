@@ -55,6 +55,8 @@ export class FlowService {
   private clockOffsetMs = 0
   /** The same, however far off (within a month): what the retry schedule compares run times to. */
   private runClockOffsetMs: number | undefined
+  /** Flows read by id, once each: several runs named in `run-id` often share one. */
+  private readonly flows = new Map<string, Promise<FlowInfo>>()
 
   constructor(private readonly config: FlowServiceConfig) {
     this.base = `${config.platformUrl}/data/foundation/flowservice`
@@ -82,6 +84,29 @@ export class FlowService {
       throw new Error(`${what}: the answer holds no run with a valid id (HTTP ${res.status})`)
     if (run.id !== runId) throw new Error(`${what}: the answer describes another run`)
     return run
+  }
+
+  /** `GET /flows/{id}` (a list of one, as for runs): what kind of flow it is, and its name. */
+  getFlow(flowId: string): Promise<FlowInfo> {
+    let flow = this.flows.get(flowId)
+    if (!flow) {
+      flow = this.readFlow(flowId)
+      // A failed read is not kept: another run of the flow asks again.
+      flow.catch(() => this.flows.delete(flowId))
+      this.flows.set(flowId, flow)
+    }
+    return flow
+  }
+
+  private async readFlow(flowId: string): Promise<FlowInfo> {
+    const what = `Reading flow ${flowId}`
+    const res = await this.send('GET', `${this.base}/flows/${flowId}`, what)
+    const answer = Object(parseJsonAnswer(res, what)) as { items?: unknown }
+    const flow = Array.isArray(answer.items)
+      ? answer.items.map(parseFlow).find(f => f?.id === flowId)
+      : parseFlow(answer)
+    if (!flow) throw new Error(`${what}: the answer does not describe flow ${flowId}`)
+    return flow
   }
 
   /** A flow's runs created after `createdAfter` (epoch ms, server clock), every page, newest first. */
@@ -146,15 +171,20 @@ export class FlowService {
 
   /**
    * The sandbox's source dataflows whose last run started at or after `startedSince` (server
-   * clock), every page; `onPage` sees each page as it arrives, so work on it can start at once.
-   * Destination and Adobe's internal flows are left out (`isSourceFlow`), here and by the server.
+   * clock; undefined: all of them), every page; `onPage` sees each page as it arrives, so work on
+   * it can start at once. Destination and Adobe's internal flows are left out (`isSourceFlow`),
+   * here and by the server.
    */
-  listSourceFlows(startedSince: number, onPage?: (flows: FlowInfo[]) => void): Promise<FlowInfo[]> {
+  listSourceFlows(
+    startedSince: number | undefined,
+    onPage?: (flows: FlowInfo[]) => void
+  ): Promise<FlowInfo[]> {
     const query = new URLSearchParams([
       ['property', 'inheritedAttributes.properties.isSourceFlow==true'],
-      ['property', `lastRunDetails.startedAtUTC>=${Math.floor(startedSince)}`],
       ['limit', String(PAGE_SIZE)]
     ])
+    if (startedSince !== undefined)
+      query.append('property', `lastRunDetails.startedAtUTC>=${Math.floor(startedSince)}`)
     const sources = (page: FlowInfo[]): FlowInfo[] => page.filter(f => f.isSourceFlow)
     return this.list(
       `/flows?${query.toString()}`,
@@ -309,6 +339,7 @@ export class FlowService {
           budget,
           pacer: this.config.pacer,
           signal,
+          origin: { input: 'platform-url', url: this.config.platformUrl },
           fail: refused
         }
       )

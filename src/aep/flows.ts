@@ -6,6 +6,8 @@ import { asUuid } from '../inputs/ids.js'
 export const DISABLED_FLOW =
   'Adobe re-triggers runs of enabled flows only: enable it in Sources > Dataflows (or leave it to its owner), then retry'
 
+export type FlowKind = 'source' | 'destination' | 'internal'
+
 /**
  * A dataflow as `GET /flows` lists it (FlowItemDTO): what a sandbox sweep needs of it, and no
  * more (a listing of 20,000 flows keeps 20,000 of these). Its runs come from the run listings.
@@ -17,6 +19,11 @@ export interface FlowInfo {
   enabled: boolean
   /** `inheritedAttributes.properties.isSourceFlow`: only source flows' runs are ever re-triggered. */
   isSourceFlow: boolean
+  /**
+   * `source` (isSourceFlow), `destination` (`isDestinationFlow`, an export), else `internal`: one of
+   * Adobe's own flows (e.g. "Datalake to UIS Flow"), which a sandbox-wide run listing shows too.
+   */
+  kind: FlowKind
 }
 
 const NAME_KEPT = 200
@@ -29,14 +36,33 @@ export function parseFlow(value: unknown): FlowInfo | undefined {
   const flow = obj(value)
   const id = asUuid(flow.id)
   if (!id) return undefined
+  const properties = obj(obj(flow.inheritedAttributes).properties)
+  const isSourceFlow = properties.isSourceFlow === true
   return {
     id,
     // Redacted before it is clipped (a name echoing a secret must not leave a prefix of it
     // behind), and copied flat: a slice would keep the whole name alive (keep.ts).
     name: typeof flow.name === 'string' && flow.name ? keepShown(flow.name, NAME_KEPT) : undefined,
-    isSourceFlow: obj(obj(flow.inheritedAttributes).properties).isSourceFlow === true,
+    isSourceFlow,
+    kind: isSourceFlow
+      ? 'source'
+      : properties.isDestinationFlow === true
+        ? 'destination'
+        : 'internal',
     enabled: typeof flow.state !== 'string' || flow.state.toLowerCase() !== 'disabled'
   }
+}
+
+/**
+ * Why a run of a flow that is not a source dataflow is never re-triggered, naming the flow: Adobe
+ * retries runs of batch sources only, and the action never sends a run of any other flow.
+ */
+export function notASourceFlow(runId: string, flow: FlowInfo): string {
+  const what =
+    flow.kind === 'destination'
+      ? 'a destination dataflow (an export)'
+      : "one of Adobe's internal dataflows"
+  return `Not re-triggered: run ${runId} belongs to ${flow.name ? `"${flow.name}" ` : ''}(flow ${flow.id}), ${what}, not a source dataflow. Only runs of source dataflows are ever re-triggered: check \`run-id\`, or look at this flow in Adobe Experience Platform.`
 }
 
 /**

@@ -13,13 +13,25 @@ export interface RetryBudget {
   timeoutMs: number
 }
 
-export type Verdict = 'done' | 'retry' | 'ambiguous'
+/**
+ * `fail`: a request that never reached anyone and never will by trying again (a host that does not
+ * resolve): the caller gets the error at once, naming the input the address came from.
+ */
+export type Verdict = 'done' | 'retry' | 'ambiguous' | 'fail'
+
+/**
+ * A host that does not exist: the DNS answered "no such name" (NXDOMAIN). A mistyped
+ * `platform-url` or `ims-url` until shown otherwise, so five attempts only delay saying so.
+ * A temporary resolver failure (`EAI_AGAIN`: no answer, SERVFAIL) is not here: it is retried.
+ */
+const NO_SUCH_HOST = new Set(['ENOTFOUND'])
 
 /**
  * The one place that decides what is safe to send again.
  *
  * - 429 and 503 say the request was not processed: safe to retry, even the re-trigger POST.
- * - A request that never connected (refused, DNS) never reached the server: safe to retry.
+ * - A request that never connected (refused, a resolver failure) never reached the server: safe
+ *   to retry. A host the DNS says does not exist (ENOTFOUND) is not retried: it is a typo.
  * - 500, 502, 504, a timeout or a reset after connecting: the server may have acted. Reads and
  *   token requests are idempotent, so they are retried; the re-trigger POST is not, so the caller
  *   gets an AmbiguousOutcomeError and must reconcile before anything is sent again.
@@ -27,6 +39,7 @@ export type Verdict = 'done' | 'retry' | 'ambiguous'
  */
 export function verdict(idempotent: boolean, outcome: HttpResponse | TransportError): Verdict {
   if (outcome instanceof TransportError) {
+    if (NO_SUCH_HOST.has(outcome.code)) return 'fail'
     if (!outcome.sent) return 'retry'
     // Includes an answer that broke off after its status line: for the POST, ambiguous (and, if
     // that status was 2xx, known to have acted: see withRetries).
@@ -59,9 +72,19 @@ export function backoffDelay(attempt: number, random = Math.random): number {
   return Math.round(ceiling * (0.5 + random() / 2))
 }
 
+/** The input a request's address came from, as given: named when the request reaches no one. */
+export interface Origin {
+  /** The input's name, e.g. `platform-url`. */
+  input: string
+  /** Its value (a base URL; inputs.ts refuses one that carries credentials). */
+  url: string
+}
+
 export interface RetryOptions {
   /** What is being done, for log lines and errors: "re-trigger of run X". */
   what: string
+  /** Where the address came from: an error that never reached the server names it. */
+  origin?: Origin
   idempotent: boolean
   budget: RetryBudget
   pacer: Pacer
@@ -99,6 +122,10 @@ export async function withRetries(
         : `HTTP ${outcome.status}`
     if (!(outcome instanceof TransportError) && outcome.status !== 429) opts.pacer.onAccepted()
     if (decision === 'done') return outcome as HttpResponse
+    if (decision === 'fail') {
+      const err = outcome as TransportError
+      throw new Error(redact(`${opts.what} failed: ${reason}${unreached(err, opts.origin)}`))
+    }
     if (decision === 'ambiguous') {
       // A 2xx status line that arrived before the answer broke off: Adobe acted, whatever came after.
       const acted =
@@ -124,10 +151,13 @@ export async function withRetries(
       opts.pacer.onThrottle(sentAt, spent ? undefined : retryAfter)
 
     if (spent) {
-      const err =
-        outcome instanceof TransportError
-          ? new Error(`${opts.what} failed: ${reason}`)
-          : opts.fail(outcome)
+      if (outcome instanceof TransportError)
+        throw new Error(
+          redact(
+            `${opts.what} failed: ${reason} (gave up: ${spent})${unreached(outcome, opts.origin)}`
+          )
+        )
+      const err = opts.fail(outcome)
       err.message += ` (gave up: ${spent})`
       throw err
     }
@@ -136,6 +166,26 @@ export async function withRetries(
     )
     await sleep(delay, opts.signal)
   }
+}
+
+/**
+ * What to check when a request reached no server: the input its address came from, and the value
+ * given, since a typo there is the likeliest cause. Empty when it did reach one, or no input is known.
+ */
+export function unreached(err: TransportError, origin: Origin | undefined): string {
+  if (!origin || err.sent) return ''
+  let host: string
+  try {
+    host = new URL(origin.url).host
+  } catch {
+    host = origin.url
+  }
+  const given = `\`${origin.input}\` is "${origin.url}"`
+  if (NO_SUCH_HOST.has(err.code))
+    return `\nNo host ${host} exists (the DNS does not know the name): ${given}. Check it for a typo.`
+  if (err.code === 'EAI_AGAIN')
+    return `\nThe name ${host} could not be looked up (the DNS did not answer): ${given}. Check it, and the runner's network.`
+  return `\nNo connection could be made to ${host}: ${given}. Check it, and the runner's network.`
 }
 
 /** Why another attempt would break the budget, or undefined while it fits. */

@@ -36,6 +36,11 @@ export interface InputSpec {
   /** A text input's only values. */
   choices?: readonly string[]
   required?: boolean
+  /**
+   * Given as '' (an unset `${{ vars.X }}`: the runner applies the default only to an input left
+   * out), refused rather than defaulted, for this reason: the input decides where writes go.
+   */
+  emptyRefused?: string
   description: string
 }
 
@@ -60,7 +65,7 @@ export const INPUT_TABLE = [
     name: 'flow-name',
     kind: 'list',
     description:
-      'With `flow-id`: only flows whose name matches. Patterns one per line or comma-separated, `*` as wildcard, a leading `!` excludes (`crm-*` then `!crm-test-*`); case-insensitive.'
+      'With `flow-id`: only flows whose name matches. Patterns one per line or comma-separated, `*` as wildcard, a leading `!` excludes (`crm-*` then `!crm-test-*`); case-insensitive. A pattern that matches no source dataflow of the sandbox fails the step, and nothing is re-triggered.'
   },
   {
     name: 'max-runs',
@@ -82,8 +87,10 @@ export const INPUT_TABLE = [
     name: 'sandbox',
     kind: 'text',
     default: 'prod',
+    emptyRefused:
+      'it names the sandbox whose runs are re-triggered, and nothing is sent to one no one named',
     description:
-      'Name of the sandbox the runs live in (lowercase letters, digits and hyphens, e.g. `prod`). Sent as `x-sandbox-name`.'
+      'Name of the sandbox the runs live in (lowercase letters, digits and hyphens, e.g. `prod`). Sent as `x-sandbox-name`. Given as an empty value (an unset `${{ vars.X }}`) it is refused, not defaulted: leave the input out for `prod`.'
   },
   {
     name: 'org-id',
@@ -140,7 +147,7 @@ export const INPUT_TABLE = [
     kind: 'flag',
     default: 'true',
     description:
-      "Read each run and its flow's recent runs before re-triggering it: re-trigger only failed runs (or successful runs that ingested zero records), show why it failed, and never retry a failure twice (see Safe to repeat). `false` sends the re-trigger straight away, without these checks."
+      "Read each run, its flow and the flow's recent runs before re-triggering it: re-trigger only runs of source dataflows (never a destination's or Adobe's internal flows'), only failed runs (or successful runs that ingested zero records), show why it failed, and never retry a failure twice (see Safe to repeat). `false` sends the re-trigger straight away, without these checks."
   },
   {
     name: 'force',
@@ -263,7 +270,7 @@ export const INPUT_TABLE = [
     min: 1,
     max: 20,
     description:
-      'Attempts per request for faults that are safe to retry (429, 503, connection refused; for reads also 5xx and timeouts).'
+      'Attempts per request for faults that are safe to retry (429, 503, connection refused, a DNS server that does not answer; for reads also 5xx and timeouts). A host that does not exist is not retried: the error names the URL input.'
   },
   {
     name: 'retry-timeout',

@@ -47,17 +47,30 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
 // An IMS organization ID: letters and digits, then `@AdobeOrg`.
 const ORG_ID = /^[A-Za-z0-9]{1,64}@AdobeOrg$/
 
-type Read = (name: string) => string
+/** An input's value as given; undefined when the workflow left it out (then its default applies). */
+type Read = (name: string) => string | undefined
+
+/**
+ * The runner's way: `INPUT_<NAME>` (hyphens kept, upper-cased) through the toolkit. A runner sets
+ * the variable to action.yml's default when the input is left out, and to '' when the workflow
+ * gives '' (an unset `${{ vars.X }}`): `core.getInput` answers '' for both, the variable does not.
+ */
+function fromRunner(name: string): string | undefined {
+  const value = core.getInput(name)
+  const variable = `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
+  return value === '' && process.env[variable] === undefined ? undefined : value
+}
 
 /** Reads the workflow inputs (`INPUT_<NAME>`, hyphens kept) through the toolkit. */
-export function readInputs(read: Read = name => core.getInput(name)): Inputs {
+export function readInputs(read: Read = fromRunner): Inputs {
   const problems: string[] = []
   // Mask first: nothing below may print a secret, not even in an error about it.
-  for (const spec of INPUT_TABLE) if (spec.kind === 'secret') registerSecret(read(spec.name).trim())
+  for (const spec of INPUT_TABLE)
+    if (spec.kind === 'secret') registerSecret((read(spec.name) ?? '').trim())
 
   // The one untyped step: each row's value is made by its kind, which InputValues types.
   const values = Object.fromEntries(
-    INPUT_TABLE.map(spec => [spec.name, parse(spec, read(spec.name).trim(), problems)])
+    INPUT_TABLE.map(spec => [spec.name, parse(spec, read(spec.name)?.trim(), problems)])
   ) as InputValues
 
   const runIds = values['run-id']
@@ -122,13 +135,26 @@ export function readInputs(read: Read = name => core.getInput(name)): Inputs {
 const skipped = (patterns: string[]): string[] =>
   patterns.length === 1 && patterns[0].toLowerCase() === 'none' ? [] : patterns
 
-/** One input's value by its kind in the table; a problem is recorded, never thrown. */
-function parse(spec: InputSpec, given: string, problems: string[]): InputValues[keyof InputValues] {
+/**
+ * One input's value by its kind in the table; a problem is recorded, never thrown. `given` is
+ * undefined when the input was left out, '' when it was given empty.
+ */
+function parse(
+  spec: InputSpec,
+  given: string | undefined,
+  problems: string[]
+): InputValues[keyof InputValues] {
+  const { name } = spec
+  // Given as '' (an unset variable or secret), an input that decides where writes go is refused:
+  // its default would send them somewhere no one named.
+  if (given === '' && spec.emptyRefused)
+    problems.push(
+      `\`${name}\` is given as an empty value (an unset \`\${{ vars.… }}\` or secret?): ${spec.emptyRefused}. Set it, or leave the input out to use ${spec.default ? `\`${spec.default}\`` : 'its default'} deliberately.`
+    )
   // A default that is an expression (`${{ github.token }}`) is the runner's to fill in: given
   // empty, the workflow passed an empty value (a missing secret), and that is what it is.
   const fallback = spec.default?.startsWith('${{') ? '' : (spec.default ?? '')
   const raw = given || fallback
-  const { name } = spec
   switch (spec.kind) {
     case 'ids':
       return idList(raw, name, problems, false)
@@ -289,8 +315,9 @@ export function serviceUrl(
   }
   const loopback = LOOPBACK.test(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    // The value as given: a scheme URL does not know (`htps:`) has no origin to show.
     problems.push(
-      `\`${name}\` must use https (plain http is allowed only for loopback hosts), not ${quote(url.origin + url.pathname)}`
+      `\`${name}\` must use https (plain http is allowed only for loopback hosts), not ${quote(raw)}`
     )
   } else if (url.search || url.hash) {
     problems.push(

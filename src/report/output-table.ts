@@ -20,6 +20,11 @@ export const OUTPUT_TABLE = [
       'The new run\'s ETag, verbatim: it includes its double quotes (`"1100c53e-…"`), when exactly one run was re-triggered.'
   },
   {
+    name: 'looked',
+    description:
+      "`true` when the step looked at what it was asked to: it authenticated, read the runs in `run-id` and, with `flow-id`, listed the sandbox's flows and failed runs. `false` when it stopped before (inputs, credentials, a host, a listing): then the other outputs say nothing of the sandbox, an empty `results` included."
+  },
+  {
     name: 'new-run-ids',
     description:
       'JSON array of the new runs: one for each run in `results` that has one (re-triggered by this step, or an earlier retry adopted: see Safe to repeat), in the order of `results`. Runs without one are left out (with `dry-run`, every run that would be re-triggered); `results` pairs each run with its new run.'

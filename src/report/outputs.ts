@@ -16,6 +16,8 @@ export function writeOutputs(report: Report): void {
   const set = (name: OutputName, value: string | number | undefined): void => {
     if (value !== undefined) core.setOutput(name, redact(String(value)))
   }
+  // Whether the lists below are what the step found, or only what it got to before it stopped.
+  set('looked', String(report.looked !== false))
   set('new-run-ids', JSON.stringify(retriggered.map(r => r.newRunId)))
   // The runs the log says were (would be) re-triggered: the POST's target, which is the failed
   // retry when a window is retried again, as "Would re-trigger run …" names it. A matrix job

@@ -23,6 +23,12 @@ export interface Report {
   issueProblems?: string[]
   /** A failure of the whole step (inputs, authentication, selection), not of one run. */
   stepError?: string
+  /**
+   * False until the step has looked at what it was asked to: authenticated, read the runs named
+   * in `run-id` and, with `flow-id`, listed the sandbox. False at the end: it stopped before
+   * (inputs, credentials, a host, a listing), and its results say nothing of the sandbox's health.
+   */
+  looked?: boolean
   cancelled?: boolean
 }
 

@@ -37,10 +37,10 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   // A window whose retry succeeded is recovered: not a failure, listed once, compactly, below.
   const recoveredWindows = results.filter(r => r.source === 'flow-id' && recovered(r))
   const shownResults = results.filter(r => !recoveredWindows.includes(r))
-  if (
-    report.sweptFlows.length > 0 ||
-    (inputs && (inputs['flow-id'].all || inputs['flow-id'].ids.length))
-  ) {
+  const sweeping = !!inputs && (inputs['flow-id'].all || inputs['flow-id'].ids.length > 0)
+  if (inputs && report.looked === false && !report.cancelled)
+    lines.push(notLooked(report, sweeping), '')
+  else if (report.sweptFlows.length > 0 || sweeping) {
     const windows = results.filter(r => r.source === 'flow-id')
     const count = (f: (r: RunResult) => boolean): number => windows.filter(f).length
     const parts = [
@@ -192,6 +192,20 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
     SUMMARY_BYTES,
     "_The summary was cut here to stay under the runner's 1 MiB limit; the `results` output holds every run._"
   )
+}
+
+/**
+ * The headline of a step that stopped before it had looked (credentials refused, a host that does
+ * not resolve, a listing that failed): it says so, never "0 failed windows".
+ */
+function notLooked(report: Report, sweeping: boolean): string {
+  const why = report.stepError ? ' (why is said above)' : ''
+  if (!sweeping) return `**No run was read: the step stopped before it could look${why}.**`
+  const sandbox = code(report.inputs?.sandbox)
+  const found = report.results.filter(r => r.source === 'flow-id').length
+  return found > 0
+    ? `**Sweep incomplete: the step stopped before it had listed all of sandbox ${sandbox}${why}.** The ${found} failed window(s) below are what it had found by then; the rest of the sandbox was not looked at.`
+    : `**Not swept: the step stopped before it could list sandbox ${sandbox}${why}.** Nothing is known of its dataflows: this is not the report of a healthy sandbox.`
 }
 
 export async function writeSummary(report: Report): Promise<void> {

@@ -12,6 +12,7 @@ import type { KeyedLock } from './pool.js'
 import { retriggerSafely } from './reconcile.js'
 import type { Outcome, RunFacts } from './result.js'
 import { precheck, windowLabel, type RunInfo } from '../aep/runs.js'
+import { notASourceFlow } from '../aep/flows.js'
 
 /** What every worker shares while handling runs: services and step-wide memory, no results. */
 export interface Shared {
@@ -41,17 +42,30 @@ export async function handleRun(runId: string, shared: Shared): Promise<Outcome>
   try {
     const failed = inputs['check-status'] ? await flowService.getRun(runId) : undefined
     if (failed) facts = factsOf(failed)
-    if (failed && !inputs.force && partlyIngested(failed)) return partialIngestion(failed, facts)
-    if (failed) checkRun(failed, inputs.force)
+    // Only runs of source dataflows are re-triggered, `force` included: the run's flow is read
+    // alongside its runs, and awaited before every outcome below (a refusal names the flow).
+    const sourceFlow = failed ? checkSourceFlow(failed, flowService, facts) : Promise.resolve()
+    sourceFlow.catch(() => undefined) // awaited below; never an unhandled rejection meanwhile
+    if (failed && !inputs.force && partlyIngested(failed)) {
+      await sourceFlow
+      return partialIngestion(failed, facts)
+    }
+    if (failed) await checkRun(failed, inputs.force, sourceFlow)
     // One decision and re-trigger per flow at a time: the second failure of a flow sees the
     // first one's retry, and reconciliation can tell whose new run is whose.
     return await shared.perFlow.run(facts.flowId ?? runId, async () => {
-      if (!failed?.flowId || inputs.force) return carryOut({ runId, facts }, unread(runId), shared)
+      if (!failed?.flowId || inputs.force) {
+        await sourceFlow
+        return carryOut({ runId, facts }, unread(runId), shared)
+      }
       // The ledger is restored alongside the listing, and waited for only when the flow has a
       // run of ours for it to tie to what it retried (decide.ts); the save at the end needs it too.
       const restoring = shared.ledger.load()
       const since = (failed.createdAt ?? flowService.serverTime()) - inputs.lookback
-      const runs = await shared.flowRuns.runs(failed.flowId, since)
+      const listing = shared.flowRuns.runs(failed.flowId, since)
+      listing.catch(() => undefined) // awaited next, after the flow's verdict
+      await sourceFlow
+      const runs = await listing
       if (runs.some(shared.owns)) await restoring
       const { decision, unclear } = decideNamedRun(
         failed,
@@ -307,10 +321,34 @@ export function factsOf(run: RunInfo): RunFacts {
   }
 }
 
-/** Applies the pre-check to a run that was read; throws when it must not be re-triggered. */
-function checkRun(run: RunInfo, force: boolean): void {
+/**
+ * Resolves when the named run belongs to a source dataflow, as a sweep only ever looks at those;
+ * rejects naming the flow and its kind otherwise (see `notASourceFlow`). Notes the flow's name.
+ */
+async function checkSourceFlow(
+  run: RunInfo,
+  flowService: FlowService,
+  facts: RunFacts
+): Promise<void> {
+  if (!run.flowId)
+    throw new Error(
+      `Not re-triggered: Adobe's answer for run ${run.id} names no flow, so it cannot be checked to be a run of a source dataflow. Set \`check-status: false\` to send it unchecked.`
+    )
+  const flow = await flowService.getFlow(run.flowId)
+  facts.flowName = flow.name
+  if (flow.kind !== 'source') throw new Error(notASourceFlow(run.id, flow))
+}
+
+/**
+ * Applies the pre-check to a run that was read; throws when it must not be re-triggered, once
+ * its flow's verdict is in (a run of a destination is refused as that first).
+ */
+async function checkRun(run: RunInfo, force: boolean, sourceFlow: Promise<void>): Promise<void> {
   const decision = precheck(run, force)
-  if (!decision.retrigger) throw new Error(`Not re-triggered: ${decision.reason}`)
+  if (!decision.retrigger) {
+    await sourceFlow
+    throw new Error(`Not re-triggered: ${decision.reason}`)
+  }
   const why = run.errors.length ? `: ${run.errors.join('; ')}` : ''
   log.info(
     `Run ${run.id} of flow ${run.flowId ?? '?'} is "${run.rawStatus}"${decision.note ? ` (${decision.note})` : ''}${why}`

@@ -38,7 +38,10 @@ export async function sweepFlows(
     (inputs['flow-id'].all || named.has(flow.id)) && matches(flow.name)
 
   const plan = planWindows(shared, listedSince)
-  // Re-triggers wait for `max-runs` to be checked when it could be exceeded.
+  // Re-triggers wait for `max-runs` to be checked when it could be exceeded, and for every
+  // `flow-name` pattern to be seen matching a flow: one that matches none is a refused
+  // configuration, and nothing is sent for it.
+  const namesToCheck = inputs['flow-name'].some(p => !p.startsWith('!'))
   let gate: 'closed' | 'open' | 'shut' = 'closed'
   const held: { flow: FlowInfo; decisions: Decision[] }[] = []
   const swept = new Set<string>()
@@ -56,6 +59,7 @@ export async function sweepFlows(
   try {
     void plan.then(
       p => {
+        if (namesToCheck) return
         if (inputs['max-runs'] === 0 || retriggers(p.decisions) <= inputs['max-runs']) open(true)
       },
       () => undefined
@@ -104,10 +108,11 @@ export async function sweepFlows(
     log.info(
       `Listed ${seen} source dataflow(s) with a run within the lookback and ${failures.length} failed run(s) in the sandbox; ${countWindows(byFlow, swept)} failed window(s) in ${[...byFlow.keys()].filter(id => swept.has(id)).length} flow(s) swept${inputs['flow-name'].length ? ' that match `flow-name`' : ''}`
     )
-    for (const pattern of unmatchedPatterns(inputs['flow-name'], names))
-      log.warning(
-        `\`flow-name\` pattern "${pattern}" matches none of the ${seen} source dataflow(s) listed (names are matched whole and case-insensitively, \`*\` as wildcard; flows with no run within \`lookback\` are not listed).`
-      )
+    const unmatched = await unknownNames(unmatchedPatterns(inputs['flow-name'], names), shared)
+    if (unmatched.length > 0) {
+      findings.error = `Invalid input: \`flow-name\` ${unmatched.map(p => `"${p}"`).join(', ')} ${unmatched.length === 1 ? 'matches' : 'match'} no source dataflow in sandbox \`${inputs.sandbox}\`: a sweep for ${unmatched.length === 1 ? 'it' : 'them'} would watch nothing, so nothing was re-triggered. Names are matched whole and case-insensitively, with \`*\` as wildcard (\`orders*\`); destination and internal flows are never swept.`
+      open(false)
+    }
     if (elsewhere.length)
       log.info(
         `Left alone ${elsewhere.length} failed run(s) of ${otherFlows} flow(s) that are not source dataflows (destinations, Adobe's internal flows): they are never re-triggered`
@@ -131,6 +136,25 @@ export async function sweepFlows(
   if (findings.maxRunsExceeded)
     findings.error = maxRunsMessage(findings.maxRunsExceeded, results.all, shared)
   return findings
+}
+
+/**
+ * The `flow-name` patterns that match no source dataflow of the sandbox at all. Patterns the
+ * sweep's listing left unmatched are checked against every source flow, however long ago it ran
+ * (one more listing, only then): a flow that ran before `lookback` is not a typo.
+ */
+async function unknownNames(unmatched: string[], shared: Shared): Promise<string[]> {
+  if (unmatched.length === 0) return []
+  const all = await shared.flowService.listSourceFlows(undefined)
+  const unknown = unmatchedPatterns(
+    unmatched,
+    all.map(f => f.name)
+  )
+  for (const pattern of unmatched.filter(p => !unknown.includes(p)))
+    log.info(
+      `\`flow-name\` "${pattern}" matches source dataflow(s) with no run within \`lookback\`: nothing to sweep there`
+    )
+  return unknown
 }
 
 /** What a sweep saw beyond the runs it handled (those are in the step's results). */
