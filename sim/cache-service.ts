@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type * as http from 'node:http'
+import { createGzip, gzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 // Node's own timers: tests may speed up the library's retry sleeps by patching the global ones.
@@ -24,6 +25,12 @@ export type CacheCall = 'lookup' | 'reserve' | 'upload' | 'commit' | 'download'
 export interface CacheFault {
   /** Answer with this status (and the protocol's error body) instead of serving. */
   status?: number
+  /** Answer 307 to this URL instead (another origin: `svc.elsewhere.url`). */
+  redirect?: string
+  /** Serve this many bytes instead of the answer (a JSON string's worth of padding). */
+  bodyBytes?: number
+  /** A lookup's hit answers with this key instead of the entry's (CR/LF, `::error::`). */
+  matchedKey?: string
   /** Error text in the body, e.g. the `cache read denied:` or `insufficient usage` the library looks for. */
   message?: string
   /** Never answer; `stop()` ends the connection. */
@@ -87,7 +94,10 @@ export class CacheService {
   private readonly faults = new Map<CacheCall, CacheFault[]>()
   private everything?: CacheFault
   private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly hung = new Map<http.ServerResponse, Surface>()
   private readonly server: LoopbackServer
+  /** Another origin, for redirects: it records what arrives there and serves a miss. */
+  readonly elsewhere = new Elsewhere()
 
   constructor(token = 'eyJhbGciOiJSUzI1NiJ9.Q2FjaGVTdGFuZElu.runtime-token-stand-in') {
     this.token = token
@@ -96,13 +106,33 @@ export class CacheService {
 
   async start(port?: number): Promise<this> {
     this.url = await this.server.start(port)
+    await this.elsewhere.start()
     return this
   }
 
-  /** Ends every connection at once, hung ones included, so a pending library call settles. */
-  stop(): Promise<void> {
+  /**
+   * Ends every connection, hung ones included, so a pending library call settles. A hung request
+   * is first refused with a 400, which neither protocol retries: a connection reset would have
+   * @actions/cache v1 retry a chunk upload into the closed port, and that retry's read stream can
+   * still be reading the archive after the library has closed its file (EBADF, thrown from a
+   * stream's 'error' listener: uncaught). A loaded machine made that race real.
+   */
+  async stop(): Promise<void> {
     for (const t of this.timers) clearTimeout(t)
-    return this.server.stop()
+    for (const [res, surface] of this.hung) refuse(res, surface, 400, 'the stand-in is stopping')
+    this.hung.clear()
+    await Promise.all([this.server.stop(), this.elsewhere.stop()])
+  }
+
+  /**
+   * Commits `archive` (tar + gzip or zstd, see `tarball`) under `key` and `version` as a save
+   * would: what anyone who can run a workflow in the repository can put in the cache.
+   */
+  plant(key: string, version: string, archive: Buffer): this {
+    const entry = this.reserve(key, version)
+    if (!entry) throw new Error(`key ${key} is taken`)
+    this.commit(entry, archive)
+    return this
   }
 
   /**
@@ -282,15 +312,25 @@ export class CacheService {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       request.receivedAt = Date.now()
-      if (fault?.hang) return
+      if (fault?.hang) {
+        this.hung.set(res, surface)
+        res.on('close', () => this.hung.delete(res))
+        return
+      }
       const answer = (): void => {
         if (fault?.status) return refuse(res, surface, fault.status, fault.message)
+        if (fault?.redirect) {
+          res.writeHead(307, { location: fault.redirect })
+          return void res.end()
+        }
+        if (fault?.bodyBytes) return padded(res, fault.bodyBytes)
         const body = Buffer.concat(chunks)
         if (surface === 'blob') return this.blob(req, res, url, method, body)
         if (req.headers.authorization !== `Bearer ${this.token}`)
           return refuse(res, surface, 401, 'invalid runtime token')
-        if (surface === 'twirp') return this.twirp(res, url.pathname.slice(TWIRP.length), body)
-        this.v1(res, method, url, body, req.headers['content-range'])
+        if (surface === 'twirp')
+          return this.twirp(res, url.pathname.slice(TWIRP.length), body, fault?.matchedKey)
+        this.v1(res, method, url, body, req.headers['content-range'], fault?.matchedKey)
       }
       if (!fault?.delayMs) return answer()
       const timer = setTimeout(() => {
@@ -302,7 +342,7 @@ export class CacheService {
   }
 
   /** v2: the three twirp JSON calls, with proto field names as the library sends them. */
-  private twirp(res: http.ServerResponse, rpc: string, raw: Buffer): void {
+  private twirp(res: http.ServerResponse, rpc: string, raw: Buffer, matchedKey?: string): void {
     const body = parse(raw)
     const key = text(body.key)
     const version = text(body.version)
@@ -311,7 +351,11 @@ export class CacheService {
       const keys = [key, ...((body.restore_keys as string[] | undefined) ?? [])]
       const hit = this.match(keys, version)
       return hit
-        ? json(res, 200, { ok: true, signed_download_url: this.blobUrl(hit), matched_key: hit.key })
+        ? json(res, 200, {
+            ok: true,
+            signed_download_url: this.blobUrl(hit),
+            matched_key: matchedKey ?? hit.key
+          })
         : json(res, 200, { ok: false, signed_download_url: '', matched_key: '' })
     }
     if (rpc === 'CreateCacheEntry') {
@@ -342,7 +386,8 @@ export class CacheService {
     method: string,
     url: URL,
     raw: Buffer,
-    contentRange: string | undefined
+    contentRange: string | undefined,
+    matchedKey?: string
   ): void {
     const resource = url.pathname.slice(V1.length)
     const id = /^caches\/(\d+)$/.exec(resource)?.[1]
@@ -356,7 +401,11 @@ export class CacheService {
       const keys = (url.searchParams.get('keys') ?? '').split(',')
       const hit = this.match(keys, url.searchParams.get('version') ?? '')
       if (!hit) return send(res, 204)
-      return json(res, 200, { ...view(hit), archiveLocation: this.blobUrl(hit) })
+      return json(res, 200, {
+        ...view(hit),
+        ...(matchedKey === undefined ? {} : { cacheKey: matchedKey }),
+        archiveLocation: this.blobUrl(hit)
+      })
     }
     if (method === 'GET' && resource === 'caches') {
       // Only asked for under RUNNER_DEBUG, after a miss, to list the key's other versions.
@@ -460,6 +509,136 @@ export class CacheService {
     })
     res.end(method === 'HEAD' ? undefined : data.subarray(start, end + 1))
   }
+}
+
+/** `{"pad":"xxx…"}` of `bytes` bytes, streamed: an answer too large to be read whole. */
+function padded(res: http.ServerResponse, bytes: number): void {
+  res.writeHead(200, { 'content-type': 'application/json' })
+  const chunk = Buffer.alloc(1024 * 1024, 'x')
+  let left = Math.max(0, bytes - 10)
+  res.write('{"pad":"')
+  const more = (): void => {
+    while (left > 0 && !res.destroyed) {
+      const piece = chunk.subarray(0, Math.min(left, chunk.length))
+      left -= piece.length
+      if (!res.write(piece)) return void res.once('drain', more)
+    }
+    if (!res.destroyed) res.end('"}')
+  }
+  res.on('error', () => undefined)
+  more()
+}
+
+/**
+ * Another origin on loopback, where a redirect points: it records whether the runtime token came
+ * along, and answers a cache miss to anything.
+ */
+export class Elsewhere {
+  url = ''
+  readonly requests: { method: string; path: string; authorization?: string }[] = []
+  private readonly server = new LoopbackServer((req, res) => {
+    this.requests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      authorization: req.headers.authorization
+    })
+    req.resume()
+    req.on('end', () => json(res, 200, { ok: false, signed_download_url: '', matched_key: '' }))
+  })
+
+  async start(): Promise<void> {
+    this.url = await this.server.start()
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop()
+  }
+}
+
+export type TarMember =
+  | { name: string; type?: 'file'; data: string | Buffer; size?: number }
+  | { name: string; type: 'dir' | 'fifo' }
+  | { name: string; type: 'symlink' | 'hardlink'; target: string }
+
+/**
+ * A tar archive as GNU tar writes one (ustar headers; a pax `path` record for a long name),
+ * members exactly as given: `../` and absolute names, links and FIFOs included. A file's `size`
+ * may claim more than its data (the rest is zeros): a bomb costs the stand-in nothing to make.
+ */
+export function tarball(members: TarMember[]): Buffer {
+  const blocks: Buffer[] = []
+  const header = (name: string, type: string, size: number, target = ''): Buffer => {
+    const h = Buffer.alloc(512)
+    h.write(name.slice(0, 100), 0, 'utf8')
+    h.write(type === '5' ? '0000755\0' : '0000644\0', 100)
+    h.write('0000000\0', 108)
+    h.write('0000000\0', 116)
+    h.write(`${size.toString(8).padStart(11, '0')}\0`, 124)
+    h.write(
+      `${Math.floor(Date.now() / 1000)
+        .toString(8)
+        .padStart(11, '0')}\0`,
+      136
+    )
+    h.write(type, 156)
+    h.write(target.slice(0, 100), 157, 'utf8')
+    h.write('ustar\x0000', 257, 'latin1')
+    h.fill(0x20, 148, 156)
+    let sum = 0
+    for (const b of h) sum += b
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1')
+    return h
+  }
+  const pad = (n: number): Buffer => Buffer.alloc((512 - (n % 512)) % 512)
+  for (const m of members) {
+    if (Buffer.byteLength(m.name) > 100) {
+      const body = (n: number): string => `${n} path=${m.name}\n`
+      let length = body(0).length
+      while (body(length).length !== length) length = body(length).length
+      const record = Buffer.from(body(length))
+      blocks.push(header('././@PaxHeader', 'x', record.length), record, pad(record.length))
+    }
+    const type = m.type ?? 'file'
+    if (type === 'file' && 'data' in m) {
+      const data = Buffer.from(m.data)
+      const size = m.size ?? data.length
+      blocks.push(header(m.name, '0', size), data, Buffer.alloc(size - data.length), pad(size))
+    } else if (type === 'dir') blocks.push(header(m.name, '5', 0))
+    else if (type === 'fifo') blocks.push(header(m.name, '6', 0))
+    else if ('target' in m) blocks.push(header(m.name, type === 'symlink' ? '2' : '1', 0, m.target))
+  }
+  blocks.push(Buffer.alloc(1024))
+  return Buffer.concat(blocks)
+}
+
+/** A tar compressed as @actions/cache compresses: zstd (`zstd` on PATH) or gzip. */
+export function compress(tar: Buffer, method: 'zstd' | 'gzip'): Buffer {
+  return method === 'gzip' ? gzipSync(tar) : execFileSync('zstd', ['-c', '-q'], { input: tar })
+}
+
+/**
+ * A decompression bomb: a gzip'd tar whose one member, `name`, is `bytes` of zeros, made by
+ * streaming so the stand-in never holds it whole (256 MiB make about 250 KB).
+ */
+export async function gzipBomb(name: string, bytes: number): Promise<Buffer> {
+  const gzip = createGzip({ level: 9 })
+  const out: Buffer[] = []
+  gzip.on('data', (c: Buffer) => out.push(c))
+  const done = new Promise(resolve => gzip.on('end', resolve))
+  const head = tarball([{ name, data: '' }]).subarray(0, 512)
+  head.write(`${bytes.toString(8).padStart(11, '0')}\0`, 124)
+  head.fill(0x20, 148, 156)
+  let sum = 0
+  for (const b of head) sum += b
+  head.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1')
+  gzip.write(head)
+  const zeros = Buffer.alloc(1024 * 1024)
+  for (let left = bytes; left > 0; left -= zeros.length)
+    if (!gzip.write(zeros.subarray(0, Math.min(left, zeros.length))))
+      await new Promise(resolve => gzip.once('drain', resolve))
+  gzip.end(Buffer.alloc(1024))
+  await done
+  return Buffer.concat(out)
 }
 
 function parse(raw: Buffer): Record<string, unknown> {
