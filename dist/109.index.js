@@ -25,6 +25,8 @@ var log = __webpack_require__(3577);
 var aep_pacing = __webpack_require__(2264);
 // EXTERNAL MODULE: ./src/text/secrets.ts
 var secrets = __webpack_require__(9690);
+// EXTERNAL MODULE: ./src/text/time.ts
+var time = __webpack_require__(7466);
 ;// CONCATENATED MODULE: ./src/github/client.ts
 /**
  * Octokit inside the action's rails, for escalation (src/github/issues.ts; only that lazy chunk
@@ -44,6 +46,7 @@ var secrets = __webpack_require__(9690);
  *
  * `describeGitHubRefusal` says what GitHub answered in words a workflow author can act on.
  */
+
 
 
 
@@ -391,8 +394,9 @@ function describeGitHubRefusal(err, now = Date.now()) {
         case 'rate-limit': {
             const reset = Number(headers['x-ratelimit-reset']);
             const limit = headers['x-ratelimit-limit'];
-            const when = Number.isFinite(reset) && reset > 0
-                ? `; it resets at ${new Date(reset * 1000).toISOString()} (in ${Math.max(0, Math.ceil((reset * 1000 - now) / 60_000))} min)`
+            const resetAt = reset > 0 ? (0,time/* isoTime */.L)(reset * 1000) : undefined;
+            const when = resetAt
+                ? `; it resets at ${resetAt} (in ${Math.max(0, Math.ceil((reset * 1000 - now) / 60_000))} min)`
                 : '';
             return `GitHub's API rate limit for this token is used up (${status}${limit ? `, ${clean(limit)} requests an hour` : ''})${when}. Other jobs using the same token count too; a run after the reset gets through.${tail}`;
         }
@@ -508,6 +512,7 @@ var runs = __webpack_require__(8694);
 
 
 
+
 const FLOW = /<!-- aep-flow: ([0-9a-f-]{36}) -->/;
 const STATE = /<!-- aep-state: ([\w:-]{1,100}) -->/;
 const MISSING = /<!-- aep-missing: ([0-9a-f,-]*) -->/;
@@ -609,7 +614,7 @@ function describe(incident, ctx) {
                 '|---|---|---|',
                 ...incident.missing
                     .slice(0, MAX_WINDOW_ROWS)
-                    .map(m => `| \`${m.runId}\` | ${(0,markdown/* inert */.tJ)((0,runs/* windowLabel */.Hf)(m) || '—')} | ${(0,markdown/* inert */.tJ)(m.state)} |`),
+                    .map(m => `| \`${m.runId}\` | ${(0,markdown/* inert */.tJ)((0,runs/* windowLabel */.Hf)(m) || '—')} | ${(0,markdown/* inert */.tJ)(stateOf(m))} |`),
                 ...(incident.missing.length > MAX_WINDOW_ROWS
                     ? [`| … | ${incident.missing.length - MAX_WINDOW_ROWS} more | |`]
                     : [])
@@ -683,6 +688,12 @@ function actionReference(env = process.env) {
         ? `${repo}@${ref}`
         : '<owner>/<repo>@v1';
 }
+/** A window's state as the issue shows it: a wait says when the next retry is due. */
+function stateOf(m) {
+    return m.state === 'waiting'
+        ? `waiting: next retry due ${(0,time/* isoTime */.L)(m.nextRetryAt) ?? 'an unknown time'}`
+        : m.state;
+}
 
 ;// CONCATENATED MODULE: ./src/github/issues.ts
 
@@ -694,6 +705,11 @@ const MAX_PAGES = 10;
 async function fileIssues(settings, work, ctx) {
     // Called only with something to do (main.ts decides, before this chunk is loaded).
     const done = [];
+    const problems = [];
+    const warn = (text) => {
+        problems.push(text);
+        log/* warning */.$e(text);
+    };
     const did = (flowId, { number, url }, action) => {
         done.push({ flowId, number, url, action });
     };
@@ -709,15 +725,16 @@ async function fileIssues(settings, work, ctx) {
         open = await openIssues(github, owner, repo, settings.labels[0], request);
     }
     catch (err) {
+        // Only flows that failed or recovered are work not done; a healthy flow is nobody's loss.
         const left = [
             ...work.incidents.map(i => `an issue for flow ${i.flowId}`),
             ...work.recoveries.map(r => `closing the issue of recovered flow ${r.flowId}`)
         ];
-        log/* warning */.$e(`Could not file GitHub issues: this action's open issues could not be read (${describeGitHubRefusal(err)}), and without knowing which flows have one, no issue was opened, commented or closed. Not done: ${left.slice(0, 5).join('; ')}${left.length > 5 ? `; and ${left.length - 5} more` : ''}. The step's result is unchanged.`);
-        return done;
+        warn(`Could not file GitHub issues: this action's open issues could not be read (${describeGitHubRefusal(err)}), and without knowing which flows have one, no issue was opened, commented or closed.${left.length ? ` Not done: ${left.slice(0, 5).join('; ')}${left.length > 5 ? `; and ${left.length - 5} more` : ''}.` : ''} The step's result is unchanged.`);
+        return { actions: done, problems };
     }
     if (open.cut)
-        log/* warning */.$e(`More than ${MAX_PAGES * 100} open issues carry the label "${settings.labels[0]}": only the first ${MAX_PAGES * 100} were read, so no new issue is opened (it may exist among the others). Close the ones that are done.`);
+        warn(`More than ${MAX_PAGES * 100} open issues carry the label "${settings.labels[0]}": only the first ${MAX_PAGES * 100} were read, so no new issue is opened (it may exist among the others). Close the ones that are done.`);
     const fileIncident = async (incident) => {
         const existing = open.byFlow.get(incident.flowId);
         const state = digest(incident);
@@ -725,6 +742,7 @@ async function fileIssues(settings, work, ctx) {
         const body = describe(incident, ctx);
         if (existing) {
             if (existing.state === state) {
+                did(incident.flowId, existing, 'unchanged');
                 log/* info */.pq(`Flow ${incident.flowId}: issue #${existing.number} already says this; no comment`);
                 return;
             }
@@ -747,7 +765,7 @@ async function fileIssues(settings, work, ctx) {
         });
         const created = asIssue(data);
         if (!created) {
-            log/* warning */.$e(`Flow ${incident.flowId}: GitHub accepted the new issue but its answer does not say which it is; the next run finds it by its marker.`);
+            warn(`Flow ${incident.flowId}: GitHub accepted the new issue but its answer does not say which it is; the next run finds it by its marker.`);
             return;
         }
         open.byFlow.set(incident.flowId, { ...created, state, missing });
@@ -758,7 +776,7 @@ async function fileIssues(settings, work, ctx) {
             : [];
         const labelled = labels.some(l => (typeof l === 'string' ? l : l?.name) === settings.labels[0]);
         if (!labelled)
-            log/* warning */.$e(`Issue #${created.number} was opened without the label "${settings.labels[0]}", so a later run cannot find it: the token may lack permission to set labels.`);
+            warn(`Issue #${created.number} was opened without the label "${settings.labels[0]}", so a later run cannot find it: the token may lack permission to set labels.`);
     };
     const closeRecovered = async (recovery) => {
         const existing = open.byFlow.get(recovery.flowId);
@@ -801,6 +819,11 @@ async function fileIssues(settings, work, ctx) {
             flowId: r.flowId,
             what: `closing the issue of recovered flow ${r.flowId}`,
             run: () => closeRecovered(r)
+        })),
+        ...work.quiet.map(r => ({
+            flowId: r.flowId,
+            what: `settling the open issue of flow ${r.flowId}, which had no failed run within \`lookback\``,
+            run: () => closeRecovered(r)
         }))
     ];
     for (const task of tasks) {
@@ -810,10 +833,16 @@ async function fileIssues(settings, work, ctx) {
             await task.run();
         }
         catch (err) {
-            log/* warning */.$e(`Could not file ${task.what} (${describeGitHubRefusal(err)}). The other flows' issues are unaffected; the step's result is unchanged.`);
+            warn(`Could not file ${task.what} (${describeGitHubRefusal(err)}). The other flows' issues are unaffected; the step's result is unchanged.`);
         }
     }
-    return done;
+    // The open issue of every flow seen failing, linked where people look, even with nothing to add.
+    for (const flowId of work.failing) {
+        const issue = open.byFlow.get(flowId);
+        if (issue && !done.some(d => d.flowId === flowId))
+            did(flowId, issue, 'open');
+    }
+    return { actions: done, problems };
 }
 /** The number and link of an issue GitHub described, or undefined when the answer is not one. */
 function asIssue(value) {

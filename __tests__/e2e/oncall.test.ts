@@ -138,7 +138,11 @@ describe('recovered windows (item 7)', () => {
 describe('one vocabulary (item 8)', () => {
   it('an exhausted MAPPER-3700-400: the cause table says what was done, and nothing says a retry may or will not fix it', async () => {
     sweepableSandbox(sim)
-    const run = await act(sim, staticInputs(sim, { 'flow-id': 'all', 'max-retries': '1' }))
+    // The mapping error retried (`skip-errors: none`) until exhausted: the wording under test.
+    const run = await act(
+      sim,
+      staticInputs(sim, { 'flow-id': 'all', 'max-retries': '1', 'skip-errors': 'none' })
+    )
     expect(run.code).toBe(1)
     expect(run.summary).toMatch(
       /\| `MAPPER-3700-400` \| 1 \| 1 \| 1 retries exhausted \(`max-retries`\): not retried again \|/
@@ -153,7 +157,11 @@ describe('one vocabulary (item 8)', () => {
 describe('dry-run outputs say what the log says (item 9)', () => {
   it('run-ids holds exactly the runs "Would re-trigger run …" names (a failed retry, not its original)', async () => {
     const seeded = sweepableSandbox(sim)
-    const run = await act(sim, staticInputs(sim, { 'flow-id': 'all', 'dry-run': 'true' }))
+    // Every code retried, so the mapping error's failed retry is what the dry run would re-trigger.
+    const run = await act(
+      sim,
+      staticInputs(sim, { 'flow-id': 'all', 'dry-run': 'true', 'skip-errors': 'none' })
+    )
     expect(run.code).toBe(0)
     const logged = [...run.stdout.matchAll(/Would re-trigger run ([0-9a-f-]{36})/g)].map(m => m[1])
     expect(logged).toContain(seeded.failedRetry.retryId)

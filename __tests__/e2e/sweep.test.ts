@@ -8,8 +8,10 @@ let sim: Simulator
 afterEach(() => sim.stop())
 
 /** A sweep of the whole sandbox with the static token. */
+// Every code retried (`skip-errors: none`): the sandbox's INGEST-1207-400 is one of the data errors
+// the default hands to a person (retry-policy.test's subject); here it stands for any failure.
 const sweepAll = (extra: Record<string, string> = {}) =>
-  act(sim, staticInputs(sim, { 'flow-id': 'all', ...extra }))
+  act(sim, staticInputs(sim, { 'flow-id': 'all', 'skip-errors': 'none', ...extra }))
 const listedFlows = () =>
   sim.requests
     .filter(r => r.route === 'listRuns')
@@ -108,7 +110,7 @@ describe('flow-id: all', () => {
   it('listed flow ids count against max-runs too, once their runs are listed', async () => {
     sim = await startSimulator({ pageSize: 4 })
     const { failing } = sandbox()
-    const inputs = staticInputs(sim, { 'flow-id': failing.join(',') })
+    const inputs = staticInputs(sim, { 'flow-id': failing.join(','), 'skip-errors': 'none' })
     const over = await act(sim, { ...inputs, 'max-runs': '3' })
     expect(over.code).toBe(1)
     expect(sim.count('retrigger')).toBe(0)
@@ -210,7 +212,7 @@ describe('a sweep of hostile listings (issue 27.4)', () => {
     )
     expect(run.summary).toContain('Swept 100 source dataflow(s)')
     expect(run.summary).toContain('100 runs selected · 100 re-triggered · 0 not re-triggered')
-    expect(run.summary).toContain('100 to re-trigger, 0 already retried')
+    expect(run.summary).toContain('100 failed window(s) found — 100 re-triggered')
     expect(run.stdout).toContain('Listed 100 source dataflow(s)')
   })
 })

@@ -147,7 +147,8 @@ describe('ids and flows', () => {
       id: '4fb0418e-1804-45d6-8d56-dd51f05c0baf',
       name: 'crm',
       enabled: false,
-      isSourceFlow: true
+      isSourceFlow: true,
+      kind: 'source'
     })
     expect(parseFlow({ id: 'nope' })).toBeUndefined()
   })

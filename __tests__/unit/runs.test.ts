@@ -239,7 +239,7 @@ describe('what a run and a flow keep of a listing (issue 27.10)', () => {
     expect(run.rawStatus).toHaveLength(65)
     expect(run.diagnostics?.errorDetail).toHaveLength(601)
     expect(run.createdClient).not.toContain('x')
-    expect(parseFlow({ id: RUN_A, name: huge })!.name).toHaveLength(201)
+    expect(parseFlow({ id: RUN_A, name: huge })!.name).toHaveLength(1001)
   })
 
   it('at most 5 errors and 10 codes a run, then how many more', () => {

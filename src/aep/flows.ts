@@ -1,4 +1,4 @@
-import { glob } from '../inputs/glob.js'
+import { glob, MAX_MATCHED } from '../inputs/glob.js'
 import { keepShown } from '../text/keep.js'
 import { asUuid } from '../inputs/ids.js'
 
@@ -26,7 +26,9 @@ export interface FlowInfo {
   kind: FlowKind
 }
 
-const NAME_KEPT = 200
+// As much of a name as `flow-name` matches (glob reads MAX_MATCHED characters): a pattern must
+// never miss a flow because its name was clipped. 20,000 flows × 1,000 characters is 20 MB at most.
+const NAME_KEPT = MAX_MATCHED
 
 const obj = (v: unknown): Record<string, unknown> =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
