@@ -27,21 +27,36 @@ const notAttempted: RunResult = { kind: 'not-attempted', payload: p }
 
 describe('the answer to Adobe (it redelivers only 429 and 5xx)', () => {
   it.each([
-    ['nothing to dispatch', [], 200, 'ignored'],
-    ['all dispatched', [dispatched, dispatched], 200, 'dispatched'],
-    ['a redelivery of what was all dispatched', [already, already], 200, 'dispatched'],
-    ['the rest of a redelivery dispatched', [already, dispatched], 200, 'dispatched'],
-    ['one failed in time, the others dispatched', [dispatched, transient], 503, 'failed'],
-    ['some not attempted after a failure', [dispatched, transient, notAttempted], 503, 'failed'],
-    ['GitHub refused (token, permission, repository)', [dispatched, refused], 502, 'failed'],
-    ['a refusal and a time-out: the refusal says what to fix', [transient, refused], 502, 'failed']
-  ] as [string, RunResult[], number, string][])('%s: %i %s', (_what, results, status, result) => {
-    const answer = deliveryAnswer(results)
-    expect(answer).toEqual({ status, result })
-    // Never a 4xx, never 505 (Adobe drops those for good).
-    const code: number = answer.status
-    expect(code === 200 || (code >= 500 && code !== 505)).toBe(true)
-  })
+    ['nothing to dispatch', [], 200, 'ignored', 0],
+    ['all dispatched', [dispatched, dispatched], 200, 'dispatched', 0],
+    ['a redelivery of what was all dispatched', [already, already], 200, 'dispatched', 0],
+    ['the rest of a redelivery dispatched', [already, dispatched], 200, 'dispatched', 0],
+    ['one failed in time, the others dispatched', [dispatched, transient], 503, 'failed', 0],
+    ['some not attempted after a failure', [dispatched, transient, notAttempted], 503, 'failed', 0],
+    ['GitHub refused (token, permission, repository)', [dispatched, refused], 502, 'failed', 0],
+    [
+      'a refusal and a time-out: the refusal says what to fix',
+      [transient, refused],
+      502,
+      'failed',
+      0
+    ],
+    // Unreadable events (skipped) never make it a 4xx, nor a 5xx on their own.
+    ['all dispatched but one unreadable event', [dispatched, dispatched], 200, 'dispatched', 1],
+    ['a redelivery of it', [already, already], 200, 'dispatched', 1],
+    ['nothing readable at all', [], 200, 'skipped', 3],
+    ['an unreadable event and a GitHub outage', [dispatched, transient], 503, 'failed', 1],
+    ['an unreadable event and GitHub refusing', [refused, notAttempted], 502, 'failed', 1]
+  ] as [string, RunResult[], number, string, number][])(
+    '%s: %i %s',
+    (_what, results, status, result, skipped) => {
+      const answer = deliveryAnswer(results, skipped)
+      expect(answer).toEqual({ status, result })
+      // Never a 4xx, never 505 (Adobe drops those for good).
+      const code: number = answer.status
+      expect(code === 200 || (code >= 500 && code !== 505)).toBe(true)
+    }
+  )
 })
 
 describe('the memory of dispatched runs', () => {

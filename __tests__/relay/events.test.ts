@@ -155,12 +155,25 @@ describe('what is not a run failure is ignored, with the reason, and answered 20
   })
 })
 
-describe('what is not for it, or not what Adobe sends, is refused', () => {
-  it('another IMS org: 403, no dispatch', async () => {
+describe('an unreadable event is skipped on its own, listed with the reason; answered 200', () => {
+  // A 4xx would make Adobe drop the whole delivery, the valid runs in it too; a redelivery (5xx)
+  // carries the same bytes and could never make the event readable.
+  it('another IMS org: skipped, no dispatch', async () => {
     const answer = await deliver(failedRun({ imsOrgId: '0000000000000000000000AA@AdobeOrg' }))
-    expect(answer.statusCode).toBe(403)
-    expect(answer.body.reason).toMatch(/IMS org .* is not on this relay's allow-list/)
+    expect(answer.statusCode).toBe(200)
+    expect(answer.body.result).toBe('skipped')
+    expect(answer.body.skipped).toEqual([
+      {
+        event: '$',
+        eventId: null,
+        runId: RUN_ID,
+        reason: expect.stringMatching(/IMS org .* is not on this relay's allow-list/)
+      }
+    ])
     expect(github.requests).toHaveLength(0)
+    expect(console_.lines.some(l => /^aep-relay: skipped \$ \(run d9024c32.*IMS org/.test(l))).toBe(
+      true
+    )
   })
 
   it.each([
@@ -170,49 +183,75 @@ describe('what is not for it, or not what Adobe sends, is refused', () => {
     ['a sandbox with a quote', { sandboxName: "prod'; echo" }, /sandboxName/],
     ['an org id that is not one', { imsOrgId: 'evil' }, /imsOrgId/],
     ['no run id', { id: undefined }, /run id/]
-  ])('%s: 400, no dispatch', async (_what, change, reason) => {
+  ])('%s: skipped, no dispatch', async (_what, change, reason) => {
     const answer = await deliver(failedRun(change))
-    expect(answer.statusCode).toBe(400)
-    expect(answer.body.reason).toMatch(reason)
+    expect(answer.statusCode).toBe(200)
+    expect(answer.body.result).toBe('skipped')
+    expect(answer.body.skipped).toHaveLength(1)
+    expect(answer.body.skipped[0].reason).toMatch(reason)
     expect(github.requests).toHaveLength(0)
   })
 
-  it('an event id that is not a UUID: 400', async () => {
+  it('an event id that is not a UUID: skipped, neither the id nor its controls echoed', async () => {
     const answer = await deliver({ event_id: 'x\u001b[2J', event: failedRun() })
-    expect(answer.statusCode).toBe(400)
-    expect(answer.body.reason).toMatch(/event id is not a UUID/)
-    expect(answer.body.reason).not.toContain('\u001b')
+    expect(answer.statusCode).toBe(200)
+    expect(answer.body.skipped[0]).toMatchObject({ event: '$.event', eventId: null })
+    expect(answer.body.skipped[0].reason).toMatch(/event id is not a UUID/)
+    expect(JSON.stringify(answer.body)).not.toContain('\u001b')
+    for (const line of console_.lines) expect(line).not.toMatch(/\p{Cc}/u)
   })
 
-  it('the run and its envelope naming different orgs: 400', async () => {
+  it('the run and its envelope naming different orgs: skipped', async () => {
     const data = messagesEnvelope(failedRun({ imsOrgId: '1111111111111111111111AA@AdobeOrg' }))
     const answer = await deliver({ specversion: '1.0', id: EVENT_ID, data })
-    expect(answer.statusCode).toBe(400)
+    expect(answer.statusCode).toBe(200)
+    expect(answer.body.skipped).toEqual([
+      {
+        event: '$.data[0].messages[0]',
+        eventId: EVENT_ID,
+        runId: RUN_ID,
+        reason: 'the run and its envelope name different IMS orgs'
+      }
+    ])
     expect(github.requests).toHaveLength(0)
   })
 
-  it('one bad event refuses the whole delivery: nothing dispatched', async () => {
+  it('one bad event does not hold back the others: the good one dispatched, the bad one named', async () => {
     const data = [...messagesEnvelope(), ...messagesEnvelope(failedRun({ id: 'nope' }))]
     const answer = await deliver({ specversion: '1.0', id: EVENT_ID, data })
-    expect(answer.statusCode).toBe(400)
-    expect(github.requests).toHaveLength(0)
+    expect(answer.statusCode).toBe(200)
+    expect(answer.body.result).toBe('dispatched')
+    expect(answer.body.dispatched).toEqual([{ runId: RUN_ID, flowId: FLOW_ID, sandbox: 'prod' }])
+    expect(answer.body.skipped).toEqual([
+      {
+        event: '$.data[1].messages[0]',
+        eventId: EVENT_ID,
+        runId: null,
+        reason: "the run id (id) is not a UUID: 'nope'"
+      }
+    ])
+    expect(github.dispatches).toHaveLength(1)
   })
 
+  it('something that is no event at all: skipped', async () => {
+    const answer = await deliver({ hello: 'world' })
+    expect(answer.statusCode).toBe(200)
+    expect(answer.body.skipped[0].reason).toMatch(/neither a flow run, an alert nor an envelope/)
+  })
+})
+
+describe("what cannot be a delivery of Adobe's for this relay is refused whole", () => {
   it('an event over MAX_BODY_BYTES (by default above Adobe\u2019s 2 MB batch): 413', async () => {
     const answer = await deliver(failedRun({ flowName: 'x'.repeat(3_000_000) }))
     expect(answer.statusCode).toBe(413)
     expect(github.requests).toHaveLength(0)
   })
 
-  it('more than 25 events in one delivery: 413', async () => {
+  it('more than 25 events in one delivery: 413, none dispatched', async () => {
     const data = Array.from({ length: 26 }, () => failedRun())
     const answer = await deliver({ specversion: '1.0', id: EVENT_ID, data })
     expect(answer.statusCode).toBe(413)
-  })
-
-  it('something that is no event at all: 400', async () => {
-    const answer = await deliver({ hello: 'world' })
-    expect(answer.statusCode).toBe(400)
+    expect(github.requests).toHaveLength(0)
   })
 
   it('a recipient_client_id that is not the configured client id: 403', async () => {
@@ -237,8 +276,8 @@ describe('server-sent text is data', () => {
 
   it('a token in the event is redacted from the payload, the answer and the logs', async () => {
     const answer = await deliver({ event_id: github.token, event: failedRun() })
-    expect(answer.statusCode).toBe(400)
-    expect(answer.body.reason).toContain('[redacted]')
+    expect(answer.statusCode).toBe(200)
+    expect(answer.body.skipped[0].reason).toContain('[redacted]')
     expect(JSON.stringify(answer)).not.toContain(github.token)
     const second = await deliver(failedRun({ flowName: `leak ${github.token}` }))
     expect(second.statusCode).toBe(200)

@@ -189,7 +189,10 @@ export interface RelayBody {
   reason: string
   challenge: string
   ignored: string[]
+  skipped: { event: string; eventId: string | null; runId: string | null; reason: string }[]
   dispatched: { runId: string; flowId: string; sandbox: string }[]
+  alreadyDispatched: string[]
+  notDispatched: string[]
 }
 
 export interface AnswerView {

@@ -381,9 +381,7 @@ describe("Adobe's batches (up to 20 events and 2 MB; only 429 and 5xx are redeli
     const again = await deliverBatch(body)
     expect(again.statusCode).toBe(200)
     expect(dispatchCounts(runIds)).toEqual(runIds.map(() => 1))
-    expect(
-      (again.body as unknown as { alreadyDispatched: string[] }).alreadyDispatched.sort()
-    ).toEqual([...sent].sort())
+    expect(again.body.alreadyDispatched.sort()).toEqual([...sent].sort())
     expect(first.body.reason).toMatch(/Adobe redelivers/)
     expect(console_.lines.some(l => /was already dispatched by this relay/.test(l))).toBe(true)
   }, 30_000)
@@ -400,6 +398,71 @@ describe("Adobe's batches (up to 20 events and 2 MB; only 429 and 5xx are redeli
     expect(again.statusCode).toBe(200)
     expect(dispatchCounts(runIds)).toEqual(runIds.map(() => 1))
   }, 30_000)
+
+  /** A 20-failure batch whose 8th event has no readable run id (a malformed event). */
+  const batchWithOneMalformed = () => {
+    const { events, runIds } = failureBatch(20)
+    const bad = events[7] as { id: string; data: Record<string, unknown> }
+    bad.data = { ...bad.data, id: 'not-a-run\u001b[2J' }
+    return { body: bodyOf(events), valid: runIds.filter((_, i) => i !== 7), badEventId: bad.id }
+  }
+
+  it('a 20-event batch with one malformed event: the 19 others dispatched, 200 naming the skipped one', async () => {
+    const { body, valid, badEventId } = batchWithOneMalformed()
+    const res = await post(body, signedHeaders(body, key1, key2))
+    expect(res.status).toBe(200)
+    expect(res.body.result).toBe('dispatched')
+    expect(res.body.dispatched.map(d => d.runId).sort()).toEqual([...valid].sort())
+    expect(dispatchCounts(valid)).toEqual(valid.map(() => 1))
+    expect(github.dispatches).toHaveLength(19)
+    expect(res.body.skipped).toEqual([
+      {
+        event: '$[7].data',
+        eventId: badEventId,
+        runId: null,
+        reason: "the run id (id) is not a UUID: 'not-a-run\ufffd[2J'"
+      }
+    ])
+    const logged = console_.lines.filter(l => l.startsWith('aep-relay: skipped'))
+    expect(logged).toEqual([
+      `aep-relay: skipped $[7].data (event ${badEventId}): the run id (id) is not a UUID: 'not-a-run\ufffd[2J'`
+    ])
+
+    // Adobe delivers at least once: the same batch again dispatches nothing more.
+    const again = await post(body, signedHeaders(body, key1, key2))
+    expect(again.status).toBe(200)
+    expect(again.body.dispatched).toEqual([])
+    expect(again.body.alreadyDispatched.sort()).toEqual([...valid].sort())
+    expect(again.body.skipped).toEqual(res.body.skipped)
+    expect(github.dispatches).toHaveLength(19)
+  })
+
+  it('a malformed event and GitHub failing some runs: 503 listing both; the redelivery sends only the rest', async () => {
+    const { body, valid } = batchWithOneMalformed()
+    const failing = new Set(valid.slice(15))
+    github.refuseIf = payload =>
+      failing.has(payload.runId as string) ? { status: 503 } : undefined
+    const first = await deliverBatch(body, { TIME_LIMIT_MS: 3000 })
+    expect(first.statusCode).toBe(503)
+    expect(first.body.skipped).toHaveLength(1)
+    for (const id of failing) expect(first.body.notDispatched).toContain(id)
+
+    github.refuseIf = undefined
+    const again = await deliverBatch(body)
+    expect(again.statusCode).toBe(200)
+    expect(again.body.skipped).toHaveLength(1)
+    expect(dispatchCounts(valid)).toEqual(valid.map(() => 1))
+    expect(github.dispatches).toHaveLength(19)
+  }, 30_000)
+
+  it('a signed delivery with nothing readable in it: 200, every event skipped (a redelivery could not help)', async () => {
+    const body = bodyOf([{ hello: 'world' }, failedRun({ flowId: 'x' })])
+    const res = await post(body, signedHeaders(body, key1, key2))
+    expect(res.status).toBe(200)
+    expect(res.body.result).toBe('skipped')
+    expect(res.body.skipped.map(s => s.event)).toEqual(['$[0]', '$[1]'])
+    expect(github.requests).toHaveLength(0)
+  })
 
   it('more than 25 events cannot be a batch of Adobe\u2019s (20 at most): 413', async () => {
     const { events } = failureBatch(26)

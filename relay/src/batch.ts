@@ -60,7 +60,7 @@ export async function dispatchAll(
 
 export interface DeliveryAnswer {
   status: 200 | 502 | 503
-  result: 'dispatched' | 'ignored' | 'failed'
+  result: 'dispatched' | 'ignored' | 'skipped' | 'failed'
 }
 
 /**
@@ -69,8 +69,13 @@ export interface DeliveryAnswer {
  * 502 when GitHub refused (the token, the permission, the repository: what a person must fix
  * within Adobe's 24 h of redeliveries), else 503. Never a 4xx here: every run in it was valid.
  * A redelivery dispatches only what is left (the runs remembered as dispatched are skipped).
+ *
+ * `skipped` counts the delivery's unreadable events (envelope.ts). They never make the answer a
+ * 4xx (Adobe would drop the valid runs with them) nor a 5xx on their own: a redelivery carries
+ * the same signed bytes, read the same way, so it could never make them readable; Adobe would
+ * only repeat it for 24 h and then disable the registration. Each is logged and listed instead.
  */
-export function deliveryAnswer(results: readonly RunResult[]): DeliveryAnswer {
+export function deliveryAnswer(results: readonly RunResult[], skipped = 0): DeliveryAnswer {
   if (results.some(r => r.kind === 'failed' && !r.transient))
     return { status: 502, result: 'failed' }
   if (results.some(r => r.kind === 'failed' || r.kind === 'not-attempted'))
@@ -79,6 +84,8 @@ export function deliveryAnswer(results: readonly RunResult[]): DeliveryAnswer {
     status: 200,
     result: results.some(r => r.kind === 'dispatched' || r.kind === 'already')
       ? 'dispatched'
-      : 'ignored'
+      : skipped > 0
+        ? 'skipped'
+        : 'ignored'
   }
 }

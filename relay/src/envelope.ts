@@ -10,6 +10,10 @@
  *
  * The Delay and Error-Rate alerts share the event code (`source_flow_run_error`) but carry
  * `flowRunId` and `status: FIRING`: they are told apart and ignored, with the reason.
+ *
+ * An event that cannot be read (an id not a UUID, a field missing, an org off the allow-list, a
+ * shape Adobe does not use) is skipped on its own, with where it is in the delivery and why: the
+ * other events of the delivery still go. Only a delivery over the count bound is refused whole.
  */
 import type { RelayConfig } from './config.js'
 import { describe, IMS_ORG, neutralise, SANDBOX, UUID } from './text.js'
@@ -26,10 +30,23 @@ export interface ClientPayload {
   at: string
 }
 
+/** An event that cannot be read: where it is in the delivery, its ids if it has readable ones. */
+export interface SkippedEvent {
+  /** Its place in the body, JSON-path-like: `$`, `$[3].data`, `$[0].messages[2]`. */
+  event: string
+  /** The event id (envelope, CloudEvent or delivery header) if it is a UUID, else null. */
+  eventId: string | null
+  /** The run id if it is a UUID, else null. */
+  runId: string | null
+  reason: string
+}
+
 export type Verdict =
   | { kind: 'failure'; payload: ClientPayload }
   | { kind: 'ignored'; reason: string }
-  | { kind: 'refused'; status: 400 | 403 | 413; reason: string }
+  | ({ kind: 'skipped' } & SkippedEvent)
+  /** The whole delivery: more events than Adobe ever sends in one. */
+  | { kind: 'refused'; status: 413; reason: string }
 
 /** More events than this in one delivery is not a delivery from Adobe (its batches hold 20). */
 export const MAX_EVENTS = 25
@@ -46,6 +63,8 @@ interface Context {
   time?: unknown
   orgId?: unknown
   depth: number
+  /** Where the node is in the body (for a skipped event). */
+  path: string
 }
 
 type Obj = Record<string, unknown>
@@ -61,7 +80,8 @@ function plausibleTime(value: unknown, now: number): string | undefined {
 }
 
 /**
- * Every event in a delivery, each a failure to dispatch, ignored (with the reason) or refused.
+ * Every event in a delivery, each a failure to dispatch, ignored or skipped (with the reason); or
+ * the one verdict `refused` (413) for a delivery of more than `MAX_EVENTS` events.
  * `eventId` is the delivery's own id where the envelope carries none (I/O Events' webhook header
  * `x-adobe-event-id`).
  */
@@ -72,9 +92,17 @@ export function readEvents(
   eventId?: string
 ): Verdict[] {
   const out: Verdict[] = []
-  const refuse = (status: 400 | 403 | 413, reason: string) =>
-    out.push({ kind: 'refused', status, reason })
+  const tooMany = (reason: string) => out.push({ kind: 'refused', status: 413, reason })
   const ignore = (reason: string) => out.push({ kind: 'ignored', reason })
+  const uuidOr = (v: unknown): string | null => (typeof v === 'string' && UUID.test(v) ? v : null)
+  const skip = (ctx: Context, reason: string, runId?: unknown) =>
+    out.push({
+      kind: 'skipped',
+      event: ctx.path,
+      eventId: uuidOr(ctx.eventId),
+      runId: uuidOr(runId),
+      reason
+    })
 
   const run = (o: Obj, ctx: Context): void => {
     const code = field(o, 'header', '_adobeio', 'eventCode')
@@ -87,24 +115,24 @@ export function readEvents(
       return void ignore(`the run's status is ${describe(status)}, not failed`)
 
     if (typeof o.id !== 'string' || !UUID.test(o.id))
-      return void refuse(400, `the run id (id) is not a UUID: ${describe(o.id)}`)
+      return void skip(ctx, `the run id (id) is not a UUID: ${describe(o.id)}`, o.id)
     if (typeof o.flowId !== 'string' || !UUID.test(o.flowId))
-      return void refuse(400, `flowId is not a UUID: ${describe(o.flowId)}`)
+      return void skip(ctx, `flowId is not a UUID: ${describe(o.flowId)}`, o.id)
     if (typeof o.sandboxName !== 'string' || !SANDBOX.test(o.sandboxName))
-      return void refuse(400, `sandboxName is not a sandbox name: ${describe(o.sandboxName)}`)
+      return void skip(ctx, `sandboxName is not a sandbox name: ${describe(o.sandboxName)}`, o.id)
     const org = o.imsOrgId ?? ctx.orgId
     if (o.imsOrgId !== undefined && ctx.orgId !== undefined && o.imsOrgId !== ctx.orgId)
-      return void refuse(400, 'the run and its envelope name different IMS orgs')
+      return void skip(ctx, 'the run and its envelope name different IMS orgs', o.id)
     if (typeof org !== 'string' || !IMS_ORG.test(org))
-      return void refuse(400, `imsOrgId is not an IMS org id: ${describe(org)}`)
+      return void skip(ctx, `imsOrgId is not an IMS org id: ${describe(org)}`, o.id)
     let eventId: string | null = null
     if (ctx.eventId !== undefined && ctx.eventId !== null) {
       if (typeof ctx.eventId !== 'string' || !UUID.test(ctx.eventId))
-        return void refuse(400, `the event id is not a UUID: ${describe(ctx.eventId)}`)
+        return void skip(ctx, `the event id is not a UUID: ${describe(ctx.eventId)}`, o.id)
       eventId = ctx.eventId
     }
     if (!config.allowedOrgs.has(org))
-      return void refuse(403, `IMS org ${describe(org)} is not on this relay's allow-list`)
+      return void skip(ctx, `IMS org ${describe(org)} is not on this relay's allow-list`, o.id)
     if (!config.allowedSandboxes.has(o.sandboxName))
       return void ignore(
         `sandbox ${describe(o.sandboxName)} is not on this relay's allow-list (ALLOWED_SANDBOXES)`
@@ -128,44 +156,50 @@ export function readEvents(
 
   const walk = (node: unknown, ctx: Context): void => {
     if (out.length > MAX_EVENTS) return
-    if (ctx.depth > MAX_DEPTH) return void refuse(400, 'the envelope is nested too deep')
+    if (ctx.depth > MAX_DEPTH) return void skip(ctx, 'the envelope is nested too deep')
     const inner: Context = { ...ctx, depth: ctx.depth + 1 }
     if (Array.isArray(node)) {
-      if (node.length === 0) return void refuse(400, 'an empty list of events')
+      if (node.length === 0) return void skip(ctx, 'an empty list of events')
       if (node.length > MAX_EVENTS)
-        return void refuse(413, `more than ${MAX_EVENTS} events in one delivery`)
-      for (const item of node) walk(item, inner)
+        return void tooMany(`more than ${MAX_EVENTS} events in one delivery`)
+      node.forEach((item, i) => walk(item, { ...inner, path: `${ctx.path}[${i}]` }))
       return
     }
-    if (!isObject(node)) return void refuse(400, `expected an event, got ${describe(node)}`)
+    if (!isObject(node)) return void skip(ctx, `expected an event, got ${describe(node)}`)
 
     if (Array.isArray(node.messages)) {
       // 3. [{messages: [{_eventNotificationMeta: {type}, value: {…}}]}]
-      if (node.messages.length === 0) return void refuse(400, 'an empty list of messages')
+      if (node.messages.length === 0) return void skip(ctx, 'an empty list of messages')
       if (node.messages.length > MAX_EVENTS)
-        return void refuse(413, `more than ${MAX_EVENTS} messages in one delivery`)
-      for (const message of node.messages as unknown[]) {
+        return void tooMany(`more than ${MAX_EVENTS} messages in one delivery`)
+      ;(node.messages as unknown[]).forEach((message, i) => {
+        const at: Context = { ...inner, path: `${ctx.path}.messages[${i}]` }
         const type = field(message, '_eventNotificationMeta', 'type')
-        if (typeof type !== 'string') refuse(400, 'a message without _eventNotificationMeta.type')
+        if (typeof type !== 'string') skip(at, 'a message without _eventNotificationMeta.type')
         else if (type.toLowerCase() !== 'sources_flow_run_failed')
           ignore(`notification type ${describe(type)} is not a run failure`)
-        else if (!isObject(field(message, 'value'))) refuse(400, 'a message without a value')
+        else if (!isObject(field(message, 'value'))) skip(at, 'a message without a value')
         else
           run(field(message, 'value') as Obj, {
-            ...inner,
+            ...at,
             orgId: field(message, 'imsOrgId') ?? ctx.orgId,
             time: field(message, 'timestamp') ?? ctx.time
           })
-      }
+      })
       return
     }
     if (isObject(node.event))
       // 2. {event_id, event: {…}}
-      return walk(node.event, { ...inner, eventId: node.event_id ?? ctx.eventId })
+      return walk(node.event, {
+        ...inner,
+        path: `${ctx.path}.event`,
+        eventId: node.event_id ?? ctx.eventId
+      })
     if ((isObject(node.data) || Array.isArray(node.data)) && typeof node.specversion === 'string')
       // I/O Events' CloudEvents 1.0 envelope around any of the three
       return walk(node.data, {
         ...inner,
+        path: `${ctx.path}.data`,
         eventId: node.event_id ?? node.id ?? ctx.eventId,
         time: node.time ?? ctx.time
       })
@@ -176,10 +210,10 @@ export function readEvents(
         )}), not a run failure: nothing to re-trigger`
       )
     if ('id' in node || 'flowId' in node) return run(node, ctx)
-    refuse(400, 'neither a flow run, an alert nor an envelope Adobe uses')
+    skip(ctx, 'neither a flow run, an alert nor an envelope Adobe uses')
   }
 
-  walk(body, { depth: 0, eventId })
+  walk(body, { depth: 0, eventId, path: '$' })
   if (out.length > MAX_EVENTS)
     return [
       { kind: 'refused', status: 413, reason: `more than ${MAX_EVENTS} events in one delivery` }

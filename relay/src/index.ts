@@ -10,15 +10,17 @@
  *   and verifies both of Adobe's digital signatures and `recipient_client_id` itself.
  *
  * Answers: 200 for what it dispatched or deliberately ignored (Adobe does not redeliver those),
- * 4xx only for a delivery that cannot be a valid one from Adobe (forged, malformed, over Adobe's
- * own sizes): I/O Events drops a 4xx (429 aside) for good. Anything that may succeed later is 5xx,
+ * 4xx only for a request that cannot be a valid delivery from Adobe (forged, not JSON, addressed
+ * to another client, over Adobe's own sizes): I/O Events drops a 4xx (429 aside) for good, every
+ * event in it. So an unreadable event inside a genuine delivery is skipped on its own (logged and
+ * listed in the answer) and the delivery's other runs are dispatched. Anything that may succeed later is 5xx,
  * which Adobe redelivers for 24 h: 502 when GitHub refuses the token or the request, 503 when
  * GitHub could not be reached in time, 500 when misconfigured. A delivery's runs are dispatched
  * side by side (batch.ts), and a redelivery skips the runs already dispatched (memo.ts). Never the
  * token, in an answer or a log line.
  */
 import { CONFIG_PARAMS, readConfig, type RelayConfig } from './config.js'
-import { readEvents, type ClientPayload, type Verdict } from './envelope.js'
+import { readEvents, type ClientPayload, type SkippedEvent, type Verdict } from './envelope.js'
 import { deliveryAnswer, dispatchAll } from './batch.js'
 import type { DispatchPacing } from './github.js'
 import { dispatchedRuns } from './memo.js'
@@ -132,6 +134,7 @@ async function relay(
   finish: (statusCode: number, body: Record<string, unknown>) => RuntimeResult,
   pacing: DispatchPacing
 ): Promise<RuntimeResult> {
+  // Only the count bound refuses a delivery whole (413): no batch of Adobe's is that large.
   const refused = verdicts.filter(v => v.kind === 'refused')
   if (refused.length) {
     for (const r of refused) log.error(`refused (${r.status}): ${r.reason}`)
@@ -143,9 +146,17 @@ async function relay(
     })
   }
   const ignored: string[] = []
+  const skipped: SkippedEvent[] = []
   const runs = new Map<string, ClientPayload>()
   for (const v of verdicts) {
-    if (v.kind === 'ignored') {
+    if (v.kind === 'skipped') {
+      // Unreadable, on its own: the delivery's other runs still go (a 4xx would drop them all).
+      const { event, eventId, runId, reason } = v
+      skipped.push({ event, eventId, runId, reason })
+      log.error(
+        `skipped ${event}${eventId ? ` (event ${eventId})` : ''}${runId ? ` (run ${runId})` : ''}: ${reason}`
+      )
+    } else if (v.kind === 'ignored') {
       ignored.push(v.reason)
       log.info(`ignored: ${v.reason}`)
     } else if (v.kind === 'failure') {
@@ -180,9 +191,9 @@ async function relay(
       if (r.kind === 'failed') failures.push(`${r.reason} (${what})`)
     }
   }
-  const answer = deliveryAnswer(results)
+  const answer = deliveryAnswer(results, skipped.length)
   if (answer.status === 200)
-    return finish(200, { result: answer.result, dispatched, alreadyDispatched, ignored })
+    return finish(200, { result: answer.result, dispatched, alreadyDispatched, ignored, skipped })
   const left = notDispatched.length - failures.length
   const reason =
     failures.join('; ') +
@@ -195,7 +206,8 @@ async function relay(
     dispatched,
     alreadyDispatched,
     notDispatched,
-    ignored
+    ignored,
+    skipped
   })
 }
 
