@@ -286,7 +286,7 @@ describe('escalation: a flow has recovered only when every failed window has', (
     } finally {
       await github.stop()
     }
-  })
+  }, 120_000)
 })
 
 describe('the ledger is saved when the step is cancelled', () => {
