@@ -216,8 +216,9 @@ describe('wait for the new run', () => {
       expect(run.summary).toContain('cancelled')
       expect(run.errors.join('\n')).toContain('Cancelled')
       expect(sentAt).toBeGreaterThan(0)
-      // The wait had 30 s left: ending this soon means the signal, not the timeout, stopped it.
-      expect(run.durationMs).toBeLessThan(4000)
+      // The wait had 30 s left: ending well before that means the signal, not the timeout, stopped
+      // it (a margin a loaded machine's start-up fits in; the count of reads says the rest).
+      expect(run.durationMs).toBeLessThan(15_000)
     }
   )
 })
