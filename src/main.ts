@@ -21,7 +21,7 @@ import { writeSummary } from './report/summary.js'
 import { stepVerdict } from './report/verdict.js'
 import { sweepFlows } from './step/sweep.js'
 import { waitForRuns } from './step/wait.js'
-import { isSingle } from './inputs/sandboxes.js'
+import { isSingle, refuseRunIdsAcrossSandboxes } from './inputs/sandboxes.js'
 import { retryInSandboxes } from './sandboxes.js'
 
 /** The action: read inputs, authenticate, choose runs, re-trigger them, optionally wait; then report. */
@@ -46,6 +46,7 @@ export async function run(): Promise<void> {
 
   try {
     report.inputs = checkDispatchedEvent(readInputs())
+    refuseRunIdsAcrossSandboxes(report.inputs)
     const reads = new Transport(report.inputs['request-timeout'], true)
     const writes = new Transport(report.inputs['request-timeout'], false)
     transports.push(reads, writes)

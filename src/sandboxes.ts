@@ -55,10 +55,6 @@ export async function retryInSandboxes(
   wiring: Wiring
 ): Promise<void> {
   const { signal } = wiring
-  if (inputs['run-id'].length > 0)
-    throw new Error(
-      `Invalid input: \`run-id\` names runs of one sandbox, but \`sandbox\` is ${inputs.sandbox}: give the run's sandbox alone (an event's \`client_payload.sandbox\` is narrowed to by itself)`
-    )
   const names = inputs.sandboxes.all ? await discover(inputs, wiring) : inputs.sandboxes.names
   report.sandboxes = names
   log.info(`Sandboxes to sweep (${names.length}): ${names.join(', ') || '(none)'}`)

@@ -5,6 +5,8 @@
  */
 
 /** What `sandbox` asks for. */
+import { InputError } from './input-error.js'
+
 export interface SandboxSelection {
   /** Every active sandbox the Sandbox Management API lists. */
   all: boolean
@@ -86,4 +88,19 @@ export function chooseSandboxes(listed: ListedSandbox[], selection: SandboxSelec
   const active = new Set<string>()
   for (const s of listed) if (s.state === 'active' && SANDBOX_NAME.test(s.name)) active.add(s.name)
   return applyExclusions([...active], selection.excluded)
+}
+
+/**
+ * A run named in `run-id` lives in one sandbox: with several (after an event has narrowed them to
+ * its own), it is refused before anything is sent, rather than read in the wrong ones.
+ */
+export function refuseRunIdsAcrossSandboxes(inputs: {
+  'run-id': string[]
+  sandbox: string
+  sandboxes: SandboxSelection
+}): void {
+  if (inputs['run-id'].length > 0 && !isSingle(inputs.sandboxes))
+    throw new InputError([
+      `\`run-id\` names runs of one sandbox, but \`sandbox\` is ${inputs.sandbox}: give the runs' sandbox alone (a \`repository_dispatch\` event is narrowed to its own sandbox by itself)`
+    ])
 }
