@@ -107,6 +107,9 @@ describe('sandbox: all', () => {
       ].sort()
     )
     expect(JSON.parse(first.outputs.sandboxes ?? 'null')).toEqual(['prod', 'dev-eu', 'dev-us'])
+    // The summary groups by sandbox: one line each, and each run's row names its sandbox.
+    expect(first.summary).toContain('### By sandbox (3)')
+    expect(first.summary).toContain(`| \`dev-eu\` | \`${failed['dev-eu']}\` |`)
     expect(sim.requests.filter(r => r.route === 'listSandboxes')).toHaveLength(1)
     // One ledger entry per sandbox, under that sandbox's own key.
     const keys = cache.entries().map(e => e.key)
@@ -148,6 +151,8 @@ describe('sandbox: all', () => {
     expect(run.code).not.toBe(0)
     expect(posts()).toEqual({ [failed.prod]: 'prod', [failed['dev-us']]: 'dev-us' })
     expect(run.errors.join('\n')).toMatch(/could not be swept.*sandbox dev-eu: .*403/s)
+    expect(run.summary).toMatch(/\| `dev-eu` \| 0 \| 0 \| 0 \| \*\*not swept\*\*: .*403/)
+    expect(JSON.parse(run.outputs.sandboxes)).toEqual(['prod', 'dev-eu', 'dev-us'])
   })
 
   it('exhausted windows of same-named flows in two sandboxes open two issues, each naming its sandbox', async () => {
