@@ -20,6 +20,15 @@ const runId = failedRun(sim, {
 const seeded = sweepableSandbox(sim)
 // The healthy flow keeps running hourly while the simulator does.
 sim.schedule(seeded.healthy.flowId, { firstAt: startOfHour(sim.now()) + HOUR })
+// A second sandbox for `INPUT_SANDBOX=all`: a failed run of a flow named as one of prod's, and a
+// sandbox still being created that `all` leaves alone.
+const devRunId = failedRun(sim, {
+  flowId: sourceFlow(sim, 'crm-accounts', { sandbox: 'dev-eu' }),
+  sandbox: 'dev-eu',
+  at: startOfHour(sim.now()) - 5 * 60_000,
+  errors: [{ code: 'CONNECTOR-2001-500', message: 'Source file could not be read' }]
+})
+sim.addSandbox({ name: 'dev-scratch', state: 'creating' })
 
 console.log(`Flow Service + IMS simulator on ${url}
 Seeded failed run ${runId}. Point the action at it with:
@@ -37,6 +46,9 @@ INPUT_IMS-URL=${url}
 #   crm-contacts ${seeded.failedRetry.flowId}: run ${seeded.failedRetry.failedRunId} failed, and so did our retry ${seeded.failedRetry.retryId}
 #   Amazon S3 export ${seeded.destination.flowId} (a destination): run ${seeded.destination.failedRunId} failed; never to be re-triggered
 #   web-events ${seeded.healthy.flowId}: healthy, runs hourly
+# or every active sandbox of the org: INPUT_SANDBOX=all with INPUT_FLOW-ID=all (then \`!name\` lines
+# exclude one). Sandbox dev-eu holds crm-accounts too: run ${devRunId} failed; dev-scratch is
+# being created and is left alone.
 `)
 const stop = (): void => void sim.stop().then(() => process.exit(0))
 process.on('SIGINT', stop)

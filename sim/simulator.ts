@@ -278,6 +278,8 @@ interface RouteSpec {
   path: string
   /** Answered without the gateway's header checks (IMS). */
   open?: boolean
+  /** Sent without `x-sandbox-name` (the Sandbox Management API): the other checks still apply. */
+  orgWide?: boolean
   handle: (call: Call) => Answer
 }
 
@@ -296,6 +298,25 @@ interface Match {
 }
 
 const BASE = '/data/foundation/flowservice'
+/** The Sandbox Management API's "available sandboxes" listing. */
+export const SANDBOX_LISTING = '/data/foundation/sandbox-management/'
+
+/** A sandbox's lifecycle state, as the Sandbox Management API reports it. */
+export type SandboxState = 'creating' | 'active' | 'failed' | 'deleted' | 'resetting'
+
+export interface SandboxSpec {
+  name: string
+  state?: SandboxState
+  type?: 'development' | 'production'
+}
+
+interface StoredSandbox {
+  name: string
+  state: SandboxState
+  type: 'development' | 'production'
+  /** Answers 403 to every request naming it (a sandbox the credential has no permission in). */
+  refuses: boolean
+}
 const UUID = '[0-9a-fA-F-]{36}'
 const CACHED_QUERIES = 256
 
@@ -318,6 +339,10 @@ export class Simulator {
   /** Runs by flow (lower-case id), so a sandbox of a thousand flows lists in time proportional to its size. */
   private readonly byFlow = new Map<string, StoredRun[]>()
   private readonly flows = new Map<string, StoredFlow>()
+  /** The org's sandboxes, in the order added: `prod` always; a flow's or run's sandbox joins as active. */
+  private readonly sandboxes = new Map<string, StoredSandbox>([
+    ['prod', { name: 'prod', state: 'active', type: 'production', refuses: false }]
+  ])
   private readonly tokens = new Map<string, number>()
   private readonly faults = new Map<Route, Fault[]>()
   private readonly server: LoopbackServer
@@ -365,6 +390,12 @@ export class Simulator {
       method: 'GET',
       path: `${BASE}/runs/:run`,
       handle: ({ runId }) => this.getRun(runId!)
+    },
+    listSandboxes: {
+      method: 'GET',
+      path: SANDBOX_LISTING,
+      orgWide: true,
+      handle: ({ url }) => this.listSandboxes(url)
     },
     retrigger: {
       method: 'POST',
@@ -433,6 +464,7 @@ export class Simulator {
   }
 
   addRun(spec: RunSpec = {}, lifecycle?: Lifecycle): string {
+    this.knowSandbox(spec.sandbox)
     const id = spec.id ?? randomUUID()
     const now = this.clock.now()
     const flowId = spec.flowId ?? randomUUID()
@@ -496,6 +528,34 @@ export class Simulator {
     return id
   }
 
+  /**
+   * A sandbox of the org (listed by the Sandbox Management API). Adding one again changes its
+   * state or type. A sandbox no flow, run or call here names does not exist: requests naming it
+   * are answered 404, as Adobe answers an unknown sandbox.
+   */
+  addSandbox(spec: SandboxSpec): this {
+    const known = this.sandboxes.get(spec.name)
+    this.sandboxes.set(spec.name, {
+      name: spec.name,
+      state: spec.state ?? known?.state ?? 'active',
+      type: spec.type ?? known?.type ?? 'development',
+      refuses: known?.refuses ?? false
+    })
+    return this
+  }
+
+  /** Makes a sandbox answer 403 to every Flow Service request (no permission in it); false undoes it. */
+  refuseSandbox(name: string, refuses = true): this {
+    if (!this.sandboxes.has(name)) this.addSandbox({ name })
+    this.sandboxes.get(name)!.refuses = refuses
+    return this
+  }
+
+  /** A sandbox named by a flow or run joins the org as an active development sandbox. */
+  private knowSandbox(name: string | undefined): void {
+    if (name && !this.sandboxes.has(name)) this.addSandbox({ name })
+  }
+
   /** A dataflow, listed by `GET /flows` with its `lastRunDetails` kept in step with its runs. */
   addFlow(spec: FlowSpec = {}): string {
     const flow = this.storeFlow(spec)
@@ -507,6 +567,7 @@ export class Simulator {
   }
 
   private storeFlow(spec: FlowSpec): StoredFlow {
+    this.knowSandbox(spec.sandbox)
     const id = spec.id ?? randomUUID()
     const flow: StoredFlow = {
       id,
@@ -854,7 +915,7 @@ export class Simulator {
   }
 
   /** The gateway's checks, in the order Adobe applies them. */
-  private checkHeaders(req: http.IncomingMessage): Answer | undefined {
+  private checkHeaders(req: http.IncomingMessage, orgWide = false): Answer | undefined {
     const apiKey = req.headers['x-api-key']
     if (!apiKey)
       return {
@@ -884,6 +945,7 @@ export class Simulator {
         )
       }
     }
+    if (orgWide) return undefined
     if (!req.headers['x-sandbox-name']) {
       return {
         status: 400,
@@ -921,8 +983,28 @@ export class Simulator {
     const { route, runId, flowId } = matched
     const sandbox = String(req.headers['x-sandbox-name'])
     if (!route.spec.open) {
-      const refused = this.checkHeaders(req)
+      const orgWide = route.spec.orgWide === true
+      const refused = this.checkHeaders(req, orgWide)
       if (refused) return refused
+      if (!orgWide) {
+        const known = this.sandboxes.get(sandbox)
+        // Adobe's answers for a sandbox that does not exist (or is gone), and for one the
+        // credential's product profile does not reach.
+        if (!known || known.state === 'deleted')
+          return {
+            status: 404,
+            body: adobeError('FLOW-2100-404', 'Resource not found', `Sandbox ${sandbox} not found`)
+          }
+        if (known.refuses)
+          return {
+            status: 403,
+            body: adobeError(
+              'FLOW-2120-403',
+              'Forbidden',
+              `The credential has no permission in sandbox ${sandbox}`
+            )
+          }
+      }
       // Runs live in one sandbox: asked for from another, they do not exist.
       const stored = runId ? this.runs.get(runId) : undefined
       if (stored && stored.sandbox !== sandbox) return notFound(runId!)
@@ -1069,6 +1151,62 @@ export class Simulator {
       body: JSON.stringify({
         items: page,
         _links: more ? { next: { href: `/${kind}?${next.toString()}` } } : {}
+      })
+    }
+  }
+
+  /**
+   * `GET /sandbox-management/`: the sandboxes available to the caller, every state, paged by
+   * `limit` and `offset` (which must come together; default 50 and 0), `_links.next.href` while
+   * more remain.
+   */
+  private listSandboxes(url: URL): Answer {
+    const limitText = url.searchParams.get('limit')
+    const offsetText = url.searchParams.get('offset')
+    if ((limitText === null) !== (offsetText === null))
+      return {
+        status: 400,
+        body: adobeError(
+          'SANDBOX-1400-400',
+          'Bad request',
+          'limit and offset must be given together'
+        )
+      }
+    const limit = limitText === null ? 50 : Number(limitText)
+    const offset = offsetText === null ? 0 : Number(offsetText)
+    if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(offset) || offset < 0)
+      return {
+        status: 400,
+        body: adobeError('SANDBOX-1400-400', 'Bad request', 'Invalid limit or offset')
+      }
+    const all = [...this.sandboxes.values()]
+    const page = all.slice(offset, offset + limit)
+    const more = offset + limit < all.length
+    const created = new Date(this.clock.now() - 86_400_000).toISOString()
+    return {
+      status: 200,
+      body: JSON.stringify({
+        sandboxes: page.map(s => ({
+          name: s.name,
+          title: s.name,
+          state: s.state,
+          type: s.type,
+          region: 'VA7',
+          isDefault: s.name === 'prod',
+          eTag: 1,
+          createdDate: created,
+          lastModifiedDate: created,
+          createdBy: 'sim',
+          modifiedBy: 'sim'
+        })),
+        _page: { limit, count: page.length },
+        _links: more
+          ? {
+              next: {
+                href: `${this.url}${SANDBOX_LISTING}?limit=${limit}&offset=${offset + limit}`
+              }
+            }
+          : {}
       })
     }
   }

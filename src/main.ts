@@ -21,6 +21,8 @@ import { writeSummary } from './report/summary.js'
 import { stepVerdict } from './report/verdict.js'
 import { sweepFlows } from './step/sweep.js'
 import { waitForRuns } from './step/wait.js'
+import { isSingle, refuseRunIdsAcrossSandboxes } from './inputs/sandboxes.js'
+import { retryInSandboxes } from './sandboxes.js'
 
 /** The action: read inputs, authenticate, choose runs, re-trigger them, optionally wait; then report. */
 export async function run(): Promise<void> {
@@ -43,8 +45,8 @@ export async function run(): Promise<void> {
   const transports: Transport[] = []
 
   try {
-    report.inputs = readInputs()
-    checkDispatchedEvent(report.inputs)
+    report.inputs = checkDispatchedEvent(readInputs())
+    refuseRunIdsAcrossSandboxes(report.inputs)
     const reads = new Transport(report.inputs['request-timeout'], true)
     const writes = new Transport(report.inputs['request-timeout'], false)
     transports.push(reads, writes)
@@ -101,6 +103,10 @@ async function retryFailedRuns(
       log.info(`Access token received from ${inputs['ims-url']}`)
     })
   }
+  // Several sandboxes (or `all`): each swept as one would be, sharing the token, pacer and pool.
+  // One sandbox goes on below exactly as it always did: no discovery, no other request.
+  if (!isSingle(inputs.sandboxes))
+    return retryInSandboxes(inputs, report, { reads, writes, signal, pacer, budget, tokens })
   const flowService = new FlowService({
     platformUrl: inputs['platform-url'],
     sandbox: inputs.sandbox,

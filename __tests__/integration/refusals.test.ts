@@ -107,6 +107,26 @@ const refusals: Refusal[] = [
     says: ['`sandbox` must be a sandbox name', '"Prod"']
   },
   {
+    refusal: '`all` followed by a name',
+    inputs: sim => ({ ...accepted(sim), sandbox: 'all, prod' }),
+    says: ['`sandbox`: `all` already names prod']
+  },
+  {
+    refusal: 'every sandbox named excluded',
+    inputs: sim => ({ ...accepted(sim), sandbox: 'prod, !prod' }),
+    says: ['every sandbox named is excluded']
+  },
+  {
+    refusal: 'runs named in `run-id` with several sandboxes (no event to narrow them)',
+    inputs: sim => ({
+      ...baseInputs(sim),
+      ...oauth(sim),
+      'run-id': sim.addRun({ status: 'failed' }),
+      sandbox: 'all'
+    }),
+    says: ['`run-id` names runs of one sandbox']
+  },
+  {
     refusal: 'no org id',
     inputs: sim => ({ ...accepted(sim), 'org-id': '' }),
     says: ['set `org-id`']

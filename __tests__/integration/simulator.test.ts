@@ -596,3 +596,59 @@ describe('the hand-sweep sandbox', () => {
     expect(retry.createdClient).toBe(sim.apiKey)
   })
 })
+
+describe('sandboxes of an org', () => {
+  async function sandboxes(qs = ''): Promise<Reply> {
+    const res = await fetch(`${sim.url}/data/foundation/sandbox-management/${qs}`, {
+      headers: { authorization: 'Bearer t', 'x-api-key': sim.apiKey, 'x-gw-ims-org-id': sim.orgId }
+    })
+    return { status: res.status, date: 0, body: JSON.parse(await res.text()) }
+  }
+
+  it('routes by x-sandbox-name: each sandbox lists and re-triggers its own runs only', async () => {
+    const inProd = failedRun(sim, { flowId: sim.addFlow({ name: 'orders' }) })
+    const inDev = failedRun(sim, { flowId: sim.addFlow({ name: 'orders', sandbox: 'dev' }) })
+    expect((await listAll('/runs', '', 'dev')).items.map((r: Json) => r.id)).toEqual([inDev])
+    expect((await listAll('/flows', '', 'dev')).items).toHaveLength(1)
+    expect(await getRun(inProd, 'dev')).toBeUndefined()
+    expect(await getRun(inDev, 'dev')).toMatchObject({ id: inDev, sandboxName: 'dev' })
+  })
+
+  it('answers an unknown or deleted sandbox 404, a refusing one 403, as Adobe does', async () => {
+    const unknown = await call('/runs', { sandbox: 'nowhere' })
+    expect(unknown.status).toBe(404)
+    expect(unknown.body.type).toMatch(/FLOW-2100-404$/)
+    sim.addSandbox({ name: 'gone', state: 'deleted' })
+    expect((await call('/flows', { sandbox: 'gone' })).status).toBe(404)
+    sim.addSandbox({ name: 'locked' }).refuseSandbox('locked')
+    const locked = await call('/flows', { sandbox: 'locked' })
+    expect(locked.status).toBe(403)
+    expect(locked.body.type).toMatch(/FLOW-2120-403$/)
+    expect((await call('/flows')).status).toBe(200)
+  })
+
+  it('lists every sandbox with its state and type, paged by limit+offset to its end', async () => {
+    for (let i = 0; i < 4; i++)
+      sim.addSandbox({ name: `dev-${i}`, state: i ? 'active' : 'creating' })
+    const first = await sandboxes()
+    expect(first.body.sandboxes).toHaveLength(5)
+    expect(first.body.sandboxes[0]).toMatchObject({
+      name: 'prod',
+      state: 'active',
+      type: 'production'
+    })
+    expect(first.body.sandboxes[1]).toMatchObject({ name: 'dev-0', state: 'creating' })
+    const names: string[] = []
+    let next: string | undefined = `${sim.url}/data/foundation/sandbox-management/?limit=2&offset=0`
+    let pages = 0
+    while (next) {
+      const page: Reply = await sandboxes(next.slice(next.indexOf('?')))
+      names.push(...page.body.sandboxes.map((s: Json) => s.name))
+      next = page.body._links?.next?.href
+      pages++
+    }
+    expect(pages).toBe(3)
+    expect(names).toEqual(['prod', 'dev-0', 'dev-1', 'dev-2', 'dev-3'])
+    expect((await sandboxes('?limit=2')).status).toBe(400)
+  })
+})

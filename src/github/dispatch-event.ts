@@ -7,6 +7,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { asUuid } from '../inputs/ids.js'
 import type { Inputs } from '../inputs/inputs.js'
+import { isSingle } from '../inputs/sandboxes.js'
 import * as log from '../text/log.js'
 
 export const DISPATCH_TYPE = 'aep-flow-run-failed'
@@ -60,17 +61,28 @@ export class ForeignEvent extends Error {
   }
 }
 
-/** Throws when the dispatched event is for another org or sandbox than the step's inputs. */
-export function checkDispatchedEvent(inputs: Inputs, env = process.env): void {
+/**
+ * Throws when the dispatched event is for another org or sandbox than the step's inputs. With
+ * several sandboxes (or `all`), the event's sandbox must be one of them (not excluded); the
+ * inputs it answers are then narrowed to that sandbox alone, checked only after the org: an event
+ * retries where it happened, never in every sandbox.
+ */
+export function checkDispatchedEvent(inputs: Inputs, env = process.env): Inputs {
   const event = dispatchedEvent(env)
-  if (!event) return
+  if (!event) return inputs
+  const selection = inputs.sandboxes
+  const several = !isSingle(selection)
+  const covered =
+    event.sandbox !== undefined &&
+    !selection.excluded.includes(event.sandbox) &&
+    (selection.all || selection.names.includes(event.sandbox))
   const problems: ConstructorParameters<typeof ForeignEvent>[0] = []
   if (event.orgId !== inputs['org-id'])
     problems.push({
       what: 'org',
       text: `the \`${DISPATCH_TYPE}\` event is for IMS org ${event.orgId ?? '(none given)'}, but \`org-id\` is ${inputs['org-id']}: this workflow does not retry another org's runs (check the relay's ALLOWED_IMS_ORGS and the workflow's secrets)`
     })
-  if (event.sandbox !== inputs.sandbox)
+  if (several ? !covered : event.sandbox !== inputs.sandbox)
     problems.push({
       what: 'sandbox',
       text: `the \`${DISPATCH_TYPE}\` event is for sandbox ${event.sandbox ?? '(none given)'}, but \`sandbox\` is ${inputs.sandbox}: pass \`sandbox: \${{ github.event.client_payload.sandbox }}\`, or route that sandbox's events to its own workflow`
@@ -79,4 +91,13 @@ export function checkDispatchedEvent(inputs: Inputs, env = process.env): void {
   log.info(
     `Woken by Adobe's run failure event${event.eventId ? ` ${event.eventId}` : ''}: run ${event.runId ?? '?'} of flow ${event.flowId ?? '?'} in sandbox ${event.sandbox}`
   )
+  if (!several) return inputs
+  log.info(
+    `\`sandbox\` is ${inputs.sandbox}: the event's sandbox ${event.sandbox} alone is retried`
+  )
+  return {
+    ...inputs,
+    sandbox: event.sandbox!,
+    sandboxes: { all: false, names: [event.sandbox!], excluded: [] }
+  }
 }

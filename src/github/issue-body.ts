@@ -16,6 +16,11 @@ import { isoTime } from '../text/time.js'
 
 export interface IssueContext {
   sandbox: string
+  /**
+   * The step swept several sandboxes: titles name the sandbox and markers carry it, so each
+   * (sandbox, flow) has its own issue. One sandbox's issues are written as they always were.
+   */
+  several?: boolean
   /** `max-retries`, for what the next sweep will do. */
   maxRetries: number
   runUrl?: string
@@ -24,11 +29,14 @@ export interface IssueContext {
 /** What the action last wrote in an open issue of its own, read back from the body's markers. */
 export interface IssueMarks {
   flowId?: string
+  /** The sandbox marker, on issues filed by a step that swept several sandboxes. */
+  sandbox?: string
   state?: string
   missing: string[]
 }
 
 const FLOW = /<!-- aep-flow: ([0-9a-f-]{36}) -->/
+const SANDBOX = /<!-- aep-sandbox: ([a-z0-9][a-z0-9-]{0,255}) -->/
 const STATE = /<!-- aep-state: ([\w:-]{1,100}) -->/
 const MISSING = /<!-- aep-missing: ([0-9a-f,-]*) -->/
 const MAX_MISSING_IDS = 500
@@ -43,15 +51,17 @@ const MAX_TITLE_NAME = 100
 export function readMarks(body: string): IssueMarks {
   return {
     flowId: FLOW.exec(body)?.[1],
+    sandbox: SANDBOX.exec(body)?.[1],
     state: STATE.exec(body)?.[1],
     missing: (MISSING.exec(body)?.[1] ?? '').split(',').filter(id => UUID.test(id))
   }
 }
 
 /** The markers a body starts with: the flow, a digest of what it says, the missing windows. */
-export function marks(flowId: string, state: string, missing: string[]): string {
+export function marks(flowId: string, state: string, missing: string[], sandbox?: string): string {
   return [
     `<!-- aep-flow: ${flowId} -->`,
+    ...(sandbox ? [`<!-- aep-sandbox: ${sandbox} -->`] : []),
     `<!-- aep-state: ${state} -->`,
     `<!-- aep-missing: ${missing.slice(0, MAX_MISSING_IDS).join(',')} -->`
   ].join('\n')
@@ -71,10 +81,12 @@ export const goneDigest = (gone: string[]): string =>
   `gone-${createHash('sha256').update(gone.join(',')).digest('hex').slice(0, 12)}`
 
 /** The issue's title: the flow's name redacted, flattened, clipped, unable to mention or link. */
-export function title(incident: Incident): string {
+export function title(incident: Incident, sandbox?: string): string {
   const name = incident.flowName ? oneLine(incident.flowName) : ''
   const shown = name.length > MAX_TITLE_NAME ? `${name.slice(0, MAX_TITLE_NAME)}…` : name
-  return unlinked(`AEP dataflow ${shown ? `"${shown}" ` : ''}(${incident.flowId}) needs attention`)
+  return unlinked(
+    `AEP dataflow ${shown ? `"${shown}" ` : ''}(${incident.flowId})${sandbox ? ` in sandbox ${sandbox}` : ''} needs attention`
+  )
 }
 
 /** A body within GitHub's limit: cut at a line, saying so, the closing line kept. */

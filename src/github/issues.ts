@@ -104,9 +104,11 @@ export async function fileIssues(
   const rewrite = (issue_number: number, body: string) =>
     github.rest.issues.update({ owner, repo, issue_number, body, request: request() })
 
+  // The sandbox written in markers and titles: only when the step swept several (issue-body.ts).
+  const mine = ctx.several ? ctx.sandbox : undefined
   let open: OpenIssues
   try {
-    open = await openIssues(github, owner, repo, settings.labels[0], request)
+    open = await openIssues(github, owner, repo, settings.labels[0], request, mine)
   } catch (err) {
     // Only flows that failed or recovered are work not done; a healthy flow is nobody's loss.
     const left = [
@@ -135,7 +137,7 @@ export async function fileIssues(
         return
       }
       await comment(existing.number, body)
-      await rewrite(existing.number, `${marks(incident.flowId, state, missing)}\n${body}`)
+      await rewrite(existing.number, `${marks(incident.flowId, state, missing, mine)}\n${body}`)
       existing.state = state
       did(incident.flowId, existing, 'commented')
       log.info(`Flow ${incident.flowId}: commented on issue #${existing.number}`)
@@ -145,8 +147,8 @@ export async function fileIssues(
     const { data } = await github.rest.issues.create({
       owner,
       repo,
-      title: title(incident),
-      body: `${marks(incident.flowId, state, missing)}\n${body}`,
+      title: title(incident, mine),
+      body: `${marks(incident.flowId, state, missing, mine)}\n${body}`,
       labels: settings.labels,
       request: request()
     })
@@ -183,7 +185,10 @@ export async function fileIssues(
       if (existing.state === state) return
       const text = goneText(gone, ctx.runUrl)
       await comment(existing.number, text)
-      await rewrite(existing.number, `${marks(recovery.flowId, state, existing.missing)}\n${text}`)
+      await rewrite(
+        existing.number,
+        `${marks(recovery.flowId, state, existing.missing, mine)}\n${text}`
+      )
       existing.state = state
       did(recovery.flowId, existing, 'commented')
       log.warning(
@@ -255,7 +260,9 @@ async function openIssues(
   owner: string,
   repo: string,
   label: string,
-  request: () => { signal: AbortSignal }
+  request: () => { signal: AbortSignal },
+  /** With several sandboxes: this one's issues only (another sandbox's are its own step's). */
+  sandbox?: string
 ): Promise<OpenIssues> {
   const byFlow = new Map<string, OpenIssue>()
   for (let page = 1; page <= MAX_PAGES; page++) {
@@ -271,7 +278,13 @@ async function openIssues(
     const data = checked(answer.data as unknown, isIssueList, 'a list of issues')
     for (const issue of data) {
       if (issue.pull_request) continue
-      const { flowId, state, missing } = readMarks(issue.body ?? '')
+      const marked = readMarks(issue.body ?? '')
+      const { flowId, state, missing } = marked
+      // An issue is (sandbox, flow)'s. One without a sandbox marker was filed by a one-sandbox
+      // step: it matches by its flow id alone, which is a UUID no other sandbox's flow has, so it
+      // is that flow's issue in the sandbox it was filed in, whether the step now sweeps one
+      // sandbox or several.
+      if (sandbox && marked.sandbox && marked.sandbox !== sandbox) continue
       if (flowId && !byFlow.has(flowId))
         byFlow.set(flowId, { number: issue.number, url: issue.html_url, state, missing })
     }

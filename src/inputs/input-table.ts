@@ -90,7 +90,7 @@ export const INPUT_TABLE = [
     emptyRefused:
       'it names the sandbox whose runs are re-triggered, and nothing is sent to one no one named',
     description:
-      'Name of the sandbox the runs live in (lowercase letters, digits and hyphens, e.g. `prod`). Sent as `x-sandbox-name`. Given as an empty value (an unset `${{ vars.X }}`) it is refused, not defaulted: leave the input out for `prod`.'
+      "Name of the sandbox the runs live in (lowercase letters, digits and hyphens, e.g. `prod`). Sent as `x-sandbox-name`. Several sweep each in one step (`prod, dev-eu`, newlines or commas), each with its own listings, retry ledger and `max-runs`; `all` sweeps every *active* sandbox the credential can see (Adobe's Sandbox Management API); `!name` items after them exclude (`all` then `!dev-scratch`). A sandbox that refuses or fails does not stop the others and fails the step naming it. Given as an empty value (an unset `${{ vars.X }}`) it is refused, not defaulted: leave the input out for `prod`."
   },
   {
     name: 'org-id',

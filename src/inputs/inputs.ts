@@ -4,6 +4,7 @@ import { minimumLookback } from './retry-schedule.js'
 import { InputError } from './input-error.js'
 import { DEFAULT_SCOPES, INPUT_TABLE, type InputSpec, type InputValues } from './input-table.js'
 import { UUID } from './ids.js'
+import { isSingle, parseSandboxes, type SandboxSelection } from './sandboxes.js'
 import { MIN_SECRET_LENGTH, registerSecret } from '../text/secrets.js'
 
 export { DEFAULT_SCOPES }
@@ -23,6 +24,12 @@ export type Inputs = InputValues & {
   credentials: Credentials
   /** Where escalation files issues; undefined when `issue-on-failure` is off. */
   issues?: IssueSettings
+  /**
+   * What `sandbox` asks for. With one sandbox, `sandbox` is its name and the step is as it always
+   * was; with several or `all`, `sandbox` is only the input's text for showing, and each sandbox's
+   * sweep gets inputs whose `sandbox` is its own name (main.ts).
+   */
+  sandboxes: SandboxSelection
 }
 
 export interface IssueSettings {
@@ -37,8 +44,6 @@ export interface IssueSettings {
 export const MAX_RUNS = 10_000
 /** `flow-id: all`: sweep every dataflow of the sandbox. */
 const ALL = 'all'
-// Adobe sandbox names: lowercase letters, digits and hyphens.
-const SANDBOX = /^[a-z0-9][a-z0-9-]{0,255}$/
 // Printable text without control characters (a label may hold spaces and any script).
 const PRINTABLE = /^[^\p{Cc}]+$/u
 // An HTTP header value we are willing to send: visible ASCII, no spaces, no CR/LF.
@@ -97,12 +102,9 @@ export function readInputs(read: Read = fromRunner): Inputs {
     problems.push(
       `\`lookback\` must be at least ${formatDuration(minimum)} for \`max-retries: ${values['max-retries']}\` with \`retry-backoff: ${formatDuration(values['retry-backoff'])}\` (the waits between retries plus an hour for the runs and the sweep that finds them due), not ${formatDuration(values.lookback)}: a window that leaves \`lookback\` is not retried again. Raise \`lookback\`, or lower \`retry-backoff\` or \`max-retries\``
     )
-  const { sandbox } = values
-  if (!SANDBOX.test(sandbox)) {
-    problems.push(
-      `\`sandbox\` must be a sandbox name (lowercase letters, digits and hyphens, e.g. \`prod\`), not ${quote(sandbox)}`
-    )
-  }
+  const sandboxes = parseSandboxes(values.sandbox)
+  problems.push(...sandboxes.problems)
+  const { selection } = sandboxes
   const orgId = values['org-id']
   if (!orgId) problems.push('set `org-id` to your IMS organization ID (ends with `@AdobeOrg`)')
   else if (headerSafe('org-id', orgId, problems) && !ORG_ID.test(orgId))
@@ -125,9 +127,11 @@ export function readInputs(read: Read = fromRunner): Inputs {
   return {
     ...values,
     'skip-errors': skipped(values['skip-errors']),
+    sandbox: isSingle(selection) ? selection.names[0] : values.sandbox,
     apiKey,
     credentials: credentials!,
-    issues
+    issues,
+    sandboxes: selection
   }
 }
 

@@ -35,6 +35,11 @@ export const OUTPUT_TABLE = [
       "JSON array of the runs re-triggered (with `dry-run`: that would be), as the log names them: when a window is retried again, its failed retry (the run the re-trigger is sent to; `results` holds the window's first run as `run-id`). Ready for `fromJSON` in a matrix. Runs already retried, past `max-retries` or needing a fix are not in it."
   },
   {
+    name: 'sandboxes',
+    description:
+      'JSON array of the sandboxes swept (with `dry-run`: that would be): the one `sandbox` names, the ones it lists, or with `all` every active sandbox the credential sees, without `!` exclusions. Ready for `fromJSON` in a job matrix (see docs/recipes.md). Empty when the step stopped before it knew them.'
+  },
+  {
     name: 'results',
     description:
       "JSON array, one object per run (each failed window of a sweep): `run-id`, `source` (`run-id` or `flow-id`), `flow-id`, `flow-name`, `previous-status`, `window` (`{start, end}`, ISO times, when Adobe reports the copy activity's window), `started-at`, `state` (`retriggered`, `already-retriggered`, `would-retrigger`, `waiting`, `retries-exhausted`, `needs-fix`, `partial-ingestion`, `error`, `pending`), `new-run-id`, `etag`, `retriggered-run-id`, `earlier-retries`, `next-retry-at` (with `waiting`: when the next retry is due), `status`, `duration`, `records-ingested`, `error`."

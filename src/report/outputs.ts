@@ -4,6 +4,7 @@ import type { Report } from './report.js'
 import type { RunResult } from '../step/result.js'
 import { redact } from '../text/secrets.js'
 import { isoTime } from '../text/time.js'
+import { isSingle } from '../inputs/sandboxes.js'
 
 /**
  * Sets every output; called before the step can fail, so later steps always have them. Values
@@ -31,6 +32,14 @@ export function writeOutputs(report: Report): void {
     )
   )
   set('results', JSON.stringify(results.map(publicResult)))
+  // Names checked by the input's and discovery's pattern (lowercase letters, digits, hyphens).
+  set(
+    'sandboxes',
+    JSON.stringify(
+      report.sandboxes ??
+        (report.inputs && isSingle(report.inputs.sandboxes) ? [report.inputs.sandbox] : [])
+    )
+  )
   if (retriggered.length === 1) {
     set('new-run-id', retriggered[0].newRunId)
     set('etag', retriggered[0].etag)
@@ -48,6 +57,8 @@ export function writeOutputs(report: Report): void {
 function publicResult(r: RunResult): Record<string, unknown> {
   const fields: Record<string, unknown> = {
     'run-id': r.runId,
+    // Only when the step swept several sandboxes: one sandbox's rows stay as they always were.
+    ...(r.sandbox !== undefined ? { sandbox: r.sandbox } : {}),
     source: r.source,
     'flow-id': r.flowId ?? null,
     'flow-name': r.flowName ?? null,

@@ -30,6 +30,10 @@ export interface Report {
    */
   looked?: boolean
   cancelled?: boolean
+  /** With several sandboxes (or `all`): the ones swept, in order. */
+  sandboxes?: string[]
+  /** With several sandboxes: those that refused or failed (the others were swept), with why. */
+  sandboxFailures?: { sandbox: string; error: string }[]
 }
 
 export interface CauseGroup {

@@ -54,6 +54,7 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
       ''
     )
   }
+  if (report.sandboxes) lines.push(...bySandbox(report), '')
   const causes = groupByCause(results)
   if (causes.length > 0) {
     // What was done, from each run's state: never a guess at what a retry might do.
@@ -74,7 +75,14 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
   if (results.length > 0) {
     const waited = shownResults.some(r => r.finalStatus)
     const windows = shownResults.some(r => r.window || r.startedAt)
+    // Several sandboxes: rows grouped by sandbox (in the order swept), each naming its own.
+    const several = !!report.sandboxes
+    if (several) {
+      const order = new Map(report.sandboxes!.map((s, i) => [s, i]))
+      shownResults.sort((a, b) => (order.get(a.sandbox!) ?? 0) - (order.get(b.sandbox!) ?? 0))
+    }
     const header = [
+      ...(several ? ['Sandbox'] : []),
       'Run',
       'Flow',
       ...(windows ? ['Window'] : []),
@@ -89,6 +97,7 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
     let shown = 0
     for (const r of shownResults) {
       const row = `| ${[
+        ...(several ? [code(r.sandbox)] : []),
         code(r.runId),
         `${r.flowName ? `${escape(r.flowName)} ` : ''}${code(r.flowId)}`,
         ...(windows ? [escape(windowLabel(r))] : []),
@@ -192,6 +201,30 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
     SUMMARY_BYTES,
     "_The summary was cut here to stay under the runner's 1 MiB limit; the `results` output holds every run._"
   )
+}
+
+/** Several sandboxes: one line each, with what its sweep found, or why it could not be swept. */
+function bySandbox(report: Report): string[] {
+  const failed = new Map((report.sandboxFailures ?? []).map(f => [f.sandbox, f.error]))
+  const rows = report.sandboxes!.slice(0, 200).map(sandbox => {
+    const windows = report.results.filter(r => r.sandbox === sandbox)
+    const sent = windows.filter(r => r.state === 'retriggered' || r.state === 'would-retrigger')
+    const attention = windows.filter(r =>
+      isFailure(r, report.inputs?.['fail-on-run-failure'] ?? true)
+    )
+    const problem = failed.get(sandbox)
+    return `| ${code(sandbox)} | ${windows.length} | ${sent.length} | ${attention.length} | ${problem ? `**not swept**: ${escape(problem, 600, { code: true })}` : 'swept'} |`
+  })
+  return [
+    `### By sandbox (${report.sandboxes!.length})`,
+    '',
+    `| Sandbox | Failed windows | ${report.inputs?.['dry-run'] ? 'To re-trigger' : 'Re-triggered'} | Need attention | |`,
+    '|---|---|---|---|---|',
+    ...rows,
+    ...(report.sandboxes!.length > 200
+      ? ['', `_${report.sandboxes!.length - 200} more sandboxes are in the \`sandboxes\` output._`]
+      : [])
+  ]
 }
 
 /**

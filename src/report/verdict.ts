@@ -48,6 +48,14 @@ export function stepVerdict(report: Report): Verdict {
   const failOnRunFailure = report.inputs?.['fail-on-run-failure'] ?? true
   const failures = report.results.filter(r => isFailure(r, failOnRunFailure))
   const unread = report.skippedFlows.filter(f => f.failed)
+  // A sandbox that could not be swept fails the step whatever `fail-on` says, as a step that
+  // could not look does: the others were swept, and their rows stand.
+  if (report.sandboxFailures?.length && !report.cancelled)
+    return {
+      failure: `${report.sandboxFailures.length} of ${report.sandboxes?.length ?? report.sandboxFailures.length} sandbox(es) could not be swept (the others were): ${report.sandboxFailures.map(f => `sandbox ${f.sandbox}: ${f.error}`).join('; ')}`,
+      warnings: [],
+      errors: needingPerson(report, failures)
+    }
   if (report.cancelled)
     return {
       failure: `Cancelled: ${report.results.filter(r => r.newRunId).length} of ${report.results.length} run(s) were re-triggered before the job stopped.`,

@@ -97,6 +97,8 @@ export type Waited =
 /** Everything the step learned of one requested run: the unit of outputs, summary and verdict. */
 export interface RunResult extends RunFacts, ChainFacts {
   runId: string
+  /** The sandbox the run lives in, when the step swept several (main.ts); else `sandbox` itself. */
+  sandbox?: string
   /** How the run was chosen: named in `run-id`, or found by a `flow-id` sweep. */
   source: 'run-id' | 'flow-id'
   state: ResultState
