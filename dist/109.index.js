@@ -514,6 +514,7 @@ var runs = __webpack_require__(8694);
 
 
 const FLOW = /<!-- aep-flow: ([0-9a-f-]{36}) -->/;
+const SANDBOX = /<!-- aep-sandbox: ([a-z0-9][a-z0-9-]{0,255}) -->/;
 const STATE = /<!-- aep-state: ([\w:-]{1,100}) -->/;
 const MISSING = /<!-- aep-missing: ([0-9a-f,-]*) -->/;
 const MAX_MISSING_IDS = 500;
@@ -527,14 +528,16 @@ const MAX_TITLE_NAME = 100;
 function readMarks(body) {
     return {
         flowId: FLOW.exec(body)?.[1],
+        sandbox: SANDBOX.exec(body)?.[1],
         state: STATE.exec(body)?.[1],
         missing: (MISSING.exec(body)?.[1] ?? '').split(',').filter(id => ids/* UUID */.kk.test(id))
     };
 }
 /** The markers a body starts with: the flow, a digest of what it says, the missing windows. */
-function marks(flowId, state, missing) {
+function marks(flowId, state, missing, sandbox) {
     return [
         `<!-- aep-flow: ${flowId} -->`,
+        ...(sandbox ? [`<!-- aep-sandbox: ${sandbox} -->`] : []),
         `<!-- aep-state: ${state} -->`,
         `<!-- aep-missing: ${missing.slice(0, MAX_MISSING_IDS).join(',')} -->`
     ].join('\n');
@@ -550,10 +553,10 @@ function digest(incident) {
 /** The digest of "these windows left `lookback` unrecovered". */
 const goneDigest = (gone) => `gone-${(0,external_node_crypto_.createHash)('sha256').update(gone.join(',')).digest('hex').slice(0, 12)}`;
 /** The issue's title: the flow's name redacted, flattened, clipped, unable to mention or link. */
-function title(incident) {
+function title(incident, sandbox) {
     const name = incident.flowName ? (0,log/* oneLine */.TN)(incident.flowName) : '';
     const shown = name.length > MAX_TITLE_NAME ? `${name.slice(0, MAX_TITLE_NAME)}…` : name;
-    return (0,markdown/* unlinked */.hd)(`AEP dataflow ${shown ? `"${shown}" ` : ''}(${incident.flowId}) needs attention`);
+    return (0,markdown/* unlinked */.hd)(`AEP dataflow ${shown ? `"${shown}" ` : ''}(${incident.flowId})${sandbox ? ` in sandbox ${sandbox}` : ''} needs attention`);
 }
 /** A body within GitHub's limit: cut at a line, saying so, the closing line kept. */
 function fit(lines, limit = MAX_BODY) {
@@ -720,9 +723,11 @@ async function fileIssues(settings, work, ctx) {
     const request = () => ({ signal: ctx.signal });
     const comment = (issue_number, body) => github.rest.issues.createComment({ owner, repo, issue_number, body, request: request() });
     const rewrite = (issue_number, body) => github.rest.issues.update({ owner, repo, issue_number, body, request: request() });
+    // The sandbox written in markers and titles: only when the step swept several (issue-body.ts).
+    const mine = ctx.several ? ctx.sandbox : undefined;
     let open;
     try {
-        open = await openIssues(github, owner, repo, settings.labels[0], request);
+        open = await openIssues(github, owner, repo, settings.labels[0], request, mine);
     }
     catch (err) {
         // Only flows that failed or recovered are work not done; a healthy flow is nobody's loss.
@@ -747,7 +752,7 @@ async function fileIssues(settings, work, ctx) {
                 return;
             }
             await comment(existing.number, body);
-            await rewrite(existing.number, `${marks(incident.flowId, state, missing)}\n${body}`);
+            await rewrite(existing.number, `${marks(incident.flowId, state, missing, mine)}\n${body}`);
             existing.state = state;
             did(incident.flowId, existing, 'commented');
             log/* info */.pq(`Flow ${incident.flowId}: commented on issue #${existing.number}`);
@@ -758,8 +763,8 @@ async function fileIssues(settings, work, ctx) {
         const { data } = await github.rest.issues.create({
             owner,
             repo,
-            title: title(incident),
-            body: `${marks(incident.flowId, state, missing)}\n${body}`,
+            title: title(incident, mine),
+            body: `${marks(incident.flowId, state, missing, mine)}\n${body}`,
             labels: settings.labels,
             request: request()
         });
@@ -790,7 +795,7 @@ async function fileIssues(settings, work, ctx) {
                 return;
             const text = goneText(gone, ctx.runUrl);
             await comment(existing.number, text);
-            await rewrite(existing.number, `${marks(recovery.flowId, state, existing.missing)}\n${text}`);
+            await rewrite(existing.number, `${marks(recovery.flowId, state, existing.missing, mine)}\n${text}`);
             existing.state = state;
             did(recovery.flowId, existing, 'commented');
             log/* warning */.$e(`Flow ${recovery.flowId}: issue #${existing.number} stays open: ${gone.length} failed window(s) left the lookback unrecovered`);
@@ -853,7 +858,9 @@ function asIssue(value) {
  * answer that is not a list of issues (a proxy's HTML page, a body cut short) is an error: "no
  * open issue" must never be read from an answer that cannot be read.
  */
-async function openIssues(github, owner, repo, label, request) {
+async function openIssues(github, owner, repo, label, request, 
+/** With several sandboxes: this one's issues only (another sandbox's are its own step's). */
+sandbox) {
     const byFlow = new Map();
     for (let page = 1; page <= MAX_PAGES; page++) {
         const answer = await github.rest.issues.listForRepo({
@@ -869,7 +876,14 @@ async function openIssues(github, owner, repo, label, request) {
         for (const issue of data) {
             if (issue.pull_request)
                 continue;
-            const { flowId, state, missing } = readMarks(issue.body ?? '');
+            const marked = readMarks(issue.body ?? '');
+            const { flowId, state, missing } = marked;
+            // An issue is (sandbox, flow)'s. One without a sandbox marker was filed by a one-sandbox
+            // step: it matches by its flow id alone, which is a UUID no other sandbox's flow has, so it
+            // is that flow's issue in the sandbox it was filed in, whether the step now sweeps one
+            // sandbox or several.
+            if (sandbox && marked.sandbox && marked.sandbox !== sandbox)
+                continue;
             if (flowId && !byFlow.has(flowId))
                 byFlow.set(flowId, { number: issue.number, url: issue.html_url, state, missing });
         }
