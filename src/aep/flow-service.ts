@@ -63,6 +63,16 @@ const MAX_PAGES = MAX_ITEMS / PAGE_SIZE
 const LISTING_TEXT_CHARS = 4 * 2 ** 20
 // Slices per reader: more slices than readers balance runs bunched in time (each costs a request).
 const SLICES_PER_READER = 4
+// Pages a listing follows before it is split in slices: a listing of a few pages costs no more
+// than it did (slices cost a request each, at least).
+const SPLIT_AFTER_PAGES = 4
+
+/** How a big listing's rest is read: time slices, their listings, and whether a run is in one. */
+interface Split<T> {
+  slices: Slice[]
+  paths: string[]
+  inSlice: (item: T, slice: number) => boolean
+}
 
 /** The Flow Service calls this action makes: read a run, list a flow's runs, re-trigger a run. */
 export class FlowService {
@@ -153,6 +163,7 @@ export class FlowService {
     const listed = await this.listSliced(
       ['metrics.statusSummary.status==failed'],
       'metrics.durationSummary.startedAtUTC',
+      run => run.startedAt,
       startedSince,
       'Listing the failed runs of the sandbox',
       { signal, partial: true, until }
@@ -176,6 +187,7 @@ export class FlowService {
     const { items } = await this.listSliced(
       [`createdClient==${createdClient}`],
       'createdAt',
+      run => run.createdAt,
       createdSince,
       'Listing the runs this credential created',
       { signal }
@@ -201,6 +213,8 @@ export class FlowService {
   private listSliced(
     filters: string[],
     field: string,
+    /** The run's value of `field`, to check the server applied the slices' filters. */
+    value: (run: RunInfo) => number | undefined,
     since: number,
     what: string,
     options: { signal?: AbortSignal; partial?: boolean; until?: number }
@@ -208,7 +222,7 @@ export class FlowService {
     const path = (from: number, to?: number): string =>
       `/runs?${runQuery([...filters, `${field}>=${from}`, ...(to === undefined ? [] : [`${field}<${to}`])])}`
     const readers = this.readers()
-    const split = (): { paths: string[]; slices: Slice[] } | undefined => {
+    const split = (): Split<RunInfo> | undefined => {
       if (readers === 1) return undefined
       const slices = planSlices(
         since,
@@ -216,7 +230,15 @@ export class FlowService {
         readers * SLICES_PER_READER
       )
       if (slices.length === 1) return undefined
-      return { slices, paths: slices.map(s => path(s.from, s.to)) }
+      return {
+        slices,
+        paths: slices.map(s => path(s.from, s.to)),
+        inSlice: (run, k) => {
+          const v = value(run)
+          const { from, to } = slices[k]
+          return v !== undefined && v >= from && (to === undefined || v < to)
+        }
+      }
     }
     return this.list([path(Math.floor(since))], what, parseRun, { ...options, split })
   }
@@ -278,7 +300,7 @@ export class FlowService {
        * the rest as, side by side, instead of following the first listing's pages. The first
        * page's items are kept; the slices list them again (not counted as repeats).
        */
-      split?: () => { paths: string[]; slices: Slice[] } | undefined
+      split?: () => Split<T> | undefined
     } = {}
   ): Promise<Listed<T>> {
     const { onPage, signal } = options
@@ -294,12 +316,17 @@ export class FlowService {
     // A bound reached (every reader stops at its next page), or a reader failed.
     let bound: string | undefined
     let failed = false
-    let slices: Slice[] | undefined
-    const done = paths.map(() => false)
+    let plan: Split<T> | undefined
+    // Where the first listing would go on, while its slices are read: followed after all when a
+    // slice answers items outside its range (the server did not apply the slice's filters).
+    let rest: string | undefined
+    let unfiltered = false
+    const urls = paths.map(p => `${this.base}${p}`)
+    const done = urls.map(() => false)
     const readPath = async (i: number): Promise<void> => {
-      let url: string | undefined = `${this.base}${paths[i]}`
+      let url: string | undefined = urls[i]
       while (url) {
-        if (bound || failed) return
+        if (bound || failed || unfiltered) return
         if (pages >= maxPages) {
           bound = `more than ${maxPages} pages`
           return
@@ -315,7 +342,7 @@ export class FlowService {
           items?: unknown
           _links?: { next?: { href?: unknown } }
         }
-        if (bound || failed) return
+        if (bound || failed || unfiltered) return
         const pageItems: unknown[] = Array.isArray(answer.items) ? answer.items : []
         const room = MAX_ITEMS - items.length
         if (pageItems.length > room) {
@@ -324,8 +351,13 @@ export class FlowService {
           if (!options.partial) return
         }
         const parsed: T[] = []
+        const slice = plan && i > 0 && i <= plan.slices.length ? i - 1 : undefined
         for (let k = 0; k < Math.min(room, pageItems.length); k++) {
           const item = parse(pageItems[k], r)
+          if (item !== undefined && slice !== undefined && !plan!.inSlice(item, slice)) {
+            unfiltered = true
+            return
+          }
           if (item === undefined) skipped++
           else if (seen.has(item.id)) {
             if (!firstPage?.has(item.id)) repeated++
@@ -339,17 +371,17 @@ export class FlowService {
         if (bound) return
         const next = answer._links?.next?.href
         url = this.nextPage(typeof next === 'string' ? next : undefined)
-        // A big listing (a second page): the rest is read in time slices, side by side.
-        if (url && i === 0 && pages === 1 && options.split && !slices) {
-          const plan = options.split()
+        // A big listing (more pages after the first few): the rest is read in time slices,
+        // side by side. Its first pages' items are kept; the slices list them again.
+        if (url && i === 0 && pages === SPLIT_AFTER_PAGES && options.split && !plan) {
+          plan = options.split()
           if (plan) {
-            slices = plan.slices
+            rest = url
             firstPage = new Set(seen)
-            paths.push(...plan.paths)
+            urls.push(...plan.paths.map(p => `${this.base}${p}`))
             done.push(...plan.paths.map(() => false))
             // Each slice may end on a page that is not full: one page more per slice, no more.
             maxPages += plan.paths.length
-            done[0] = true
             return
           }
         }
@@ -358,7 +390,7 @@ export class FlowService {
     }
     let next = 0
     const reader = async (): Promise<void> => {
-      while (!bound && !failed && next < paths.length) await readPath(next++)
+      while (!bound && !failed && !unfiltered && next < urls.length) await readPath(next++)
     }
     const run = async (n: number): Promise<void> => {
       await Promise.all(Array.from({ length: n }, reader)).catch((err: unknown) => {
@@ -366,9 +398,24 @@ export class FlowService {
         throw err
       })
     }
-    // The first listing alone (its first page says whether to split), then its slices, if any.
+    // The first listing alone (its first pages say whether to split), then its slices, if any.
     await run(1)
-    if (next < paths.length) await run(Math.min(paths.length - next, this.readers()))
+    if (next < urls.length) await run(Math.min(urls.length - next, this.readers()))
+    if (unfiltered && rest && !bound) {
+      // The server ignored a slice's time filter: the slices cannot be trusted to partition the
+      // listing, so it is read as one after all, from where its pages were left (each item once).
+      log.info(
+        `${what}: the server did not apply the time-slice filters; reading the listing page by page`
+      )
+      maxPages = pages + MAX_PAGES
+      plan = undefined
+      firstPage = new Set(seen)
+      next = urls.length
+      urls.push(rest)
+      done.push(false)
+      unfiltered = false
+      await run(1)
+    }
     if (skipped > 0) log.warning(`${what}: left out ${skipped} item(s) without a valid id`)
     if (repeated > 0)
       log.info(`${what}: ${repeated} item(s) were listed again on a later page; each is kept once`)
@@ -381,9 +428,9 @@ export class FlowService {
       throw new Error(
         `${what}: ${bound}; narrow \`lookback\`${bound.startsWith('still') ? ' or retry later' : ''}`
       )
-    const left = slices ? slices.filter((_, k) => !done[k + 1]) : []
+    const left = plan ? plan.slices.filter((_, k) => !done[k + 1]) : []
     const where = left.length
-      ? ` (not read to their end: ${left.length} of ${slices!.length} time slices, ${left
+      ? ` (not read to their end: ${left.length} of ${plan!.slices.length} time slices, ${left
           .slice(0, 5)
           .map(s => `${isoTime(s.from)} to ${isoTime(s.to) ?? 'now'}`)
           .join(', ')}${left.length > 5 ? ', …' : ''})`
