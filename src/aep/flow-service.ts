@@ -388,7 +388,8 @@ export class FlowService {
       }
       done[i] = true
     }
-    let next = 0
+    // Path 0 is the first listing, read alone first; then the slices, `listConcurrency` at a time.
+    let next = 1
     const reader = async (): Promise<void> => {
       while (!bound && !failed && !unfiltered && next < urls.length) await readPath(next++)
     }
@@ -399,7 +400,10 @@ export class FlowService {
       })
     }
     // The first listing alone (its first pages say whether to split), then its slices, if any.
-    await run(1)
+    await readPath(0).catch((err: unknown) => {
+      failed = true
+      throw err
+    })
     if (next < urls.length) await run(Math.min(urls.length - next, this.readers()))
     if (unfiltered && rest && !bound) {
       // The server ignored a slice's time filter: the slices cannot be trusted to partition the
