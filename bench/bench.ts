@@ -422,7 +422,11 @@ const sandboxWindows = (flows: number) => {
   return (f / 2) * 3 + (f / 2) * 2
 }
 
-/** 20,000 failed runs listed in one sweep (1,000 flows, 20 failed windows each), decided in a dry run. */
+/**
+ * 20,000 failed runs listed in one sweep (1,000 flows, 20 failed windows each), decided in a dry
+ * run. The failed-run listing past its first pages is read in time slices, `concurrency` at a
+ * time (issue 30.4), so its ideal is the row's: its pages ÷ concurrency round trips.
+ */
 const crowded = (sim: Simulator) => {
   const now = Date.now()
   for (let i = 0; i < 1000; i++) {

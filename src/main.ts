@@ -118,7 +118,8 @@ async function retryFailedRuns(
     writes,
     pacer,
     budget,
-    signal
+    signal,
+    listConcurrency: inputs.concurrency
   })
 
   const results = new StepResults()
@@ -155,6 +156,7 @@ async function retryFailedRuns(
           report.sweptFlows = found.sweptFlows
           report.skippedFlows = found.skippedFlows
           report.maxRunsExceeded = found.maxRunsExceeded
+          report.unread = found.unread
           report.stepError = found.error
         }
         await queue.drain()

@@ -166,6 +166,43 @@ describe('flow-id: all', () => {
   })
 })
 
+describe('a sandbox past the listing bound (issue 30.4)', () => {
+  it('20,500 recently run source flows, dry run: acts on what it read, says what it did not, does not fail', async () => {
+    sim = await startSimulator()
+    const now = Date.now()
+    // Listed first: three flows with a failed window; then 20,497 healthy ones; the last, past
+    // the 20,000-item bound, failed too and is never read.
+    const failing = [0, 1, 2].map(i => {
+      const flowId = sim.addFlow({ name: `failing-${i}` })
+      return failure(sim, { flowId, createdAt: now - HOUR }).runId
+    })
+    for (let i = 0; i < 20_496; i++) {
+      const flowId = sim.addFlow({ name: `flow-${i}` })
+      sim.addRun({ flowId, status: 'success', records: 1, createdAt: now - 2 * HOUR })
+    }
+    const unread = failure(sim, {
+      flowId: sim.addFlow({ name: 'failing-unread' }),
+      createdAt: now - HOUR
+    }).runId
+    const run = await sweepAll({ 'dry-run': 'true', 'max-runs': '0' })
+    expect(run.code).toBe(0)
+    const results = resultsOf(run) as { 'run-id': string; state: string }[]
+    expect(
+      results
+        .filter(r => r.state === 'would-retrigger')
+        .map(r => r['run-id'])
+        .sort()
+    ).toEqual([...failing].sort())
+    expect(results.map(r => r['run-id'])).not.toContain(unread)
+    expect(run.warnings.join('\n')).toMatch(
+      /source dataflows of the sandbox stopped at its bound \(more than (20000 items|200 pages)\).*may hold failed windows/
+    )
+    expect(run.warnings.join('\n')).toMatch(/some may be source dataflows it did not reach/)
+    expect(run.summary).toMatch(/Not everything was read\*\*: more failed windows may exist/)
+    expect(sim.count('retrigger')).toBe(0)
+  }, 60_000)
+})
+
 describe('a sweep of hostile listings (issue 27.4)', () => {
   it('a window start of 1e16 ms and a startedAtUTC in nanoseconds: both re-triggered, outputs and summary written', async () => {
     sim = await startSimulator()

@@ -31,7 +31,7 @@ const transport = (timeoutMs = 1000, keepAlive = false) => {
 }
 const budget = { maxAttempts: 2, timeoutMs: 5000 }
 
-function flowService(oauth = false) {
+function flowService(oauth = false, listConcurrency?: number) {
   const pacer = new Pacer()
   const tokens = oauth
     ? createTokenSource(
@@ -52,7 +52,8 @@ function flowService(oauth = false) {
     writes: transport(),
     pacer,
     budget,
-    requestTimeoutMs: 1000
+    requestTimeoutMs: 1000,
+    listConcurrency
   })
 }
 
@@ -152,7 +153,7 @@ describe('FlowService', () => {
     expect(sim.count('listRuns')).toBe(2)
     const pages: string[][] = []
     const listed = await fs.listSourceFlows(0, page => pages.push(page.map(f => f.id)))
-    expect(listed.map(f => f.id).filter(id => flows.includes(id))).toEqual(flows)
+    expect(listed.items.map(f => f.id).filter(id => flows.includes(id))).toEqual(flows)
     expect(new Set(pages.flat()).size).toBe(pages.flat().length)
     expect(core.info.mock.calls.map(c => String(c[0])).join('\n')).toMatch(
       /1 item\(s\) were listed again on a later page; each is kept once/
@@ -171,6 +172,85 @@ describe('FlowService', () => {
     })
     await expect(flowService().listRuns(flowId, 0)).rejects.toThrow(
       /refusing to send the token there/
+    )
+  })
+})
+
+describe('a big listing read in time slices (issue 30.4)', () => {
+  const H = 3_600_000
+  const listingQueries = () =>
+    new Set(
+      sim.requests
+        .filter(r => r.route === 'listRuns')
+        .map(r => decodeURIComponent(r.path).replace(/&?continuationToken=\d+/, ''))
+    )
+
+  it('20,000 failed runs in 16 slices: exactly the ids of one listing, runs on every edge once', async () => {
+    await sim.stop()
+    sim = await startSimulator({ pageSize: 100 })
+    const until = Math.floor(Date.now() / 1000) * 1000
+    const since = until - 16 * H
+    // 4 readers × 4: slices of an hour, edges on whole hours from `since`.
+    const edges = Array.from({ length: 16 }, (_, i) => since + i * H)
+    const starts: number[] = []
+    for (const e of edges) starts.push(e - 1, e, e + 1)
+    // After the planned range (the open last slice) and before `since` (not listed).
+    starts.push(until, until + 1, until + 60_000)
+    while (starts.length < 20_000)
+      starts.push(since + 2 + Math.floor((starts.length * 16 * H) / 20_000))
+    const expected = new Set<string>()
+    for (const [k, t] of starts.entries()) {
+      const id = sim.addRun({ startedAt: t, createdAt: t - (k % 7) })
+      if (t >= since) expected.add(id)
+    }
+    sim.addRun({ status: 'success', startedAt: since + 5 })
+    expect(expected.size).toBe(20_000 - 1)
+
+    const one = await flowService(false, 1).listFailedRuns(since, undefined, until)
+    expect(listingQueries().size).toBe(1)
+    sim.requests.length = 0
+    core.info.mockClear()
+    const sliced = await flowService(false, 4).listFailedRuns(since, undefined, until)
+    // The first pages, then 16 slices, each its own filtered listing.
+    expect(listingQueries().size).toBe(17)
+    expect(sim.count('listRuns')).toBeLessThanOrEqual(4 + 200 + 16)
+    for (const listed of [one, sliced]) {
+      expect(listed.unread).toBeUndefined()
+      expect(new Set(listed.items.map(r => r.id))).toEqual(expected)
+      expect(listed.items).toHaveLength(expected.size)
+    }
+    expect(sliced.items.map(r => r.id)).toEqual(one.items.map(r => r.id))
+    // Half-open slices: no run was listed by two of them.
+    expect(core.info.mock.calls.map(c => String(c[0])).join('\n')).not.toMatch(/listed again/)
+  })
+
+  it('a listing of 4 pages costs 4 requests, as before: slices only past its first 4 pages', async () => {
+    await sim.stop()
+    sim = await startSimulator({ pageSize: 100 })
+    for (let i = 0; i < 400; i++) sim.addRun({ startedAt: Date.now() - i * 60_000 })
+    const listed = await flowService(false, 4).listFailedRuns(Date.now() - 24 * H)
+    expect(listed.items).toHaveLength(400)
+    expect(sim.count('listRuns')).toBe(4)
+  })
+
+  it('past the item bound: what was read, and what was not said, not an error', async () => {
+    await sim.stop()
+    sim = await startSimulator({ pageSize: 100 })
+    const now = Date.now()
+    for (let i = 0; i < 20_050; i++) sim.addRun({ startedAt: now - 1000 - i * 1000 })
+    const listed = await flowService(false, 4).listFailedRuns(now - 24 * H)
+    // Up to the bound (slices end on pages not full, so the page bound may come first).
+    expect(listed.items.length).toBeGreaterThan(19_000)
+    expect(listed.items.length).toBeLessThanOrEqual(20_000)
+    expect(new Set(listed.items.map(r => r.id)).size).toBe(listed.items.length)
+    expect(listed.unread).toMatch(
+      /stopped at its bound \(more than (20000 items|216 pages)\).*may hold failed windows/
+    )
+    // The runs of ours are never partial: a retry not seen could be sent again.
+    for (let i = 0; i < 20_050; i++)
+      sim.addRun({ createdClient: sim.apiKey, createdAt: now - 1000 - i })
+    await expect(flowService(false, 4).listRunsCreatedBy(sim.apiKey, now - 24 * H)).rejects.toThrow(
+      /more than \d+ (items|pages); narrow `lookback`/
     )
   })
 })

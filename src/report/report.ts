@@ -15,6 +15,8 @@ export interface Report {
   maxRunsExceeded?: number
   /** Flows a sweep looked at (source flows with a run within the lookback, matching its filters). */
   sweptFlows: SweepFindings['sweptFlows']
+  /** What a sweep's listings past their bounds did not read: failed windows may be there. */
+  unread?: string[]
   /** The retry ledger's restore and save, when there was one. */
   ledger?: LedgerFigures
   /** What escalation did in GitHub, for the summary. */

@@ -53,6 +53,14 @@ export function renderSummary(report: Report, runUrl: string | undefined): strin
       `Swept ${report.sweptFlows.length} source dataflow(s) with a run within \`lookback\`${inputs ? ` (${formatDuration(inputs.lookback)})` : ''}: ${windows.length} failed window(s) found${windows.length ? ` — ${parts.join(', ')}` : ''}.`,
       ''
     )
+    // Said right under the count: the count is of what was read, not of the sandbox.
+    if (report.unread?.length)
+      lines.push(
+        '> [!WARNING]',
+        '> **Not everything was read**: more failed windows may exist than these.',
+        ...report.unread.map(u => `> - ${escape(u, 2000, { code: true })}`),
+        ''
+      )
   }
   if (report.sandboxes) lines.push(...bySandbox(report), '')
   const causes = groupByCause(results)

@@ -66,7 +66,7 @@ export async function sweepFlows(
     )
     const sources = new Set<string>()
     const names: (string | undefined)[] = []
-    await flowService.listSourceFlows(listedSince, page => {
+    const flowsListed = await flowService.listSourceFlows(listedSince, page => {
       for (const flow of page) {
         sources.add(flow.id)
         names.push(flow.name)
@@ -95,7 +95,14 @@ export async function sweepFlows(
         )
       }
     })
-    const { decisions, byFlow, failures } = await plan
+    const { decisions, byFlow, failures, unread } = await plan
+    // Past a listing's bound the sweep acts on what it read and says what it did not: never
+    // that the unread part holds no failure.
+    for (const note of [unread, flowsListed.unread]) {
+      if (!note) continue
+      log.warning(note)
+      findings.unread = [...(findings.unread ?? []), note]
+    }
     for (const flowId of named)
       findings.skippedFlows.push({
         flowId,
@@ -113,7 +120,11 @@ export async function sweepFlows(
       findings.error = `Invalid input: \`flow-name\` ${unmatched.map(p => `"${p}"`).join(', ')} ${unmatched.length === 1 ? 'matches' : 'match'} no source dataflow in sandbox \`${inputs.sandbox}\`: a sweep for ${unmatched.length === 1 ? 'it' : 'them'} would watch nothing, so nothing was re-triggered. Names are matched whole and case-insensitively, with \`*\` as wildcard (\`orders*\`); destination and internal flows are never swept.`
       open(false)
     }
-    if (elsewhere.length)
+    if (elsewhere.length && flowsListed.unread)
+      log.warning(
+        `Left alone ${elsewhere.length} failed run(s) of ${otherFlows} flow(s) not in what the source dataflow listing read: some may be source dataflows it did not reach, with failed windows not looked at`
+      )
+    else if (elsewhere.length)
       log.info(
         `Left alone ${elsewhere.length} failed run(s) of ${otherFlows} flow(s) that are not source dataflows (destinations, Adobe's internal flows): they are never re-triggered`
       )
@@ -146,9 +157,16 @@ export async function sweepFlows(
 async function unknownNames(unmatched: string[], shared: Shared): Promise<string[]> {
   if (unmatched.length === 0) return []
   const all = await shared.flowService.listSourceFlows(undefined)
+  // Not read to its end: a pattern matching none of what was read may match a flow not read.
+  if (all.unread) {
+    log.warning(
+      `\`flow-name\` ${unmatched.map(p => `"${p}"`).join(', ')}: not checked against every source dataflow (${all.unread})`
+    )
+    return []
+  }
   const unknown = unmatchedPatterns(
     unmatched,
-    all.map(f => f.name)
+    all.items.map(f => f.name)
   )
   for (const pattern of unmatched.filter(p => !unknown.includes(p)))
     log.info(
@@ -167,10 +185,14 @@ export interface SweepFindings {
   maxRunsExceeded?: number
   /** Why the step fails because of the sweep. */
   error?: string
+  /** What listings past their bounds did not read: failed windows may be there. */
+  unread?: string[]
 }
 
 interface WindowPlan {
   failures: RunInfo[]
+  /** What the failed-run listing did not read (past its bound), if anything. */
+  unread?: string
   decisions: Decision[]
   byFlow: Map<string, Decision[]>
 }
@@ -184,7 +206,7 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
   const { flowService, inputs } = shared
   // Side by side; when either fails, the other is not needed: it stops at its next page.
   const sibling = new AbortController()
-  const [failures, ours] = await Promise.all([
+  const [{ items: failures, unread }, ours] = await Promise.all([
     flowService.listFailedRuns(since, sibling.signal),
     flowService.listRunsCreatedBy(inputs.apiKey, since, sibling.signal)
   ]).catch((err: unknown) => {
@@ -194,7 +216,7 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
   // The exact bound, now that the server's clock is known from its answers.
   const from = flowService.serverTime() - inputs.lookback
   if (!failures.some(r => !shared.owns(r) && (r.startedAt ?? r.createdAt ?? 0) >= from))
-    return { failures, decisions: [], byFlow: new Map() }
+    return { failures, unread, decisions: [], byFlow: new Map() }
   // The ledger ties runs of ours to what they retried: a flow with no run of ours in view has
   // nothing for it to say, so only flows with one wait for it (see decide.ts).
   const flowsWithOurs = new Set(ours.map(r => r.flowId))
@@ -234,7 +256,7 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
   // What this step re-triggers is saved with what earlier steps recorded: restore it meanwhile.
   if (!inputs['dry-run'] && inLookback.some(d => d.action === 'retrigger'))
     void shared.ledger.load()
-  return { failures, decisions: inLookback, byFlow }
+  return { failures, unread, decisions: inLookback, byFlow }
 }
 
 const retriggers = (decisions: Decision[]): number =>
