@@ -22,7 +22,7 @@ import { CacheService } from '../sim/cache-service.js'
 import { GitHubStandIn } from '../sim/github.js'
 import { GitHubDispatchStandIn } from '../sim/github-dispatch.js'
 import { main as relayMain } from '../relay/src/index.js'
-import { seedFullListings, seedSandbox } from '../sim/scenarios.js'
+import { seedFullListings, seedOrg, seedSandbox } from '../sim/scenarios.js'
 import { Simulator, type SimulatorOptions } from '../sim/simulator.js'
 import { actionEntry, parseOutputFile, runAction } from '../sim/run-action.js'
 import { playRecovery, recoveryFigures, SCENARIOS } from '../sim/recovery.js'
@@ -469,6 +469,7 @@ async function sandboxRows(): Promise<(BatchResult | undefined)[]> {
  * (flow-service.ts) is chosen from it. Then the same on each baseline's dist/.
  */
 const fullPages = quick ? 20 : 200
+const orgFlows = quick ? 100 : 1000
 async function boundRows(): Promise<(BatchResult | undefined)[]> {
   const name = `3 listings at their bounds: ${fullPages} pages of ~1 MiB each (${fullPages * 100} flows), every window settled`
   const rows: (BatchResult | undefined)[] = []
@@ -508,6 +509,16 @@ const batches = [
     sim => ({ 'flow-id': failingFlows(sim, sweepFlows), 'max-runs': '0' })
   ),
   ...(await sandboxRows()),
+  // An organisation swept in one step (issue 30): every sandbox found by `sandbox: all`.
+  await batch(
+    `org sweep (sandbox: all): 10 sandboxes × ${orgFlows} flows, 100 failed windows`,
+    {},
+    sim => {
+      seedOrg(sim, 10, orgFlows, 10)
+      return { sandbox: 'all', 'flow-id': 'all', 'max-runs': '0' }
+    },
+    { expected: 100 }
+  ),
   ...(await boundRows()),
   quick
     ? undefined

@@ -314,6 +314,36 @@ export function seedSandbox(sim: Simulator, flows: number): void {
   }
 }
 
+/**
+ * An organisation for the benchmark (issue 30): `sandboxes` active sandboxes (`prod`, `dev-1`, …)
+ * of `flows` source flows each, with `windows` failed windows in each sandbox (one per flow, the
+ * rest healthy). Returns the sandboxes' names.
+ */
+export function seedOrg(
+  sim: Simulator,
+  sandboxes: number,
+  flows: number,
+  windows: number
+): string[] {
+  const names = Array.from({ length: sandboxes }, (_, i) => (i === 0 ? 'prod' : `dev-${i}`))
+  const now = Date.now()
+  for (const sandbox of names) {
+    sim.addSandbox({ name: sandbox })
+    for (let i = 0; i < flows; i++) {
+      const flowId = sim.addFlow({ name: `flow-${i}`, sandbox })
+      sim.addRun({
+        flowId,
+        sandbox,
+        status: i < windows ? 'failed' : 'success',
+        records: 5,
+        createdAt: now - 3_600_000,
+        window: { start: now - 2 * 3_600_000, end: now - 3_600_000 }
+      })
+    }
+  }
+  return names
+}
+
 /** A listing's page at the action's bounds: 100 items (its page size), just under 1 MiB. */
 export const FULL_PAGE_ITEMS = 100
 const FULL_PAGE_BYTES = 1024 * 1024 - 4 * 1024
