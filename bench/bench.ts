@@ -635,7 +635,7 @@ const lines = [
             `| ${r.scenario} | ${r.contender} | ${r.windows} | ${r.retries} | ${minutesOf(r.figures.medianMinutes)} | ${minutesOf(r.figures.worstMinutes)} | ${r.figures.lost} |`
         ),
         '',
-        'A mapping error is never ingested by a retry: it is lost until a person fixes the mapping, so the row that counts is how soon it reaches a person (its issue, opened by the first run after its event) and how many retries were spent on it (none by default).',
+        'A mapping error fails every retry the same way (the simulator plays it so): no retry ingests it, so it stays lost until a person fixes the mapping. What counts there is how many retries were spent on it (none by default: it goes to a person at once, with `issue-on-failure` as its issue) instead of `max-retries` of them.',
         ''
       ]
     : []),

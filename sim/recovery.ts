@@ -17,6 +17,8 @@ export interface Scenario {
   failing: (slot: number) => RunError[] | undefined
   /** Whether a run that ends at `endsAt` (ms after midnight) fails: the source is down then. */
   down?: (endsAt: number) => boolean
+  /** Retries fail with these, whenever they end (a retry only repeats the failure). */
+  retriesFailWith?: RunError[]
   /** Hours played (from midnight). */
   hours: number
 }
@@ -37,7 +39,13 @@ export const SCENARIOS: Scenario[] = [
     down: endsAt => endsAt < 3 * HOUR,
     hours: 6
   },
-  { name: 'a mapping error', failing: s => (s === 0 ? MAPPING : undefined), hours: 3 }
+  // A retry only repeats a mapping error: every retry of its window fails with it, until a fix.
+  {
+    name: 'a mapping error',
+    failing: s => (s === 0 ? MAPPING : undefined),
+    retriesFailWith: MAPPING,
+    hours: 3
+  }
 ]
 
 /** What became of one failed window. */
@@ -103,10 +111,11 @@ export async function playRecovery(
         events.set(r.id as string, (endOf(r) ?? t) + MINUTE)
     // Retries made from now on end as the source is at their end: failed while it is down.
     const endsAt = t - t0 + durationMs
+    const retryFails = !!scenario.retriesFailWith || !!scenario.down?.(endsAt)
     sim.nextLifecycle = {
       durationMs,
-      final: scenario.down?.(endsAt) ? 'failed' : 'success',
-      ...(scenario.down?.(endsAt) ? { errors: TRANSIENT } : { records: 10 })
+      final: retryFails ? 'failed' : 'success',
+      ...(retryFails ? { errors: scenario.retriesFailWith ?? TRANSIENT } : { records: 10 })
     }
     // The clock ticks on in real time while the action runs: an event is due once its minute came.
     const due = [...events].filter(([id, at]) => at <= t && !fired.has(id)).map(([id]) => id)
