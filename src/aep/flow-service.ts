@@ -13,7 +13,7 @@ import * as log from '../text/log.js'
 import type { HttpResponse, Transport } from './http.js'
 import type { Pacer } from './pacing.js'
 import { withRetries, type RetryBudget } from './retry.js'
-import { parseRun, runFromAnswer, type RunInfo } from './runs.js'
+import { oldestFirst, parseRun, runFromAnswer, runOrder, type RunInfo } from './runs.js'
 
 export interface FlowServiceConfig {
   platformUrl: string
@@ -102,7 +102,8 @@ export class FlowService {
     return this.listRunsWhere(
       [`createdClient==${createdClient}`, `createdAt>=${Math.floor(createdSince)}`],
       'Listing the runs this credential created',
-      run => run.createdClient === createdClient && (run.createdAt ?? 0) >= createdSince,
+      // Dated as decisions date runs (runs.ts): a run of ours listed without `createdAt` is kept.
+      run => run.createdClient === createdClient && runOrder(run) >= createdSince,
       signal
     )
   }
@@ -120,7 +121,7 @@ export class FlowService {
     ])
     const runs = await this.list(`/runs?${query.toString()}`, what, parseRun, undefined, signal)
     // Sorted here too: the order is what makes "the newest retry" safe, so it is not left to the server.
-    return runs.filter(keep).sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))
+    return runs.filter(keep).sort((a, b) => oldestFirst(b, a))
   }
 
   /**

@@ -9,7 +9,7 @@ import * as log from '../text/log.js'
 import type { KeyedLock } from './pool.js'
 import { retriggerSafely } from './reconcile.js'
 import type { Outcome, RunFacts } from './result.js'
-import { precheck, windowLabel, type RunInfo } from '../aep/runs.js'
+import { precheck, runTime, windowLabel, type RunInfo } from '../aep/runs.js'
 
 /** What every worker shares while handling runs: services and step-wide memory, no results. */
 export interface Shared {
@@ -48,16 +48,17 @@ export async function handleRun(runId: string, shared: Shared): Promise<Outcome>
       // The ledger is restored alongside the listing, and waited for only when the flow has a
       // run of ours for it to tie to what it retried (decide.ts); the save at the end needs it too.
       const restoring = shared.ledger.load()
-      const since = (failed.createdAt ?? flowService.serverTime()) - inputs.lookback
+      const since = (runTime(failed) ?? flowService.serverTime()) - inputs.lookback
       const runs = await shared.flowRuns.runs(failed.flowId, since)
       if (runs.some(shared.owns)) await restoring
-      const { decision, unclear } = decideNamedRun(
+      const { decision, unclear, disputed } = decideNamedRun(
         failed,
         { runs, ledger: shared.ledger.entries(), owns: shared.owns, lookbackMs: inputs.lookback },
         inputs['max-retries'],
         shared.needsFix
       )
       warnUnclear(unclear)
+      shared.ledger.dispute(disputed)
       if (decision.root.id !== failed.id)
         log.info(
           `Run ${failed.id} is a retry this action made of run ${decision.root.id}; deciding for that run`
