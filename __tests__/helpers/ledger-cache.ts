@@ -21,7 +21,7 @@ export async function plantLedger(
   Object.assign(process.env, service.env('v2'), { RUNNER_TEMP: runnerTemp })
   const dir = join(runnerTemp, 'aep-retry-ledger')
   // The library logs as an action would (workflow commands on stdout): not the test's output.
-  const write = process.stdout.write
+  const write = process.stdout.write.bind(process.stdout)
   process.stdout.write = () => true
   try {
     rmSync(dir, { recursive: true, force: true })
