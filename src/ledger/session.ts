@@ -45,15 +45,19 @@ export class LedgerSession {
   private restoring?: Promise<void>
   private unavailable = false
   /** Signs and checks entries; in memory for this step only, never stored or shown. */
-  private readonly key: Buffer
+  private signingKey?: Buffer
   private readonly disputed = new Set<string>()
 
   constructor(
     private readonly scope: LedgerScope,
     private readonly timeoutMs: number,
-    secret: string
-  ) {
-    this.key = ledgerKey(secret, scope)
+    private readonly secret: string
+  ) {}
+
+  /** Derived when first needed: a run that never touches the ledger pays nothing for it. */
+  private get key(): Buffer {
+    this.signingKey ??= ledgerKey(this.secret, this.scope)
+    return this.signingKey
   }
 
   /** Restores the ledger the first time it is asked for; never throws. */
