@@ -97,18 +97,21 @@ export async function retriggerSafely(
  * any server's dates say. The earliest of the attempt by the runner's clock, by the server's
  * (`Date` headers), and the newest run listed before it (a run-stamping clock behind the others),
  * less a skew allowance. A run dated ahead (a skewed clock, a hostile answer) cannot move the start
- * past the new run; starting early is safe, as a new run is one not listed before the attempt
- * (`known`, by id) and not claimed by this step.
+ * past the new run. Starting early is safe with `known` (a new run is one not listed before the
+ * attempt, by id, and not claimed by this step); without it, a run of ours made within the
+ * allowance before the attempt could be taken for the new one: then nothing is sent again (never
+ * a duplicate), and the warning names the run taken.
  */
 export function searchStart(serverTime: number, attemptedAt: number, known?: RunInfo[]): number {
   let start = Math.min(attemptedAt, serverTime)
   let newestKnown: number | undefined
   for (const run of known ?? []) {
     const at = runTime(run)
-    if (at !== undefined && (newestKnown === undefined || at > newestKnown)) newestKnown = at
+    if (at !== undefined && at > 0 && (newestKnown === undefined || at > newestKnown))
+      newestKnown = at
   }
   if (newestKnown !== undefined) start = Math.min(start, newestKnown)
-  return start - SKEW_ALLOWANCE_MS
+  return Math.max(0, start - SKEW_ALLOWANCE_MS)
 }
 
 async function lookForNewRun(
