@@ -5,6 +5,7 @@ import { decideNamedRun, decideWindows, type Listed } from '../../src/decide/dec
 import { ownedBy } from '../../src/decide/identity.js'
 import type { LedgerEntry } from '../../src/ledger/ledger.js'
 import type { RunInfo, RunStatus } from '../../src/aep/runs.js'
+import { searchStart } from '../../src/step/reconcile.js'
 
 const OURS = 'our-client-id'
 const SCHEDULER = 'acp_foundation_connectors'
@@ -394,5 +395,26 @@ describe('clocks and missing times', () => {
     const r1 = retry(2, 'in-progress', f1)
     const ui = run(2.1, 'failed', 'exc_app', 1)
     expect(summary([f1, r1, ui])).toEqual([['settled', f1.id, r1.id]])
+  })
+})
+
+describe('searchStart: where reconciliation looks for the run an ambiguous attempt made', () => {
+  const T = 1_800_000_000_000
+  const SKEW = 5 * 60_000
+  const dated = (createdAt?: number, startedAt?: number): RunInfo => ({
+    ...run(0, 'success'),
+    createdAt,
+    startedAt
+  })
+  it.each([
+    ['no runs known, server clock 60 s ahead', T + 60_000, undefined, T - SKEW],
+    ['no runs known, server clock 10 min behind', T - 600_000, undefined, T - 600_000 - SKEW],
+    ['a known run dated 60 s ahead of the attempt', T, [dated(T + 60_000)], T - SKEW],
+    ['a known run dated a year ahead', T, [dated(T + 365 * 24 * HOUR)], T - SKEW],
+    ['the newest known run dated 10 min behind', T, [dated(T - 600_000)], T - 600_000 - SKEW],
+    ['a known run dated only by its start', T, [dated(undefined, T - HOUR)], T - HOUR - SKEW],
+    ['known runs undated or before 1970', T, [dated(), dated(-5e15)], T - SKEW]
+  ])('%s', (_, server, known, expected) => {
+    expect(searchStart(server, T, known)).toBe(expected)
   })
 })
