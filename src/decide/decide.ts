@@ -172,11 +172,11 @@ export function attribute({ runs, ledger, owns, lookbackMs }: Listed): Attributi
         !(r.window && run.window) &&
         (at === undefined || runOrder(r) >= at - lookbackMs) &&
         rootOf(r.id) !== run.id
-      let candidates = sorted.filter(r => could(r) && runOrder(r) < runOrder(run))
+      let candidates = sorted.filter(r => runOrder(r) < runOrder(run) && could(r))
       // None before it: a failure dated just after it, within the clock skew, is what it retried.
       if (candidates.length === 0 && at !== undefined)
         candidates = sorted.filter(
-          r => could(r) && runOrder(r) >= at && runOrder(r) <= at + CLOCK_SKEW_MS
+          r => runOrder(r) >= at && runOrder(r) <= at + CLOCK_SKEW_MS && could(r)
         )
       if (candidates.length === 1) parent.set(run.id, { id: candidates[0].id, via: 'timing' })
       else if (candidates.length > 1) unclear.push({ run, candidates })
