@@ -8,7 +8,7 @@ import { skipErrors } from './decide/decide.js'
 import { FlowRuns } from './step/flow-runs.js'
 import { Transport } from './aep/http.js'
 import { ownedBy } from './decide/identity.js'
-import { LedgerSession } from './ledger/session.js'
+import { LedgerSession, ledgerSecret } from './ledger/session.js'
 import { checkDispatchedEvent } from './github/dispatch-event.js'
 import { readInputs, type Inputs, type IssueSettings } from './inputs/inputs.js'
 import * as log from './text/log.js'
@@ -127,7 +127,9 @@ async function retryFailedRuns(
   const ledger = new LedgerSession(
     { orgId: inputs['org-id'], sandbox: inputs.sandbox },
     // Cache calls take well under a second; a hung one must not hold the step (or a cancellation).
-    Math.min(30_000, Math.max(5_000, inputs['request-timeout']))
+    Math.min(30_000, Math.max(5_000, inputs['request-timeout'])),
+    // Entries are signed with a key derived from it, so another workflow cannot forge them.
+    ledgerSecret(inputs.credentials)
   )
   report.ledger = ledger.figures
   const shared: Shared = {

@@ -18,7 +18,7 @@ import { ownedBy } from './decide/identity.js'
 import { escalations, nothingToEscalate } from './github/escalation.js'
 import type { Inputs } from './inputs/inputs.js'
 import { chooseSandboxes } from './inputs/sandboxes.js'
-import { LedgerSession } from './ledger/session.js'
+import { LedgerSession, ledgerSecret } from './ledger/session.js'
 import { workflowRunUrl, type Report } from './report/report.js'
 import { FlowRuns } from './step/flow-runs.js'
 import type { Shared } from './step/handle-run.js'
@@ -158,7 +158,9 @@ function part(inputs: Inputs, sandbox: string, wiring: Wiring): Part {
   })
   const ledger = new LedgerSession(
     { orgId: inputs['org-id'], sandbox },
-    Math.min(30_000, Math.max(5_000, inputs['request-timeout']))
+    Math.min(30_000, Math.max(5_000, inputs['request-timeout'])),
+    // Signed with a key derived from the credential and the sandbox (session.ts).
+    ledgerSecret(inputs.credentials)
   )
   const shared: Shared = {
     flowService,

@@ -187,7 +187,7 @@ describe('a hostile cache entry', () => {
   async function step(protocol: 'v1' | 'v2' = 'v2'): Promise<string> {
     Object.assign(process.env, cache.env(protocol))
     const before = snapshot()
-    const session = new LedgerSession(scope, 10_000)
+    const session = new LedgerSession(scope, 10_000, 'ledger-store-test-secret')
     await session.load()
     const warnings = out
     expect(session.entries()).toEqual([])
@@ -197,9 +197,9 @@ describe('a hostile cache entry', () => {
     expect(session.figures.saved).toMatchObject({ entries: 1 })
     expect(snapshot()).toEqual(before)
     cache.recover()
-    const next = new LedgerSession(scope, 10_000)
+    const next = new LedgerSession(scope, 10_000, 'ledger-store-test-secret')
     await next.load()
-    expect(next.entries()).toEqual([mine])
+    expect(next.entries()).toEqual([{ ...mine, mac: expect.any(String) }])
     expect(out).not.toMatch(/^::error::/m)
     return warnings
   }
@@ -304,7 +304,7 @@ describe('a hostile cache entry', () => {
     Object.assign(process.env, cache.env('v2'))
     // Once: the library's retry (3 s later) goes to the service itself and saves.
     cache.fault('reserve', { redirect: `${cache.elsewhere.url}/stolen` })
-    const session = new LedgerSession(scope, 10_000)
+    const session = new LedgerSession(scope, 10_000, 'ledger-store-test-secret')
     session.record(entry)
     await session.save()
     expect(out).toMatch(/another origin than the cache service \(refused\)/)
@@ -314,7 +314,7 @@ describe('a hostile cache entry', () => {
   it("the save: a v1 refusal's text with CR/LF and ::error:: stays on one line", async () => {
     Object.assign(process.env, cache.env('v1'))
     cache.fault('reserve', { status: 409, message: 'taken\n::error::planted by the service' })
-    const session = new LedgerSession(scope, 10_000)
+    const session = new LedgerSession(scope, 10_000, 'ledger-store-test-secret')
     session.record(entry)
     await session.save()
     expect(out).toContain('::error::planted by the service')
@@ -326,7 +326,7 @@ describe('a hostile cache entry', () => {
     symlinkSync(home, join(home, 'work/_temp/aep-retry-ledger'))
     const before = snapshot()
     const saved = cache.entries().length
-    const session = new LedgerSession(scope, 10_000)
+    const session = new LedgerSession(scope, 10_000, 'ledger-store-test-secret')
     session.record(entry)
     await session.save()
     expect(out).toMatch(/::warning::Could not save the retry ledger \(.*is a symbolic link/)

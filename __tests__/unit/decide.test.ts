@@ -5,6 +5,7 @@ import { decideNamedRun, decideWindows, type Listed } from '../../src/decide/dec
 import { ownedBy } from '../../src/decide/identity.js'
 import type { LedgerEntry } from '../../src/ledger/ledger.js'
 import type { RunInfo, RunStatus } from '../../src/aep/runs.js'
+import { searchStart } from '../../src/step/reconcile.js'
 
 const OURS = 'our-client-id'
 const SCHEDULER = 'acp_foundation_connectors'
@@ -243,5 +244,177 @@ describe('decideNamedRun: a run given as run-id', () => {
       action: 'retrigger',
       target: f1
     })
+  })
+})
+
+describe('a ledger entry is a claim: used only where it agrees with what Adobe lists', () => {
+  const OTHER_FLOW = '00000000-0000-4000-8000-0000000000ff'
+  /** Decisions and the entries set aside, for tables. */
+  const judged = (runs: RunInfo[], ledger: LedgerEntry[]) => {
+    const result = decideWindows(listed(runs, ledger), 3)
+    return {
+      decisions: summary(runs, ledger),
+      disputed: result.disputed.map(d => [d.entry.newRun, d.entry.retried])
+    }
+  }
+
+  it.each([
+    ['another window than the run it names', true],
+    ['a failure dated after it, where windows are not reported', false]
+  ])(
+    'an entry saying our running retry R1 of F1 retried F2 (%s) is set aside: F1 is settled, F2 retried',
+    (_, windows) => {
+      const f1 = run(1, 'failed', SCHEDULER, windows ? 1 : null)
+      const r1 = retry(1.2, 'in-progress', f1, windows)
+      const f2 = run(2, 'failed', SCHEDULER, windows ? 2 : null)
+      expect(judged([f1, r1, f2], [entry(f2, r1)])).toEqual({
+        decisions: [
+          ['settled', f1.id, r1.id],
+          ['retrigger', f2.id, f2.id]
+        ],
+        disputed: [[r1.id, f2.id]]
+      })
+    }
+  )
+
+  it('an entry naming a failure of another flow is set aside: neither window is lost', () => {
+    const f1 = run(1, 'failed')
+    const r1 = retry(1.2, 'in-progress', f1)
+    const g1 = run(1, 'failed', SCHEDULER, 1, OTHER_FLOW)
+    const result = judged([f1, r1, g1], [{ ...entry(g1, r1), flowId: OTHER_FLOW }])
+    expect(result.decisions).toEqual([
+      ['settled', f1.id, r1.id],
+      ['retrigger', g1.id, g1.id]
+    ])
+    expect(result.disputed).toEqual([[r1.id, g1.id]])
+  })
+
+  it('an entry in the right flow naming a run of another flow is set aside', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const r1 = retry(1.2, 'in-progress', f1, false)
+    const g1 = run(1.1, 'failed', SCHEDULER, null, OTHER_FLOW)
+    expect(judged([f1, r1, g1], [entry(g1, r1)]).decisions).toEqual([
+      ['settled', f1.id, r1.id],
+      ['retrigger', g1.id, g1.id]
+    ])
+  })
+
+  it('an entry naming a run Adobe does not list, for a run whose window Adobe ties to a listed failure, is set aside', () => {
+    const f1 = run(1, 'failed')
+    const r1 = retry(1.2, 'in-progress', f1)
+    const ghost = run(-5, 'failed')
+    expect(judged([f1, r1], [entry(ghost, r1)])).toEqual({
+      decisions: [['settled', f1.id, r1.id]],
+      disputed: [[r1.id, ghost.id]]
+    })
+  })
+
+  it('an entry about a run Adobe lists as made by someone else is set aside', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const f2 = run(2, 'failed', SCHEDULER, null)
+    expect(judged([f1, f2], [entry(f1, f2)])).toEqual({
+      decisions: [
+        ['retrigger', f1.id, f1.id],
+        ['retrigger', f2.id, f2.id]
+      ],
+      disputed: [[f2.id, f1.id]]
+    })
+  })
+
+  it('two entries for one run: the first is used (as the save keeps it), the other named', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const f2 = run(2, 'failed', SCHEDULER, null)
+    const r1 = retry(2.5, 'in-progress', f1, false)
+    expect(judged([f1, f2, r1], [entry(f1, r1), entry(f2, r1)])).toEqual({
+      decisions: [
+        ['settled', f1.id, r1.id],
+        ['retrigger', f2.id, f2.id]
+      ],
+      disputed: [[r1.id, f2.id]]
+    })
+  })
+
+  it('an entry that agrees is used, and nothing is named', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const f2 = run(2, 'failed', SCHEDULER, null)
+    const r2 = retry(3, 'in-progress', f2, false)
+    expect(judged([f1, f2, r2], [entry(f2, r2)])).toEqual({
+      decisions: [
+        ['retrigger', f1.id, f1.id],
+        ['settled', f2.id, r2.id]
+      ],
+      disputed: []
+    })
+  })
+})
+
+describe('clocks and missing times', () => {
+  const MINUTE = 60_000
+  const shifted = (r: RunInfo, ms: number): RunInfo => ({
+    ...r,
+    createdAt: r.createdAt! + ms,
+    startedAt: r.startedAt! + ms
+  })
+
+  it.each([
+    ['with windows', true],
+    ['without windows', false]
+  ])(
+    'a failure dated 5 minutes after our running retry of it (%s) is settled, not retried again',
+    (_, windows) => {
+      const f1 = run(1, 'failed', SCHEDULER, windows ? 1 : null)
+      const r1 = retry(1, 'in-progress', f1, windows)
+      const ahead = shifted(f1, 5 * MINUTE)
+      expect(summary([ahead, r1])).toEqual([['settled', ahead.id, r1.id]])
+      expect(decideNamedRun(ahead, listed([ahead, r1]), 3).decision).toMatchObject({
+        action: 'settled',
+        retry: r1
+      })
+    }
+  )
+
+  it('the skew allowance never ties a retry to a later failure when one before it could be its', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const r1 = retry(1.9, 'in-progress', f1, false)
+    const f2 = run(2, 'failed', SCHEDULER, null)
+    expect(summary([f1, r1, f2])).toEqual([
+      ['settled', f1.id, r1.id],
+      ['retrigger', f2.id, f2.id]
+    ])
+  })
+
+  it('our running retry listed without any date is dated as the newest, not as 1970', () => {
+    const f1 = run(1, 'failed', SCHEDULER, null)
+    const r1: RunInfo = { ...retry(1.5, 'in-progress', f1, false), createdAt: undefined }
+    delete r1.startedAt
+    expect(summary([f1, r1])).toEqual([['settled', f1.id, r1.id]])
+  })
+
+  it('a retry still running settles its window even when a later retry of it failed', () => {
+    const f1 = run(1, 'failed')
+    const r1 = retry(2, 'in-progress', f1)
+    const ui = run(2.1, 'failed', 'exc_app', 1)
+    expect(summary([f1, r1, ui])).toEqual([['settled', f1.id, r1.id]])
+  })
+})
+
+describe('searchStart: where reconciliation looks for the run an ambiguous attempt made', () => {
+  const T = 1_800_000_000_000
+  const SKEW = 5 * 60_000
+  const dated = (createdAt?: number, startedAt?: number): RunInfo => ({
+    ...run(0, 'success'),
+    createdAt,
+    startedAt
+  })
+  it.each([
+    ['no runs known, server clock 60 s ahead', T + 60_000, undefined, T - SKEW],
+    ['no runs known, server clock 10 min behind', T - 600_000, undefined, T - 600_000 - SKEW],
+    ['a known run dated 60 s ahead of the attempt', T, [dated(T + 60_000)], T - SKEW],
+    ['a known run dated a year ahead', T, [dated(T + 365 * 24 * HOUR)], T - SKEW],
+    ['the newest known run dated 10 min behind', T, [dated(T - 600_000)], T - 600_000 - SKEW],
+    ['a known run dated only by its start', T, [dated(undefined, T - HOUR)], T - HOUR - SKEW],
+    ['known runs undated or before 1970', T, [dated(), dated(-5e15)], T - SKEW]
+  ])('%s', (_, server, known, expected) => {
+    expect(searchStart(server, T, known)).toBe(expected)
   })
 })

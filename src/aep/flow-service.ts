@@ -13,7 +13,7 @@ import * as log from '../text/log.js'
 import type { HttpResponse, Transport } from './http.js'
 import type { Pacer } from './pacing.js'
 import { withRetries, type RetryBudget } from './retry.js'
-import { parseRun, reading, runFromAnswer, type Reading, type RunInfo } from './runs.js'
+import { parseRun, reading, runFromAnswer, runOrder, type Reading, type RunInfo } from './runs.js'
 import { planSlices, type Slice } from './slices.js'
 import { isoTime } from '../text/time.js'
 
@@ -192,14 +192,10 @@ export class FlowService {
       'Listing the runs this credential created',
       { signal }
     )
-    // A run of ours listed with no time it could have had is kept: the server filtered it by
-    // `createdAt`, and dropping a running retry would get its window re-triggered again.
+    // Dated as decisions date runs (runs.ts): a run of ours listed without a time is kept (the
+    // server filtered it by `createdAt`; dropping a running retry would get its window re-sent).
     return newestFirst(
-      items.filter(
-        run =>
-          run.createdClient === createdClient &&
-          (run.createdAt === undefined || run.createdAt >= createdSince)
-      )
+      items.filter(run => run.createdClient === createdClient && runOrder(run) >= createdSince)
     )
   }
 

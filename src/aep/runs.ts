@@ -268,6 +268,31 @@ export function windowLabel(run: {
   return start ? `started ${start}` : ''
 }
 
+/**
+ * When a run was made, one way everywhere (decisions, reconciliation, listings): Adobe's
+ * `createdAt`, else the start of its run. Undefined when Adobe says neither.
+ */
+export const runTime = (run: { createdAt?: number; startedAt?: number }): number | undefined =>
+  run.createdAt ?? run.startedAt
+
+/**
+ * A run's place in time for ordering and time bounds. A run with no date at all is taken for
+ * the newest (Adobe has not stamped it yet): never for the oldest, so no time filter drops it and
+ * no "newest retry" rule passes it over.
+ */
+export const runOrder = (run: { createdAt?: number; startedAt?: number }): number =>
+  runTime(run) ?? Number.POSITIVE_INFINITY
+
+/** Oldest first, by `runOrder` (undated runs last). */
+export function oldestFirst(
+  a: { createdAt?: number; startedAt?: number },
+  b: { createdAt?: number; startedAt?: number }
+): number {
+  const x = runOrder(a)
+  const y = runOrder(b)
+  return x === y ? 0 : x < y ? -1 : 1
+}
+
 /** Two windows are the same window of source files. */
 export const sameWindow = (a?: RunWindow, b?: RunWindow): boolean =>
   !!a && !!b && a.start === b.start && a.end === b.end

@@ -6,18 +6,31 @@
  * A failed window is a failed run this credential did not create (the scheduler's, the UI's),
  * together with every later run that retried it. Nothing on a run names the run it retried, so
  * each run of ours is tied to the one it retried by the best evidence there is, in this order:
- *   1. the retry ledger, which recorded every re-trigger this action made (ledger.ts);
+ *   1. the retry ledger, which recorded every re-trigger this action made (ledger.ts), where it
+ *      agrees with what Adobe lists: an entry is a claim (anyone who can run a workflow can write
+ *      the cache), used only for a run of ours Adobe lists, in the flow the entry names, naming a
+ *      run of that flow that is not newer and (where windows are known) processes the same
+ *      window. An entry that disagrees is set aside and named in `disputed`;
  *   2. the copy-activity window: a retry processes the same window of source files as the run it
  *      retried, so the oldest earlier run of the flow with the same window is its parent;
  *   3. timing: the only failure of the flow, not ours, in the `lookback` before it. When several
  *      could be, the run is tied to none and named in `unclear`, and each of those failures is
  *      decided as if it had no retry yet: a window is never left unretried on a guess.
+ *
+ * Runs are dated one way (`runTime`, runs.ts), and Adobe's services stamp them with their own
+ * clocks: a failure dated up to `CLOCK_SKEW_MS` after a run of ours can still be what it retried.
  */
 import { glob } from '../inputs/glob.js'
 import type { Owns } from './identity.js'
-import type { LedgerEntry } from '../ledger/ledger.js'
-import { sameWindow, type RunInfo } from '../aep/runs.js'
+import { uniqueEntries, type Disputed, type LedgerEntry } from '../ledger/ledger.js'
+import { oldestFirst, runOrder, runTime, sameWindow, type RunInfo } from '../aep/runs.js'
 import { retryDelay } from '../inputs/retry-schedule.js'
+
+/**
+ * How far apart two of Adobe's timestamps may be for the same moment (runs are stamped by
+ * different services): a retry may look this much older than the failure it retried.
+ */
+export const CLOCK_SKEW_MS = 15 * 60_000
 
 export type Evidence = 'ledger' | 'window' | 'timing'
 
@@ -26,6 +39,8 @@ export interface Attribution {
   parent: Map<string, { id: string; via: Evidence }>
   /** Runs of ours the timing rule could not place, with the failures that could be theirs. */
   unclear: { run: RunInfo; candidates: RunInfo[] }[]
+  /** Ledger entries about listed runs that were not used, because Adobe's listings disagree. */
+  disputed: Disputed[]
 }
 
 export interface Listed {
@@ -65,17 +80,65 @@ export type NeedsFix = (run: Pick<RunInfo, 'causes'>) => string | undefined
 
 const failedOrCancelled = (run: RunInfo): boolean =>
   run.status === 'failed' || run.status === 'cancelled'
-const created = (run: RunInfo): number => run.createdAt ?? run.startedAt ?? 0
-const byAge = (a: RunInfo, b: RunInfo): number => created(a) - created(b)
+const byAge = oldestFirst
 /** Where a window lies in time, for "oldest window first". */
-const windowTime = (run: RunInfo): number =>
-  run.window?.start ?? run.startedAt ?? run.createdAt ?? 0
+const windowTime = (run: RunInfo): number => run.window?.start ?? run.startedAt ?? runOrder(run)
+
+/**
+ * Why a ledger entry about `run` (a listed run the entry says it created) disagrees with what
+ * Adobe lists, or undefined when it agrees (see the module comment). Ids only in the answer.
+ */
+function disagreement(
+  claim: LedgerEntry,
+  run: RunInfo,
+  byId: ReadonlyMap<string, RunInfo>,
+  flowRuns: readonly RunInfo[],
+  owns: Owns
+): string | undefined {
+  if (!owns(run)) return `Adobe lists run ${run.id} as made by another client`
+  if (claim.retried === run.id) return 'an entry cannot name a run as its own retry'
+  if (run.flowId && claim.flowId !== run.flowId)
+    return `Adobe lists run ${run.id} in flow ${run.flowId}, not ${claim.flowId}`
+  if (claim.window && run.window && !sameWindow(claim.window, run.window))
+    return `Adobe reports another copy-activity window for run ${run.id}`
+  const named = byId.get(claim.retried)
+  if (named) {
+    if (named.flowId !== run.flowId) return `Adobe lists run ${named.id} in another flow`
+    if (named.window && run.window && !sameWindow(named.window, run.window))
+      return `Adobe reports different copy-activity windows for runs ${named.id} and ${run.id}`
+    if (runOrder(named) > runOrder(run) + CLOCK_SKEW_MS)
+      return `Adobe dates run ${named.id} after run ${run.id}`
+    return undefined
+  }
+  // The run it names is not listed (older than the listings began): believed, unless Adobe ties
+  // the run to a listed one by its window.
+  const other = run.window
+    ? flowRuns.find(
+        r =>
+          r.id !== run.id &&
+          !owns(r) &&
+          sameWindow(r.window, run.window) &&
+          runOrder(r) <= runOrder(run) + CLOCK_SKEW_MS
+      )
+    : undefined
+  return other
+    ? `run ${claim.retried} is not listed, while Adobe lists run ${other.id} with the same copy-activity window`
+    : undefined
+}
 
 /** Ties each run to the run it retried, where the evidence allows (see the module comment). */
 export function attribute({ runs, ledger, owns, lookbackMs }: Listed): Attribution {
   const parent: Attribution['parent'] = new Map()
   const unclear: Attribution['unclear'] = []
-  const retriedBy = new Map(ledger.map(e => [e.newRun, e.retried]))
+  const disputed: Disputed[] = []
+  const byId = new Map(runs.map(r => [r.id, r]))
+  // One entry per run, by the rule the save uses too (ledger.ts).
+  const { entries, conflicting } = uniqueEntries(ledger)
+  const claims = new Map(entries.map(e => [e.newRun, e]))
+  for (const entry of conflicting)
+    if (byId.has(entry.newRun))
+      disputed.push({ entry, why: 'an earlier entry for that run names another run' })
+  const rootOf = (id: string): string => rootId(id, { parent })
   // Runs are only ever tied within their flow: each flow's runs, oldest first.
   const byFlow = new Map<string | undefined, RunInfo[]>()
   for (const run of [...runs].sort(byAge)) {
@@ -85,35 +148,53 @@ export function attribute({ runs, ledger, owns, lookbackMs }: Listed): Attributi
   }
   for (const sorted of byFlow.values())
     for (const [i, run] of sorted.entries()) {
-      const fromLedger = owns(run) ? retriedBy.get(run.id) : undefined
-      if (fromLedger && fromLedger !== run.id) {
-        parent.set(run.id, { id: fromLedger, via: 'ledger' })
-        continue
+      const claim = claims.get(run.id)
+      if (claim) {
+        const why = disagreement(claim, run, byId, sorted, owns)
+        if (!why) {
+          parent.set(run.id, { id: claim.retried, via: 'ledger' })
+          continue
+        }
+        disputed.push({ entry: claim, why })
       }
-      const earlier = sorted.slice(0, i).filter(r => r.id !== run.id)
-      // A run by someone else with a failure's window is a retry too (the UI's): the window stays one.
-      const sameData = run.window ? earlier.find(r => sameWindow(r.window, run.window)) : undefined
+      // A run of someone else with a failure's window is a retry too (the UI's): the window stays
+      // one. A run of ours may be dated before the failure it retried, within the clock skew.
+      const sameData = run.window
+        ? sorted.find(
+            (r, j) =>
+              r.id !== run.id &&
+              sameWindow(r.window, run.window) &&
+              (j < i || (owns(run) && !owns(r) && runOrder(r) <= runOrder(run) + CLOCK_SKEW_MS)) &&
+              rootOf(r.id) !== run.id
+          )
+        : undefined
       if (sameData && (owns(run) || failedOrCancelled(sameData))) {
         parent.set(run.id, { id: sameData.id, via: 'window' })
         continue
       }
       if (!owns(run)) continue
-      const candidates = earlier.filter(
-        r =>
-          !owns(r) &&
-          failedOrCancelled(r) &&
-          !(r.window && run.window) &&
-          created(r) < created(run) &&
-          created(r) >= created(run) - lookbackMs
-      )
+      const at = runTime(run)
+      const could = (r: RunInfo): boolean =>
+        r.id !== run.id &&
+        !owns(r) &&
+        failedOrCancelled(r) &&
+        !(r.window && run.window) &&
+        (at === undefined || runOrder(r) >= at - lookbackMs) &&
+        rootOf(r.id) !== run.id
+      let candidates = sorted.filter(r => runOrder(r) < runOrder(run) && could(r))
+      // None before it: a failure dated just after it, within the clock skew, is what it retried.
+      if (candidates.length === 0 && at !== undefined)
+        candidates = sorted.filter(
+          r => runOrder(r) >= at && runOrder(r) <= at + CLOCK_SKEW_MS && could(r)
+        )
       if (candidates.length === 1) parent.set(run.id, { id: candidates[0].id, via: 'timing' })
       else if (candidates.length > 1) unclear.push({ run, candidates })
     }
-  return { parent, unclear }
+  return { parent, unclear, disputed }
 }
 
 /** The run at the start of `run`'s chain: the failure it (or the run it retried) retried. */
-function rootId(runId: string, { parent }: Attribution): string {
+function rootId(runId: string, { parent }: Pick<Attribution, 'parent'>): string {
   let id = runId
   // Bounded: a ledger is data, and data can hold a loop.
   for (let step = 0; step < 1000; step++) {
@@ -136,6 +217,10 @@ export function decideWindow(
   // The newest retry is running or finished well: it is the retry; send nothing.
   if (newest && !failedOrCancelled(newest))
     return { root, retries, action: 'settled', retry: newest }
+  // A retry still running, whatever is dated after it, is processing the window: another one
+  // would be a duplicate.
+  const running = [...retries].reverse().find(r => r.status === 'in-progress')
+  if (running) return { root, retries, action: 'settled', retry: running }
   // The newest failure says a retry will not fix it: a person first.
   const code = needsFix(newest ?? root)
   if (code) return { root, retries, action: 'needs-fix', code }
@@ -192,7 +277,7 @@ export function decideWindows(
   maxRetries: number,
   needsFix?: NeedsFix,
   schedule?: Schedule
-): { decisions: Decision[]; unclear: Attribution['unclear'] } {
+): { decisions: Decision[]; unclear: Attribution['unclear']; disputed: Disputed[] } {
   const attribution = attribute(listed)
   const retries = chains(listed.runs, attribution)
   const decisions = listed.runs
@@ -207,7 +292,7 @@ export function decideWindows(
         schedule
       )
     )
-  return { decisions, unclear: attribution.unclear }
+  return { decisions, unclear: attribution.unclear, disputed: attribution.disputed }
 }
 
 /**
@@ -220,7 +305,7 @@ export function decideNamedRun(
   maxRetries: number,
   needsFix?: NeedsFix,
   schedule?: Schedule
-): { decision: Decision; unclear: Attribution['unclear'] } {
+): { decision: Decision; unclear: Attribution['unclear']; disputed: Disputed[] } {
   const runs = listed.runs.some(r => r.id === run.id) ? listed.runs : [...listed.runs, run]
   const attribution = attribute({ ...listed, runs })
   const top = rootId(run.id, attribution)
@@ -233,6 +318,7 @@ export function decideNamedRun(
     : { root: chain[0] ?? run, retries: chain.slice(1) }
   return {
     decision: decideWindow(window, listed.owns, maxRetries, needsFix, schedule),
-    unclear: attribution.unclear
+    unclear: attribution.unclear,
+    disputed: attribution.disputed
   }
 }

@@ -11,7 +11,7 @@ import { flowLabel } from '../text/names.js'
 import type { KeyedLock } from './pool.js'
 import { retriggerSafely } from './reconcile.js'
 import type { Outcome, RunFacts } from './result.js'
-import { precheck, windowLabel, type RunInfo } from '../aep/runs.js'
+import { precheck, runTime, windowLabel, type RunInfo } from '../aep/runs.js'
 import { notASourceFlow } from '../aep/flows.js'
 
 /** What every worker shares while handling runs: services and step-wide memory, no results. */
@@ -61,13 +61,13 @@ export async function handleRun(runId: string, shared: Shared): Promise<Outcome>
       // The ledger is restored alongside the listing, and waited for only when the flow has a
       // run of ours for it to tie to what it retried (decide.ts); the save at the end needs it too.
       const restoring = shared.ledger.load()
-      const since = (failed.createdAt ?? flowService.serverTime()) - inputs.lookback
+      const since = (runTime(failed) ?? flowService.serverTime()) - inputs.lookback
       const listing = shared.flowRuns.runs(failed.flowId, since)
       listing.catch(() => undefined) // awaited next, after the flow's verdict
       await sourceFlow
       const runs = await listing
       if (runs.some(shared.owns)) await restoring
-      const { decision, unclear } = decideNamedRun(
+      const { decision, unclear, disputed } = decideNamedRun(
         failed,
         { runs, ledger: shared.ledger.entries(), owns: shared.owns, lookbackMs: inputs.lookback },
         inputs['max-retries'],
@@ -75,6 +75,7 @@ export async function handleRun(runId: string, shared: Shared): Promise<Outcome>
         scheduleOf(shared)
       )
       warnUnclear(unclear)
+      shared.ledger.dispute(disputed)
       if (decision.root.id !== failed.id)
         log.info(
           `Run ${failed.id} is a retry this action made of run ${decision.root.id}; deciding for that run`

@@ -4,7 +4,7 @@ import * as log from '../text/log.js'
 import { isoTime } from '../text/time.js'
 import { sleep } from '../aep/pacing.js'
 import type { Owns } from '../decide/identity.js'
-import type { RunInfo } from '../aep/runs.js'
+import { runTime, type RunInfo } from '../aep/runs.js'
 
 export interface SafeRetriggerOptions {
   /** How long to look for a run an ambiguous attempt may have created before sending again. */
@@ -26,8 +26,9 @@ export interface SafeRetriggered extends Retriggered {
   foundByListing: boolean
 }
 
-// Run timestamps come from another server than `Date` headers: look this far before the attempt.
-const WINDOW_MARGIN_MS = 10_000
+// Run timestamps come from another server than `Date` headers and the runner's clock, and any of
+// them may be off: the search starts this much before the earliest of them.
+const SKEW_ALLOWANCE_MS = 5 * 60_000
 const LOOKS = 3
 
 /**
@@ -57,7 +58,7 @@ export async function retriggerSafely(
     log.warning(
       `${ambiguity.message}. Checking whether Adobe created a new run before doing anything else.`
     )
-    const since = windowStart(flowService, attemptedAt, opts.known)
+    const since = searchStart(flowService.serverTime(attemptedAt), attemptedAt, opts.known)
     const manual = (why: string): Error =>
       new Error(
         `${ambiguity.message}; run ${runId} may or may not have been re-triggered (${why}). ` +
@@ -93,13 +94,25 @@ export async function retriggerSafely(
 }
 
 /**
- * Where to start looking, in the server's clock. With the runs listed before the attempt, from
- * the newest of them (its own `createdAt`): a skewed `Date` header cannot move it past the new
- * run. Without them, from the attempt as the last `Date` header places it.
+ * Where to start looking for the run an attempt created: never later than the attempt, whatever
+ * any server's dates say. The earliest of the attempt by the runner's clock, by the server's
+ * (`Date` headers), and the newest run listed before it (a run-stamping clock behind the others),
+ * less a skew allowance. A run dated ahead (a skewed clock, a hostile answer) cannot move the start
+ * past the new run. Starting early is safe with `known` (a new run is one not listed before the
+ * attempt, by id, and not claimed by this step); without it, a run of ours made within the
+ * allowance before the attempt could be taken for the new one: then nothing is sent again (never
+ * a duplicate), and the warning names the run taken.
  */
-function windowStart(flowService: FlowService, attemptedAt: number, known?: RunInfo[]): number {
-  const newestKnown = known?.reduce((max, r) => Math.max(max, r.createdAt ?? 0), 0)
-  return (newestKnown || flowService.serverTime(attemptedAt)) - WINDOW_MARGIN_MS
+export function searchStart(serverTime: number, attemptedAt: number, known?: RunInfo[]): number {
+  let start = Math.min(attemptedAt, serverTime)
+  let newestKnown: number | undefined
+  for (const run of known ?? []) {
+    const at = runTime(run)
+    if (at !== undefined && at > 0 && (newestKnown === undefined || at > newestKnown))
+      newestKnown = at
+  }
+  if (newestKnown !== undefined) start = Math.min(start, newestKnown)
+  return Math.max(0, start - SKEW_ALLOWANCE_MS)
 }
 
 async function lookForNewRun(

@@ -223,7 +223,7 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
   if (failures.some(r => flowsWithOurs.has(r.flowId))) await shared.ledger.load()
   const runs = new Map<string, RunInfo>()
   for (const run of [...failures, ...ours]) runs.set(run.id, run)
-  const { decisions, unclear } = decideWindows(
+  const { decisions, unclear, disputed } = decideWindows(
     {
       runs: [...runs.values()],
       ledger: shared.ledger.entries(),
@@ -235,6 +235,7 @@ async function planWindows(shared: Shared, since: number): Promise<WindowPlan> {
     scheduleOf(shared)
   )
   warnUnclear(unclear)
+  shared.ledger.dispute(disputed)
   const byFlow = new Map<string, Decision[]>()
   const inLookback = decisions.filter(d => (d.root.startedAt ?? d.root.createdAt ?? 0) >= from)
   for (const d of inLookback) {
