@@ -1,8 +1,8 @@
-export const id = 247;
-export const ids = [247];
+export const id = 100;
+export const ids = [100];
 export const modules = {
 
-/***/ 5247:
+/***/ 6100:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -255,88 +255,8 @@ function request(url, init, maxBytes, signal) {
 }
 const errCode = (err) => typeof err.code === 'string' && /^[A-Z_]{1,40}$/.test(err.code) ? err.code : 'network error';
 
-// EXTERNAL MODULE: ./src/inputs/ids.ts
-var ids = __webpack_require__(3427);
-;// CONCATENATED MODULE: ./src/ledger/ledger.ts
-/**
- * The retry ledger: what this action re-triggered, kept between workflow runs (ledger-store.ts
- * keeps it in the Actions cache). It is the first answer to "was this failure retried already?",
- * before equal copy-activity windows and the timing rule (decide.ts). Pure: parsing, adding and
- * bounding; no I/O. It holds ids, times and windows only: never a secret, never server text.
- */
-
-const LEDGER_VERSION = 1;
-/** Entries older than the longest `lookback` can never answer a question: dropped on save. */
-const LEDGER_MAX_AGE_MS = 31 * 24 * 3_600_000;
-/** A size cap whatever the history: the newest entries are kept. */
-const LEDGER_MAX_ENTRIES = 20_000;
-/** A stored ledger larger than this is not read (20,000 entries take about 4 MB). */
-const LEDGER_MAX_BYTES = 8 * 1024 * 1024;
-const isTime = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-function parseEntry(value, sandbox) {
-    if (!value || typeof value !== 'object')
-        return undefined;
-    const e = value;
-    const flowId = (0,ids/* asUuid */.WD)(e.flowId);
-    const retried = (0,ids/* asUuid */.WD)(e.retried);
-    const newRun = (0,ids/* asUuid */.WD)(e.newRun);
-    if (e.sandbox !== sandbox || !flowId || !retried || !newRun || !isTime(e.at))
-        return undefined;
-    const w = e.window;
-    if (w !== undefined && !(w && isTime(w.start) && isTime(w.end) && w.start < w.end))
-        return undefined;
-    return {
-        sandbox,
-        flowId,
-        retried,
-        newRun,
-        at: e.at,
-        ...(w ? { window: { start: w.start, end: w.end } } : {})
-    };
-}
-/**
- * A stored ledger's entries for `sandbox`, or why it cannot be trusted. Any entry out of shape
- * makes the whole ledger untrusted: it is ours, so damage anywhere means damage we cannot see.
- */
-function parseLedger(text, sandbox) {
-    if (text.length > LEDGER_MAX_BYTES)
-        return { problem: `larger than ${LEDGER_MAX_BYTES} bytes` };
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch {
-        return { problem: 'not JSON' };
-    }
-    const doc = (data ?? {});
-    if (doc.version !== LEDGER_VERSION)
-        return { problem: `not a version ${LEDGER_VERSION} ledger` };
-    if (!Array.isArray(doc.entries))
-        return { problem: 'no entries list' };
-    if (doc.entries.length > LEDGER_MAX_ENTRIES)
-        return { problem: `more than ${LEDGER_MAX_ENTRIES} entries` };
-    const entries = [];
-    for (const raw of doc.entries) {
-        const entry = parseEntry(raw, sandbox);
-        if (!entry)
-            return { problem: `an entry out of shape (${entries.length + 1})` };
-        entries.push(entry);
-    }
-    return { entries };
-}
-/** The entries worth keeping at `now`: recent enough, newest `LEDGER_MAX_ENTRIES`, no repeats. */
-function boundLedger(entries, now) {
-    const seen = new Set();
-    const kept = entries
-        .filter(e => e.at >= now - LEDGER_MAX_AGE_MS)
-        .filter(e => !seen.has(e.newRun) && !!seen.add(e.newRun))
-        .sort((a, b) => a.at - b.at);
-    return kept.slice(Math.max(0, kept.length - LEDGER_MAX_ENTRIES));
-}
-function serialiseLedger(entries, now) {
-    return JSON.stringify({ version: LEDGER_VERSION, entries: boundLedger(entries, now) });
-}
-
+// EXTERNAL MODULE: ./src/ledger/ledger.ts
+var ledger = __webpack_require__(2420);
 // EXTERNAL MODULE: external "node:async_hooks"
 var external_node_async_hooks_ = __webpack_require__(6698);
 // EXTERNAL MODULE: external "node:diagnostics_channel"
@@ -788,9 +708,9 @@ function ledgerDir(env = process.env) {
     return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), LEDGER_FOLDER);
 }
 /** What a restore downloads at most: a whole ledger compresses to far less. */
-const MAX_ARCHIVE_BYTES = LEDGER_MAX_BYTES + 1024 * 1024;
+const MAX_ARCHIVE_BYTES = ledger/* LEDGER_MAX_BYTES */.BY + 1024 * 1024;
 /** What it decompresses at most: the ledger, its folder and their tar headers. */
-const MAX_TAR_BYTES = LEDGER_MAX_BYTES + 64 * 1024;
+const MAX_TAR_BYTES = ledger/* LEDGER_MAX_BYTES */.BY + 64 * 1024;
 /**
  * A key saveLedger could have made for this scope: the prefix, then word characters, dots and
  * hyphens. Checked before a matched key is used or shown: the service (or whoever answers in its
@@ -848,10 +768,10 @@ async function restoreLedger(scope, timeoutMs) {
             const tar = await unpack(archive, MAX_TAR_BYTES, stop.signal).catch((err) => {
                 throw new Error(`${entry} refused: ${(0,errors/* errorMessage */.gJ)(err)}`);
             });
-            const file = ledgerFromTar(tar, LEDGER_MAX_BYTES);
+            const file = ledgerFromTar(tar, ledger/* LEDGER_MAX_BYTES */.BY);
             if ('problem' in file)
                 return { problem: `${entry} refused: ${file.problem}`, ms: ms() };
-            const parsed = parseLedger(file.data.toString('utf8'), scope.sandbox);
+            const parsed = (0,ledger/* parseLedger */.h8)(file.data.toString('utf8'), scope.sandbox);
             if ('problem' in parsed)
                 return { problem: `${entry}: ${parsed.problem}`, ms: ms() };
             return { entries: parsed.entries, key: hit.key, ms: ms() };
@@ -881,7 +801,7 @@ async function saveLedger(scope, entries, timeoutMs, env = process.env) {
     const dir = ledgerDir(env);
     let abandoned = false;
     try {
-        await writePrivate(dir, LEDGER_FILE, serialiseLedger(entries, Date.now()));
+        await writePrivate(dir, LEDGER_FILE, (0,ledger/* serialiseLedger */.dU)(entries, Date.now()));
         const services = [env.ACTIONS_RESULTS_URL ?? '', env.ACTIONS_CACHE_URL ?? ''];
         const saving = railed(services, env.ACTIONS_RUNTIME_TOKEN ?? '', () => cache/* saveCache */.Io([dir], key));
         const id = await within(timeoutMs, 'Saving the retry ledger', saving).catch((err) => {
