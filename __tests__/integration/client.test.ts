@@ -31,7 +31,8 @@ const transport = (timeoutMs = 1000, keepAlive = false) => {
 }
 const budget = { maxAttempts: 2, timeoutMs: 5000 }
 
-function flowService(oauth = false, listConcurrency?: number) {
+/** `requestTimeoutMs`: the big listings' pages take longer to serve on a loaded machine. */
+function flowService(oauth = false, listConcurrency?: number, requestTimeoutMs = 1000) {
   const pacer = new Pacer()
   const tokens = oauth
     ? createTokenSource(
@@ -48,11 +49,11 @@ function flowService(oauth = false, listConcurrency?: number) {
     orgId: sim.orgId,
     apiKey: sim.apiKey,
     tokens,
-    reads: transport(1000, true),
+    reads: transport(requestTimeoutMs, true),
     writes: transport(),
     pacer,
     budget,
-    requestTimeoutMs: 1000,
+    requestTimeoutMs,
     listConcurrency
   })
 }
@@ -206,11 +207,11 @@ describe('a big listing read in time slices (issue 30.4)', () => {
     sim.addRun({ status: 'success', startedAt: since + 5 })
     expect(expected.size).toBe(20_000 - 1)
 
-    const one = await flowService(false, 1).listFailedRuns(since, undefined, until)
+    const one = await flowService(false, 1, 15_000).listFailedRuns(since, undefined, until)
     expect(listingQueries().size).toBe(1)
     sim.requests.length = 0
     core.info.mockClear()
-    const sliced = await flowService(false, 4).listFailedRuns(since, undefined, until)
+    const sliced = await flowService(false, 4, 15_000).listFailedRuns(since, undefined, until)
     // The first pages, then 16 slices, each its own filtered listing.
     expect(listingQueries().size).toBe(17)
     expect(sim.count('listRuns')).toBeLessThanOrEqual(4 + 200 + 16)
@@ -228,7 +229,7 @@ describe('a big listing read in time slices (issue 30.4)', () => {
     await sim.stop()
     sim = await startSimulator({ pageSize: 100 })
     for (let i = 0; i < 400; i++) sim.addRun({ startedAt: Date.now() - i * 60_000 })
-    const listed = await flowService(false, 4).listFailedRuns(Date.now() - 24 * H)
+    const listed = await flowService(false, 4, 15_000).listFailedRuns(Date.now() - 24 * H)
     expect(listed.items).toHaveLength(400)
     expect(sim.count('listRuns')).toBe(4)
   })
@@ -238,7 +239,7 @@ describe('a big listing read in time slices (issue 30.4)', () => {
     sim = await startSimulator({ pageSize: 100 })
     const now = Date.now()
     for (let i = 0; i < 20_050; i++) sim.addRun({ startedAt: now - 1000 - i * 1000 })
-    const listed = await flowService(false, 4).listFailedRuns(now - 24 * H)
+    const listed = await flowService(false, 4, 15_000).listFailedRuns(now - 24 * H)
     // Up to the bound (slices end on pages not full, so the page bound may come first).
     expect(listed.items.length).toBeGreaterThan(19_000)
     expect(listed.items.length).toBeLessThanOrEqual(20_000)
@@ -249,9 +250,9 @@ describe('a big listing read in time slices (issue 30.4)', () => {
     // The runs of ours are never partial: a retry not seen could be sent again.
     for (let i = 0; i < 20_050; i++)
       sim.addRun({ createdClient: sim.apiKey, createdAt: now - 1000 - i })
-    await expect(flowService(false, 4).listRunsCreatedBy(sim.apiKey, now - 24 * H)).rejects.toThrow(
-      /more than \d+ (items|pages); narrow `lookback`/
-    )
+    await expect(
+      flowService(false, 4, 15_000).listRunsCreatedBy(sim.apiKey, now - 24 * H)
+    ).rejects.toThrow(/more than \d+ (items|pages); narrow `lookback`/)
   })
 })
 
