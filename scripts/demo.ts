@@ -69,8 +69,22 @@ const again = await runAction(sweepInputs)
 await sim.stop()
 console.log(
   `${line}\nA sandbox sweep (flow-id: all): the job summary\n${line}\n${sweep.summary}\n` +
-    `The sweep re-triggered ${afterFirst - before} run(s): the failed window of crm-accounts (run ${seeded.missedWindow.failedRunId}) that its next run's success hides, and the failed retry of crm-contacts; the destination flow's failure was left alone. ` +
+    `The sweep re-triggered ${afterFirst - before} run(s): the failed window of crm-accounts (run ${seeded.missedWindow.failedRunId}) that its next run's success hides. ` +
+    `crm-contacts' retry failed with MAPPER-3700-400, a mapping error a retry only repeats (\`skip-errors\`' default): it is handed to a person instead, so the step fails (exit ${sweep.code}) until someone fixes the mapping; the destination flow's failure was left alone. ` +
     `The same sweep again re-triggered ${posts() - afterFirst} (exit ${again.code}).`
 )
+// What the demo shows: the single run re-triggered; the sweep re-triggers the hidden window only,
+// hands the mapping error to a person (a failed step, as it should be) and repeats nothing.
+const needsFix = (run: typeof sweep): boolean =>
+  (JSON.parse(run.outputs.results ?? '[]') as { state: string }[]).some(
+    r => r.state === 'needs-fix'
+  )
 process.exitCode =
-  result.code === 0 && sweep.code === 0 && again.code === 0 && posts() === afterFirst ? 0 : 1
+  result.code === 0 &&
+  afterFirst - before === 1 &&
+  sweep.code === 1 &&
+  needsFix(sweep) &&
+  again.code === 1 &&
+  posts() === afterFirst
+    ? 0
+    : 1
