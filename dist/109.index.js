@@ -693,9 +693,7 @@ function actionReference(env = process.env) {
 }
 /** A window's state as the issue shows it: a wait says when the next retry is due. */
 function stateOf(m) {
-    return m.state === 'waiting'
-        ? `waiting: next retry due ${(0,time/* isoTime */.L)(m.nextRetryAt) ?? 'an unknown time'}`
-        : m.state;
+    return m.state === 'waiting' ? `waiting: next retry due ${(0,time/* shownTime */.h)(m.nextRetryAt)}` : m.state;
 }
 
 ;// CONCATENATED MODULE: ./src/github/issues.ts

@@ -9,6 +9,7 @@ import { CacheService } from '../../sim/cache-service.js'
 import { GitHubStandIn } from '../../sim/github.js'
 import type { Simulator } from '../../sim/simulator.js'
 import { baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
+import { given, outputs } from '../helpers/in-process.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 // GitHub's writes unspaced here: production leaves them to the throttling plugin's write limiter
@@ -31,11 +32,6 @@ beforeEach(async () => {
 })
 afterEach(() => sim.stop())
 
-const given = (inputs: Record<string, string>): void => {
-  core.getInput.mockImplementation(name => inputs[name] ?? '')
-}
-const outputs = (): Record<string, unknown> =>
-  Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))
 /** `body` with GitHub's stand-in as the repository's API (GITHUB_API_URL, GITHUB_REPOSITORY). */
 async function withGitHub(body: (github: GitHubStandIn) => Promise<void>): Promise<void> {
   const github = await new GitHubStandIn().start()

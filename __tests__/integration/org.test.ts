@@ -7,6 +7,7 @@ import * as core from '../../__fixtures__/core.js'
 import { failedRun, sourceFlow } from '../../sim/scenarios.js'
 import type { Simulator } from '../../sim/simulator.js'
 import { baseInputs, startSimulator, staticToken } from '../helpers/e2e.js'
+import { given, outputs } from '../helpers/in-process.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { run } = await import('../../src/main.js')
@@ -19,11 +20,6 @@ beforeEach(async () => {
 })
 afterEach(() => sim.stop())
 
-const given = (inputs: Record<string, string>): void => {
-  core.getInput.mockImplementation(name => inputs[name] ?? '')
-}
-const outputs = (): Record<string, string> =>
-  Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, String(value)]))
 /** The sandbox header of each re-trigger POST, by the run it went to. */
 const posts = (): Record<string, string> =>
   Object.fromEntries(

@@ -12,7 +12,7 @@ import { code, inert, unlinked } from '../text/markdown.js'
 import type { RunResult } from '../step/result.js'
 import { windowLabel } from '../aep/runs.js'
 import { redact } from '../text/secrets.js'
-import { isoTime } from '../text/time.js'
+import { shownTime } from '../text/time.js'
 
 export interface IssueContext {
   sandbox: string
@@ -245,7 +245,5 @@ function actionReference(env = process.env): string {
 
 /** A window's state as the issue shows it: a wait says when the next retry is due. */
 function stateOf(m: RunResult): string {
-  return m.state === 'waiting'
-    ? `waiting: next retry due ${isoTime(m.nextRetryAt) ?? 'an unknown time'}`
-    : m.state
+  return m.state === 'waiting' ? `waiting: next retry due ${shownTime(m.nextRetryAt)}` : m.state
 }

@@ -7,7 +7,7 @@ import { recovered } from '../github/escalation.js'
 import type { IssueAction } from '../github/issues.js'
 import { windowLabel } from '../aep/runs.js'
 import { redact } from '../text/secrets.js'
-import { isoTime } from '../text/time.js'
+import { shownTime } from '../text/time.js'
 
 // The runner refuses a step summary over 1 MiB; stay well below it whatever the number of runs.
 const SUMMARY_LIMIT = 900 * 1024
@@ -317,7 +317,7 @@ function outcome(r: RunResult): string {
         ? `✅ recovered: ingested by its retry ${code(r.newRunId)}`
         : `↩️ already re-triggered (retry ${code(r.newRunId)} ${escape(r.adoptedStatus ?? '')}): nothing sent`
     case 'waiting':
-      return `⏳ waiting: its retry${r.retriggeredRunId ? ` \`${r.retriggeredRunId}\`` : ''} failed; next retry due ${isoTime(r.nextRetryAt) ?? 'an unknown time'} (\`retry-backoff\`)`
+      return `⏳ waiting: its retry${r.retriggeredRunId ? ` \`${r.retriggeredRunId}\`` : ''} failed; next retry due ${shownTime(r.nextRetryAt)} (\`retry-backoff\`)`
     case 'would-retrigger':
       return `would re-trigger${via}`
     case 'pending':

@@ -1,5 +1,5 @@
 import * as log from '../text/log.js'
-import { isoTime } from '../text/time.js'
+import { shownTime } from '../text/time.js'
 import type { Outcome, RunResult, Waited } from './result.js'
 
 /**
@@ -85,7 +85,7 @@ export class StepResults {
         return
       case 'waiting':
         log.info(
-          `Run ${r.runId}: its latest retry${r.retriggeredRunId ? ` ${r.retriggeredRunId}` : ''} failed, and the next one is due at ${isoTime(r.nextRetryAt) ?? 'an unknown time'} (\`retry-backoff\`): nothing sent now ${progress}`
+          `Run ${r.runId}: its latest retry${r.retriggeredRunId ? ` ${r.retriggeredRunId}` : ''} failed, and the next one is due at ${shownTime(r.nextRetryAt)} (\`retry-backoff\`): nothing sent now ${progress}`
         )
         return
       case 'needs-fix':

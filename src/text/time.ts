@@ -9,3 +9,8 @@ export function isoTime(ms: number | undefined): string | undefined {
   const date = new Date(ms)
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString()
 }
+
+/** The same for a sentence: a moment no clock could read says so rather than leaving a gap. */
+export function shownTime(ms: number | undefined): string {
+  return isoTime(ms) ?? 'an unknown time'
+}
